@@ -1,0 +1,126 @@
+"""The history journal: one JSON event per line, appended and fsynced, hash-chained.
+
+The journal is the write-ahead log of the store: an edit is durable once its events are
+in the journal; the state document is a projection of the journal that the store
+rewrites after each append, and that it rolls forward from the journal if a crash came
+between the two. Appending costs the same whatever the journal's length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from storage.files import describe_os_error, new_file_mode
+from tracker.errors import StorageError
+from tracker.events import canonical, event_hash
+
+GENESIS = "0" * 64
+
+
+class History:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def size(self) -> int:
+        try:
+            return os.stat(self.path).st_size
+        except FileNotFoundError:
+            return 0
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @staticmethod
+    def chain(events: list[dict[str, Any]], head_seq: int, head_hash: str) -> bytes:
+        """Number and hash ``events`` after the head; returns the lines to append."""
+        lines = []
+        for offset, event in enumerate(events, start=1):
+            event["seq"] = head_seq + offset
+            event["prev"] = head_hash
+            event["hash"] = head_hash = event_hash(event)
+            lines.append(canonical(event))
+        return ("\n".join(lines) + "\n").encode("utf-8")
+
+    def append(self, data: bytes, expected_size: int) -> int:
+        """Append ``data`` at ``expected_size`` and fsync; returns the new size.
+
+        On any failure (disk full, quota) the journal is cut back to ``expected_size``,
+        so that a refused write leaves no partial event behind."""
+        mode, _gid = new_file_mode(self.path)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+        except OSError as error:
+            raise StorageError("db.write_failed", path=str(self.path),
+                               reason=describe_os_error(error)) from None
+        try:
+            try:
+                os.lseek(fd, expected_size, os.SEEK_SET)
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            except OSError as error:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, expected_size)
+                    os.fsync(fd)
+                raise StorageError("db.write_failed", path=str(self.path),
+                                   reason=describe_os_error(error)) from None
+            return expected_size + len(data)
+        finally:
+            os.close(fd)
+
+    def truncate(self, size: int) -> None:
+        """Cut the journal back to ``size`` (an append whose state write then failed)."""
+        with contextlib.suppress(OSError):
+            fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def read_from(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Complete events from byte ``offset`` on, and the offset just past the last
+        complete line (a torn last line, from a writer that died mid-append, is left)."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(offset)
+                raw = handle.read()
+        except FileNotFoundError:
+            raise StorageError("history.missing", path=str(self.path)) from None
+        except OSError as error:
+            raise StorageError("db.unreadable", path=str(self.path),
+                               reason=describe_os_error(error)) from None
+        end = raw.rfind(b"\n") + 1
+        events = []
+        position = offset
+        for line in raw[:end].split(b"\n")[:-1]:
+            try:
+                events.append(json.loads(line))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise StorageError("history.corrupt", path=str(self.path),
+                                   offset=position) from None
+            position += len(line) + 1
+        return events, offset + end
+
+    def iter_lines(self) -> Iterator[tuple[int, bytes]]:
+        """Every complete line with its byte offset (for verify, which checks each)."""
+        try:
+            with open(self.path, "rb") as handle:
+                offset = 0
+                for line in handle:
+                    if not line.endswith(b"\n"):
+                        return
+                    yield offset, line[:-1]
+                    offset += len(line)
+        except FileNotFoundError:
+            raise StorageError("history.missing", path=str(self.path)) from None
+        except OSError as error:
+            raise StorageError("db.unreadable", path=str(self.path),
+                               reason=describe_os_error(error)) from None

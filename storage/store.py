@@ -1,0 +1,457 @@
+"""The Store: the one way the CLI and the app read and change a tracker database.
+
+Files, for a database at ``PATH`` (e.g. ``tracker.json``):
+
+* ``PATH``: the current state, a TinyDB document written by AtomicJSONStorage;
+* ``PATH.history``: the hash-chained journal of every event (see storage.history);
+* ``PATH.lock``: the flock file (never deleted);
+* ``PATH.backups/``: automatic and manual backups of the state.
+
+A write: lock -> re-read what changed on disk (and roll the state forward from the
+journal if a crash interrupted a write) -> commands become events (checks of lifecycle
+and version happen here) -> append the events to the journal and fsync -> replace the
+state atomically -> unlock. Reads take no lock: the state file is always whole, and a
+reader rolls a lagging state forward in memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from storage.atomic import AtomicJSONStorage, load_json
+from storage.files import atomic_write
+from storage.history import GENESIS, History
+from storage.lock import DEFAULT_TIMEOUT, locked
+from tracker.commands import Context, Init, Restore
+from tracker.errors import StorageError
+from tracker.events import (
+    META_ID,
+    PLAN_ID,
+    SCHEMA_VERSION,
+    Index,
+    Tables,
+    apply_event,
+    canonical,
+    empty_tables,
+    event_hash,
+)
+from tracker.identity import current_user
+from tracker.migrations import MIGRATIONS
+from tracker.plan import Plan, builtin_plan, plan_from_dict
+from tracker.state import StateView
+
+AUTO_BACKUPS_KEPT = 10
+AUTO_BACKUP_EVERY = 3600.0  # seconds: at most one automatic backup an hour
+Event = dict[str, Any]
+
+
+def local_now() -> datetime:
+    return datetime.now().astimezone().replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a successful write did: its events (stamped and chained)."""
+
+    events: list[Event]
+
+    def version_of(self, task_id: str) -> int | None:
+        return None if not self.events else self._versions().get(task_id)
+
+    def _versions(self) -> dict[str, int]:
+        return {e["task"]: e.get("version", 0) for e in self.events if e.get("task")}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing `verify` found: where (event seq, task, county) and what."""
+
+    key: str
+    params: dict[str, Any]
+
+
+_plans: dict[str, Plan] = {}
+
+
+def plan_for(tables: Tables, source: str) -> Plan:
+    """The Plan stored in a database (parsed once per process per plan content)."""
+    raw = tables["plan"][PLAN_ID]["plan"]
+    builtin = None
+    with contextlib.suppress(Exception):
+        builtin = builtin_plan(raw.get("id", ""))
+    if builtin is not None and builtin.raw == raw:
+        return builtin
+    key = canonical(raw)
+    plan = _plans.get(key)
+    if plan is None:
+        plan = _plans[key] = plan_from_dict(raw, source=source)
+    return plan
+
+
+class Store:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        clock: Callable[[], datetime] = local_now,
+        lock_timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.path = Path(path)
+        self.history = History(self.path.with_name(self.path.name + ".history"))
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.backups = self.path.with_name(self.path.name + ".backups")
+        self.db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self.storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
+        self.clock = clock
+        self.lock_timeout = lock_timeout
+        self.user = current_user()
+        self._index: Index | None = None
+        self._index_of: int | None = None
+        self._backed_up = False
+
+    # -- loading ---------------------------------------------------------------------
+    def _load(self) -> tuple[Tables, Index]:
+        """The current state: the state file, rolled forward from the journal if the
+        last writer died between its journal append and its state write."""
+        tables = self.storage.read()
+        assert tables is not None
+        self._check_schema(tables)
+        meta = tables["meta"][META_ID]
+        head = meta.get("head")
+        if not isinstance(head, dict):
+            raise StorageError("db.not_tracker", path=str(self.path))
+        if id(tables) != self._index_of or self._index is None:
+            self._index = Index(tables)
+            self._index_of = id(tables)
+        if not self.history.exists():
+            raise StorageError("history.missing", path=str(self.history.path))
+        size = self.history.size()
+        if size < head["size"]:
+            raise StorageError("history.truncated", path=str(self.history.path),
+                               expected=head["size"], actual=size)
+        if size > head["size"]:
+            events, end = self.history.read_from(head["size"])
+            for event in events:
+                if event.get("prev") != head["hash"] or event.get("seq") != head["seq"] + 1:
+                    raise StorageError("history.diverged", path=str(self.history.path),
+                                       seq=event.get("seq"))
+                apply_event(tables, self._index, event)
+                head = {"seq": event["seq"], "hash": event["hash"], "ts": event["ts"]}
+                if event["type"] in ("init", "migrate"):
+                    self.storage.drop_line_cache()
+            if events:
+                head["size"] = end
+                meta = tables["meta"][META_ID]
+                meta["head"] = {**meta["head"], **head}
+        return tables, self._index
+
+    def _check_schema(self, tables: Tables) -> None:
+        try:
+            meta = tables["meta"][META_ID]
+            schema = meta["schema"]
+            tables["plan"][PLAN_ID]["plan"]
+            tables["tasks"]
+            tables["counties"]
+        except (KeyError, TypeError):
+            raise StorageError("db.not_tracker", path=str(self.path)) from None
+        if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+            raise StorageError("db.schema_newer", path=str(self.path), found=schema,
+                               supported=SCHEMA_VERSION)
+        if schema < SCHEMA_VERSION:
+            if any(v not in MIGRATIONS for v in range(schema, SCHEMA_VERSION)):
+                raise StorageError("db.schema_unknown", path=str(self.path), found=schema)
+            raise _NeedsMigration(schema)
+
+    def view(self, as_of: date | None = None) -> StateView:
+        """The state to read from: current, or rebuilt from history as of ``as_of``."""
+        try:
+            tables, index = self._load()
+        except _NeedsMigration:
+            self.migrate()
+            tables, index = self._load()
+        plan = plan_for(tables, str(self.path))
+        if as_of is None or as_of >= self.clock().date():
+            return StateView(tables, index, plan)
+        past, past_index = self.replay(until=as_of)
+        return StateView(past, past_index, plan_for(past, str(self.path)) if past["plan"]
+                         else plan, as_of=as_of)
+
+    def replay(self, until: date | None = None) -> tuple[Tables, Index]:
+        """Rebuild the state from the journal: all of it, or the events up to the end of
+        ``until`` (event times never go backwards, so that is a prefix of the journal)."""
+        tables = empty_tables()
+        index = Index(tables)
+        events, _end = self.history.read_from(0)
+        for event in events:
+            if until is not None and datetime.fromisoformat(event["ts"]).date() > until:
+                break
+            apply_event(tables, index, event)
+        return tables, index
+
+    def token(self) -> tuple[int, bool]:
+        """Changes whenever anyone writes (for the app's poll): the journal's size."""
+        return self.history.size(), self.storage.is_current()
+
+    # -- writing ---------------------------------------------------------------------
+    def apply(self, *commands: Any) -> Result:
+        """Apply commands as the current user, all or nothing."""
+        return self.apply_all([(command, self.user, None) for command in commands])
+
+    def apply_all(self, items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
+        """Apply ``(command, user, time)`` items in one locked write, all or nothing.
+        A given time is for synthetic histories (the demo); a live edit uses the clock."""
+        with locked(self.lock_path, self.lock_timeout):
+            try:
+                tables, index = self._load()
+            except _NeedsMigration:
+                raise StorageError("db.needs_migration", path=str(self.path)) from None
+            self._auto_backup(tables)
+            return self._commit(tables, index, items)
+
+    def _commit(self, tables: Tables, index: Index,
+                items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
+        meta = tables["meta"][META_ID]
+        head = dict(meta["head"])
+        last = datetime.fromisoformat(head["ts"]) if head.get("ts") else None
+        plan = plan_for(tables, str(self.path)) if tables["plan"] else None
+        events: list[Event] = []
+        try:
+            for command, user, when in items:
+                moment = when or self.clock()
+                if last is not None and moment < last:
+                    moment = last  # the clock went back: keep history in time order
+                last = moment
+                ts = moment.isoformat()
+                ctx = Context(tables, index, plan, user, moment.date(), ts)  # type: ignore[arg-type]
+                for event in command.events(ctx):
+                    stamped = {"ts": ts, "user": user, **event}
+                    apply_event(tables, index, stamped)
+                    if stamped.get("task"):
+                        stamped["version"] = tables["tasks"][index.tasks[stamped["task"]]][
+                            "version"]
+                    events.append(stamped)
+                    if event["type"] in ("init", "migrate"):
+                        self.storage.drop_line_cache()
+                        meta = tables["meta"][META_ID]
+                        plan = plan_for(tables, str(self.path))
+            if not events:
+                self.storage.forget()
+                return Result([])
+            data = History.chain(events, head["seq"], head["hash"])
+            size = self.history.append(data, head["size"])
+        except BaseException:
+            self.storage.forget()
+            raise
+        meta = tables["meta"][META_ID]
+        meta["head"] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"], "size": size,
+                        "ts": events[-1]["ts"]}
+        try:
+            self.storage.write(tables)
+        except BaseException:
+            self.history.truncate(head["size"])
+            raise
+        return Result(events)
+
+    # -- creating ----------------------------------------------------------------------
+    def create(self, plan: Plan, *, demo: bool = False, force: bool = False,
+               when: datetime | None = None) -> Result:
+        """A new database from ``plan``. With ``force``, an existing one is moved into the
+        backups folder first (never deleted)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(self.lock_path, self.lock_timeout):
+            exists = self.path.exists() or self.history.exists()
+            if exists and not force:
+                raise StorageError("db.exists", path=str(self.path))
+            if exists:
+                self._retire()
+            self.storage.forget()
+            tables = empty_tables()
+            tables["meta"][META_ID] = {"head": {"seq": 0, "hash": GENESIS, "size": 0,
+                                                "ts": None}}
+            return self._commit(tables, Index(tables),
+                                [(Init(plan.raw, demo), self.user, when)])
+
+    def _retire(self) -> None:
+        """Move the current files aside, into the backups folder."""
+        self.backups.mkdir(exist_ok=True)
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        for source in (self.path, self.history.path):
+            if source.exists():
+                target = self.backups / f"replaced-{stamp}-{source.name}"
+                os.replace(source, target)
+
+    # -- backups -----------------------------------------------------------------------
+    def _auto_backup(self, tables: Tables) -> None:
+        """The first write of a session copies the state first, if the newest automatic
+        backup is more than an hour old; the newest ten are kept."""
+        if self._backed_up:
+            return
+        self._backed_up = True
+        existing = self._auto_backups()
+        if existing and time.time() - existing[-1].stat().st_mtime < AUTO_BACKUP_EVERY:
+            return
+        self.backups.mkdir(exist_ok=True)
+        stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+        head = tables["meta"][META_ID]["head"]["seq"]
+        target = self.backups / f"auto-{stamp}-{head:09d}.json"
+        try:
+            atomic_write(target, self.storage.encode(tables))
+        except StorageError:
+            return  # a backup that cannot be written must not stop the edit itself
+        for old in self._auto_backups()[:-AUTO_BACKUPS_KEPT]:
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+    def _auto_backups(self) -> list[Path]:
+        if not self.backups.is_dir():
+            return []
+        return sorted(self.backups.glob("auto-*.json"))
+
+    def backup(self, target: Path | None = None) -> Path:
+        """Write a consistent copy of the current state (under the lock)."""
+        with locked(self.lock_path, self.lock_timeout):
+            tables, _index = self._load()
+            if target is None:
+                self.backups.mkdir(exist_ok=True)
+                stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+                target = self.backups / f"backup-{stamp}.json"
+            atomic_write(target, self.storage.encode(tables))
+            self.storage.forget()
+        return target
+
+    def restore(self, source: Path) -> Result:
+        """Bring the state back to a backup's, as events in history (after backing up
+        the current state)."""
+        import hashlib
+
+        data, text, _st = load_json(source)
+        if not isinstance(data, dict) or "meta" not in data or "tasks" not in data:
+            raise StorageError("restore.not_backup", path=str(source))
+        try:
+            self._check_schema(data)
+        except _NeedsMigration:
+            raise StorageError("restore.old_schema", path=str(source)) from None
+        current = self.view()
+        if data["meta"][META_ID].get("plan_id") != current.plan.id:
+            raise StorageError("restore.other_plan", path=str(source),
+                               found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
+        self.backup()
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return self.apply(Restore(data, f"{source.name} sha256:{digest}",
+                                  comment=f"restore {source}"))
+
+    # -- migration ---------------------------------------------------------------------
+    def migrate(self) -> None:
+        """Migrate an older schema: back up, then migrate as an event."""
+        with locked(self.lock_path, self.lock_timeout):
+            tables = self.storage.read()
+            assert tables is not None
+            try:
+                self._check_schema(tables)
+                return
+            except _NeedsMigration as need:
+                old = need.schema
+            self.backups.mkdir(exist_ok=True)
+            stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+            shutil.copy2(self.path, self.backups / f"pre-migration-{old}-{stamp}.json")
+            tables["meta"][META_ID]["schema"] = SCHEMA_VERSION  # let _load accept it
+            try:
+                tables, index = self._load()
+            finally:
+                tables["meta"][META_ID]["schema"] = old
+            self._commit(tables, index, [(_Migrate(old, SCHEMA_VERSION), self.user, None)])
+
+    # -- history and verify --------------------------------------------------------------
+    def events(self) -> Iterator[Event]:
+        events, _end = self.history.read_from(0)
+        yield from events
+
+    def verify(self) -> list[Finding]:
+        """Check the chain, then that the state equals the replay of history."""
+        from tracker.verify import compare_tables
+
+        findings: list[Finding] = []
+        tables = empty_tables()
+        index = Index(tables)
+        previous, seq, last = GENESIS, 0, None
+        import json
+
+        for offset, line in self.history.iter_lines():
+            seq += 1
+            try:
+                event = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                findings.append(Finding("verify.event_unreadable", {"seq": seq,
+                                                                    "offset": offset}))
+                return findings
+            if event.get("seq") != seq:
+                findings.append(Finding("verify.event_seq", {"seq": seq,
+                                                             "found": event.get("seq")}))
+            if event.get("prev") != previous:
+                findings.append(Finding("verify.event_chain", {"seq": seq}))
+            if event_hash(event) != event.get("hash"):
+                findings.append(Finding("verify.event_hash", {"seq": seq,
+                                                              "user": event.get("user"),
+                                                              "ts": event.get("ts")}))
+            previous = event.get("hash")
+            try:
+                apply_event(tables, index, event)
+            except (KeyError, TypeError, ValueError):
+                findings.append(Finding("verify.event_invalid", {"seq": seq}))
+                return findings
+            last = event
+        state, _text, _st = load_json(self.path)
+        try:
+            head = state["meta"][META_ID]["head"]
+        except (KeyError, TypeError):
+            findings.append(Finding("verify.no_head", {}))
+            return findings
+        if last is None:
+            findings.append(Finding("verify.empty_history", {}))
+            return findings
+        if head.get("seq") != last["seq"] or head.get("hash") != last["hash"]:
+            if head.get("seq", 0) < last["seq"]:
+                # The last writer died between journal and state: the next write rolls the
+                # state forward. Compare against the journal up to the state's head.
+                tables, index = self._replay_to_seq(head.get("seq", 0))
+                if tables is None:
+                    findings.append(Finding("verify.head_mismatch", {"seq": head.get("seq")}))
+                    return findings
+            else:
+                findings.append(Finding("verify.head_mismatch", {"seq": head.get("seq")}))
+        findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
+        return findings
+
+    def _replay_to_seq(self, seq: int) -> tuple[Any, Any]:
+        tables = empty_tables()
+        index = Index(tables)
+        for event in self.events():
+            if event["seq"] > seq:
+                break
+            apply_event(tables, index, event)
+        return (tables, index) if seq else (None, None)
+
+
+class _NeedsMigration(Exception):
+    def __init__(self, schema: int) -> None:
+        super().__init__(schema)
+        self.schema = schema
+
+
+@dataclass(frozen=True)
+class _Migrate:
+    old: int
+    new: int
+
+    def events(self, ctx: Context) -> list[Event]:
+        return [{"type": "migrate", "old": self.old, "new": self.new}]

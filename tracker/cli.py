@@ -1,0 +1,530 @@
+"""The `tracker` command: parse -> Command -> Store.apply -> print.
+
+Only the app subcommand imports Textual; everything else stays light so that a CLI edit
+costs little more than Python's own start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import NotFoundError, TrackerError, UsageError
+from tracker.i18n import _, language_from_env, set_language
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def default_db_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
+    """``TRACKER_DB``, else ``$XDG_DATA_HOME/tracker/tracker.json`` (~/.local/share)."""
+    env = os.environ if environ is None else environ
+    if env.get("TRACKER_DB"):
+        return Path(env["TRACKER_DB"]).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "tracker" / "tracker.json"
+
+
+# -- argument parsing ----------------------------------------------------------------------
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors through our catalog, exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=message) + "\n")
+        raise SystemExit(2)
+
+
+def _date_arg(option: str) -> Callable[[str], date]:
+    from tracker.dates import parse_date
+
+    def parse(text: str) -> date:
+        return parse_date(text, option=option)
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help=_("cli.opt.db"))
+    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                        help=_("cli.opt.lang"))
+    common.add_argument("--as-of", metavar="DATE", default=argparse.SUPPRESS,
+                        help=_("cli.opt.as_of"))
+
+    parser = _Parser(prog="tracker", description=_("cli.description"), parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, handler: Handler, *, data: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
+                           description=_(f"cli.cmd.{name}"))
+        p.set_defaults(handler=handler)
+        if data:
+            p.add_argument("--json", action="store_true", help=_("cli.opt.json"))
+        return p
+
+    p = command("init", cmd_init)
+    p.add_argument("--plan", metavar="NAME|FILE", default="liaoning-2017",
+                   help=_("cli.opt.plan"))
+    p.add_argument("--force", action="store_true", help=_("cli.opt.force"))
+
+    p = command("demo", cmd_demo)
+    p.add_argument("--force", action="store_true", help=_("cli.opt.force"))
+    p.add_argument("--seed", type=int, default=2017, help=_("cli.opt.seed"))
+
+    p = command("list", cmd_list, data=True)
+    p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
+    p.add_argument("--county", metavar="C", help=_("cli.opt.county"))
+    p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
+    p.add_argument("--status", metavar="S", help=_("cli.opt.status"))
+    p.add_argument("--owner", metavar="O", help=_("cli.opt.owner_filter"))
+    p.add_argument("--overdue", action="store_true", help=_("cli.opt.overdue"))
+    p.add_argument("--stale", action="store_true", help=_("cli.opt.stale"))
+    p.add_argument("--due-before", metavar="DATE", help=_("cli.opt.due_before"))
+    p.add_argument("--due-after", metavar="DATE", help=_("cli.opt.due_after"))
+
+    p = command("show", cmd_show, data=True)
+    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+
+    p = command("set", cmd_set)
+    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("--status", metavar="S", help=_("cli.opt.set_status"))
+    p.add_argument("--owner", metavar="O", help=_("cli.opt.owner"))
+    p.add_argument("--due", metavar="DATE", help=_("cli.opt.due"))
+    p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
+    p.add_argument("--cadence", metavar="C", help=_("cli.opt.cadence"))
+    p.add_argument("--priority", choices=("low", "normal", "high"), help=_("cli.opt.priority"))
+    p.add_argument("--comment", metavar="TEXT", help=_("cli.opt.comment"))
+    p.add_argument("--expect-version", metavar="N", type=int, help=_("cli.opt.expect_version"))
+
+    p = command("note", cmd_note)
+    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("text", metavar="TEXT", help=_("cli.arg.note"))
+
+    p = command("followup", cmd_followup)
+    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("--kind", required=True, choices=("call", "visit", "document", "meeting"),
+                   help=_("cli.opt.kind"))
+    p.add_argument("--outcome", required=True, metavar="TEXT", help=_("cli.opt.outcome"))
+    p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
+    p.add_argument("--date", metavar="DATE", help=_("cli.opt.followup_date"))
+
+    p = command("measure", cmd_measure)
+    p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
+    p.add_argument("key", metavar="INDICATOR", help=_("cli.arg.indicator"))
+    p.add_argument("value", metavar="VALUE", help=_("cli.arg.value"))
+    p.add_argument("--date", metavar="DATE", help=_("cli.opt.measure_date"))
+    p.add_argument("--source", metavar="TEXT", help=_("cli.opt.source"))
+
+    command("report", cmd_report, data=True)
+
+    p = command("history", cmd_history, data=True)
+    p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task"))
+    p.add_argument("--user", metavar="U", help=_("cli.opt.user"))
+    p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
+
+    command("verify", cmd_verify, data=True)
+
+    p = command("backup", cmd_backup)
+    p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.backup_output"))
+
+    p = command("restore", cmd_restore)
+    p.add_argument("file", metavar="FILE", help=_("cli.arg.backup_file"))
+
+    p = command("config", cmd_config)
+    p.add_argument("key", metavar="KEY", nargs="?", help=_("cli.arg.config_key"))
+    p.add_argument("value", metavar="VALUE", nargs="?", help=_("cli.arg.config_value"))
+    return parser
+
+
+def _pre_language(argv: Sequence[str]) -> str:
+    """--lang is needed before parsing, so that help and errors come out in it."""
+    for position, arg in enumerate(argv):
+        if arg == "--lang" and position + 1 < len(argv) and argv[position + 1] in ("zh", "en"):
+            return argv[position + 1]
+        if arg.startswith("--lang=") and arg[7:] in ("zh", "en"):
+            return arg[7:]
+    return language_from_env()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    set_language(_pre_language(args_list))
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except TrackerError as error:
+        print(_("cli.error", message=error.message), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader (head, less) went away: not an error worth a message.
+        with _suppress_os_error():
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        return 0
+
+
+class _suppress_os_error:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return isinstance(exc[1], OSError)
+
+
+# -- shared helpers ------------------------------------------------------------------------
+def _store(args: argparse.Namespace) -> Any:
+    from storage.store import Store
+
+    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    return Store(path)
+
+
+def _as_of(args: argparse.Namespace) -> date | None:
+    text = getattr(args, "as_of", None)
+    return _date_arg("--as-of")(text) if text else None
+
+
+def _date_opt(value: str | None, option: str) -> date | None:
+    return _date_arg(option)(value) if value else None
+
+
+def _view(args: argparse.Namespace) -> Any:
+    return _store(args).view(_as_of(args))
+
+
+def _refuse_as_of(args: argparse.Namespace) -> None:
+    if getattr(args, "as_of", None):
+        raise UsageError("cli.as_of_read_only")
+
+
+def resolve_task(view: Any, text: str) -> str:
+    """A task id (``211421-2.5``), or a county name or code with the recommendation
+    (``绥中-2.5``, ``Suizhong 2.5``)."""
+    value = text.strip()
+    if value in view.index.tasks:
+        return value
+    for separator in ("-", " ", ":"):
+        if separator in value:
+            county_text, _sep, rec = value.rpartition(separator)
+            try:
+                view.plan.recommendation(rec.strip())
+            except NotFoundError:
+                continue
+            code = resolve_county(view.plan, county_text)
+            return f"{code}-{rec.strip()}"
+    raise NotFoundError("task.unknown", task=text)
+
+
+def resolve_county(plan: Any, text: str) -> str:
+    matches = plan.find_counties(text.strip())
+    if not matches:
+        raise NotFoundError("county.unknown", query=text)
+    if len(matches) > 1:
+        names = ", ".join(f"{c.code} {c.name.get()}" for c in matches[:8])
+        raise UsageError("county.ambiguous", query=text, matches=names)
+    return matches[0].code
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _demo_banner(view: Any, *, to_stderr: bool = False) -> None:
+    if view.demo:
+        print(_("demo.banner"), file=sys.stderr if to_stderr else sys.stdout)
+
+
+# -- commands ------------------------------------------------------------------------------
+def cmd_init(args: argparse.Namespace) -> int:
+    from tracker.plan import BUILTIN_PLANS, builtin_plan, load_plan
+
+    _refuse_as_of(args)
+    plan = builtin_plan(args.plan) if args.plan in BUILTIN_PLANS else load_plan(args.plan)
+    store = _store(args)
+    store.create(plan, force=args.force)
+    print(_("init.done", path=str(store.path), plan=plan.id, tasks=len(plan.counties) *
+            len(plan.recommendations)))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from tracker.demo import build_demo
+
+    _refuse_as_of(args)
+    store = _store(args)
+    events = build_demo(store, seed=args.seed, force=args.force)
+    print(_("demo.done", path=str(store.path), events=events))
+    print(_("demo.banner"))
+    return 0
+
+
+def _task_json(view: Any, task: Any) -> dict[str, Any]:
+    county = view.plan.county(task.county)
+    prefecture = view.plan.prefecture(county.prefecture)
+    today = view.as_of or date.today()
+    data = {
+        "id": task.id,
+        "county_code": task.county,
+        "county": county.name.get(),
+        "county_zh": county.name.zh,
+        "county_en": county.name.en,
+        "prefecture": prefecture.name.get(),
+        "prefecture_code": prefecture.code,
+        "recommendation": task.recommendation,
+        "status": task.status.value,
+        "owner": task.owner,
+        "due": task.due.isoformat() if task.due else None,
+        "next_followup": task.next_followup.isoformat() if task.next_followup else None,
+        "cadence": task.cadence,
+        "priority": task.priority.value,
+        "overdue": task.is_overdue(today),
+        "stale": task.is_stale(today, view.stale_days),
+        "updated_at": task.updated_at.isoformat(),
+        "updated_by": task.updated_by,
+        "version": task.version,
+    }
+    if view.demo:
+        data["demo"] = True
+    return data
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tracker.queries import TaskFilter, filter_tasks
+
+    view = _view(args)
+    today = view.as_of or date.today()
+    task_filter = TaskFilter.build(
+        view.plan, prefecture=args.prefecture, county=args.county, rec=args.rec,
+        status=args.status, owner=args.owner, overdue=args.overdue, stale=args.stale,
+        due_before=_date_opt(args.due_before, "--due-before"),
+        due_after=_date_opt(args.due_after, "--due-after"),
+    )
+    tasks = filter_tasks(view, task_filter, today)
+    if args.json:
+        _demo_banner(view, to_stderr=True)
+        _print_json([_task_json(view, task) for task in tasks])
+        return 0
+    from tracker.render import render_task_list
+
+    render_task_list(view, tasks, today)
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    store = _store(args)
+    view = store.view(_as_of(args))
+    task = view.task(resolve_task(view, args.task))
+    events = [e for e in store.events() if e.get("task") == task.id
+              and (view.as_of is None or e["ts"][:10] <= view.as_of.isoformat())]
+    if args.json:
+        from tracker.render import show_json
+
+        _demo_banner(view, to_stderr=True)
+        _print_json(show_json(view, task, events, _task_json(view, task)))
+        return 0
+    from tracker.render import render_task
+
+    render_task(view, task, events)
+    return 0
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    from tracker.commands import SetFields, validate_owner
+    from tracker.dates import validate_cadence
+    from tracker.model import Status
+
+    _refuse_as_of(args)
+    store = _store(args)
+    view = store.view()
+    task_id = resolve_task(view, args.task)
+    changes: dict[str, Any] = {}
+    if args.status is not None:
+        try:
+            changes["status"] = Status(args.status.strip().lower())
+        except ValueError:
+            raise UsageError("status.unknown", value=args.status,
+                             known=", ".join(s.value for s in Status)) from None
+    if args.owner is not None:
+        changes["owner"] = validate_owner(args.owner, view.plan, store.user)
+    if args.due is not None:
+        changes["due"] = _clearable_date(args.due, "--due")
+    if args.next is not None:
+        changes["next_followup"] = _clearable_date(args.next, "--next")
+    if args.cadence is not None:
+        changes["cadence"] = (None if args.cadence.strip().lower() in ("", "-", "none")
+                              else validate_cadence(args.cadence))
+    if args.priority is not None:
+        changes["priority"] = args.priority
+    if not changes:
+        raise UsageError("set.no_options")
+    result = store.apply(SetFields(task_id, changes, args.expect_version, args.comment))
+    _print_changes(result.events)
+    return 0
+
+
+def _clearable_date(text: str, option: str) -> date | None:
+    if text.strip().lower() in ("-", "none"):
+        return None
+    return _date_arg(option)(text)
+
+
+def _print_changes(events: list[dict[str, Any]]) -> None:
+    for event in events:
+        print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
+                field=event.get("field"), old=_plain(event.get("old")),
+                new=_plain(event.get("new")), version=event.get("version", "")))
+
+
+def _plain(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return str(value.get("value", value.get("outcome", "")))
+    return str(value)
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    from tracker.commands import AddNote
+
+    _refuse_as_of(args)
+    store = _store(args)
+    task_id = resolve_task(store.view(), args.task)
+    _print_changes(store.apply(AddNote(task_id, args.text)).events)
+    return 0
+
+
+def cmd_followup(args: argparse.Namespace) -> int:
+    from tracker.commands import LogFollowup
+    from tracker.model import FollowupKind
+
+    _refuse_as_of(args)
+    store = _store(args)
+    task_id = resolve_task(store.view(), args.task)
+    command = LogFollowup(task_id, FollowupKind(args.kind), args.outcome,
+                          next=_date_opt(args.next, "--next"),
+                          on=_date_opt(args.date, "--date"))
+    _print_changes(store.apply(command).events)
+    return 0
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    from tracker.commands import Measure, parse_value
+
+    _refuse_as_of(args)
+    store = _store(args)
+    view = store.view()
+    code = resolve_county(view.plan, args.county)
+    key = args.key.strip()
+    value = parse_value(view.plan, key, args.value)
+    on = _date_opt(args.date, "--date") or date.today()
+    _print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    view = _view(args)
+    as_of = view.as_of or date.today()
+    if args.json:
+        from tracker.render import report_json
+
+        _demo_banner(view, to_stderr=True)
+        _print_json(report_json(view, as_of))
+        return 0
+    from tracker.render import render_report
+
+    render_report(view, as_of)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    store = _store(args)
+    view = store.view()
+    task_id = resolve_task(view, args.task) if args.task else None
+    since = _date_opt(args.since, "--since")
+    until = _as_of(args)
+    events = []
+    for event in store.events():
+        day = event["ts"][:10]
+        if task_id and event.get("task") != task_id:
+            continue
+        if args.user and event.get("user") != args.user:
+            continue
+        if since and day < since.isoformat():
+            continue
+        if until and day > until.isoformat():
+            break
+        events.append(event)
+    if args.json:
+        _print_json([{k: v for k, v in e.items() if k != "new" or e["type"] != "init"}
+                     for e in events])
+        return 0
+    from tracker.render import render_history
+
+    _demo_banner(view)
+    render_history(view, events)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    store = _store(args)
+    findings = store.verify()
+    if args.json:
+        _print_json({"ok": not findings,
+                     "findings": [{"key": f.key, "message": _(f.key, **f.params), **f.params}
+                                  for f in findings]})
+    elif findings:
+        for finding in findings:
+            print(_(finding.key, **finding.params))
+        print(_("verify.failed", count=len(findings)))
+    else:
+        head = store.view().head
+        print(_("verify.ok", events=head.get("seq", 0), hash=head.get("hash", "")[:16]))
+    return 1 if findings else 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = _store(args)
+    target = store.backup(Path(args.output) if args.output else None)
+    print(_("backup.done", path=str(target)))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    _refuse_as_of(args)
+    store = _store(args)
+    result = store.restore(Path(args.file))
+    print(_("restore.done", file=args.file, events=len(result.events)))
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from tracker.commands import SETTINGS, SetSetting
+
+    store = _store(args)
+    if args.key is None or args.value is None:
+        settings = store.view().meta["settings"]
+        for key in SETTINGS:
+            if args.key in (None, key):
+                print(f"{key} = {settings.get(key)}")
+        if args.key is not None and args.key not in SETTINGS:
+            raise UsageError("setting.unknown", key=args.key, known=", ".join(SETTINGS))
+        return 0
+    _refuse_as_of(args)
+    _print_changes(store.apply(SetSetting(args.key, args.value)).events)
+    return 0

@@ -1,0 +1,317 @@
+"""Commands: what a user asks the store to do. Each turns, against the current state,
+into a list of history events (or refuses with a TrackerError). The store stamps and
+chains the events and applies them with :func:`tracker.events.apply_event`.
+
+The same commands serve the CLI, the app and the tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import pwd
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tracker.dates import next_occurrence, parse_date, validate_cadence
+from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
+from tracker.events import Index, Tables
+from tracker.lifecycle import check_move
+from tracker.model import EDITABLE_FIELDS, FollowupKind, Priority, Status
+from tracker.plan import IndicatorKind, Plan
+from tracker.text import clean_text
+
+Event = dict[str, Any]
+
+MAX_TEXT = 20_000
+SETTINGS = {"stale_days": (int, 1, 3650)}
+
+
+@dataclass
+class Context:
+    """What a command sees: the state (tables and index), the plan, who and when."""
+
+    tables: Tables
+    index: Index
+    plan: Plan
+    user: str
+    today: date
+    ts: str
+
+    def task_doc(self, task_id: str) -> dict[str, Any]:
+        key = self.index.tasks.get(task_id)
+        if key is None:
+            raise NotFoundError("task.unknown", task=task_id)
+        return self.tables["tasks"][key]
+
+    def county_doc(self, code: str) -> dict[str, Any]:
+        key = self.index.counties.get(code)
+        if key is None:
+            raise NotFoundError("county.unknown", query=code)
+        return self.tables["counties"][key]
+
+
+def _text(value: str, what: str, *, single_line: bool = False, required: bool = True) -> str:
+    cleaned = clean_text(value, single_line=single_line)
+    if required and not cleaned:
+        raise InvalidEdit("text.empty", what=what)
+    if len(cleaned) > MAX_TEXT:
+        raise InvalidEdit("text.too_long", what=what, limit=MAX_TEXT)
+    return cleaned
+
+
+_GROUP = re.compile(r"^G(\d{2})$")
+
+
+def validate_owner(value: str, plan: Plan, user: str) -> str | None:
+    """An owner is a survey group (G01..G20) or an OS account on this server."""
+    text = value.strip()
+    if text.lower() in ("", "-", "none"):
+        return None
+    if text.lower() == "me":
+        return user
+    match = _GROUP.match(text.upper())
+    if match:
+        if 1 <= int(match.group(1)) <= plan.survey_groups:
+            return text.upper()
+        raise UsageError("owner.bad_group", value=value, groups=plan.survey_groups)
+    try:
+        pwd.getpwnam(text)
+    except KeyError:
+        raise UsageError("owner.unknown", value=value, groups=plan.survey_groups) from None
+    return text
+
+
+@dataclass(frozen=True)
+class Init:
+    """Create the database from a plan (the first event of every history)."""
+
+    plan: dict[str, Any]
+    demo: bool = False
+
+    def events(self, ctx: Context) -> list[Event]:
+        return [{"type": "init", "new": self.plan, "demo": self.demo}]
+
+
+@dataclass(frozen=True)
+class SetFields:
+    """Change task fields. ``seen_version`` is the task version the user was looking at:
+    a field changed by someone else since then is refused; other fields merge."""
+
+    task: str
+    changes: dict[str, Any]
+    seen_version: int | None = None
+    comment: str | None = None
+
+    def events(self, ctx: Context) -> list[Event]:
+        doc = ctx.task_doc(self.task)
+        comment = _text(self.comment, "comment", required=False) if self.comment else None
+        _check_conflicts(doc, self.changes, self.seen_version)
+        events: list[Event] = []
+        for name in EDITABLE_FIELDS:
+            if name not in self.changes:
+                continue
+            new = _stored(self.changes[name])
+            old = doc[name]
+            if new == old:
+                continue
+            if name == "status":
+                check_move(self.task, Status(old), Status(new), comment)
+            if name == "due" and old and new and new > old and not comment:
+                raise InvalidEdit("due.reason_required", task=self.task, old=old, new=new)
+            events.append({"type": "set", "task": self.task, "field": name, "old": old,
+                           "new": new, "comment": comment})
+        if not events:
+            raise InvalidEdit("set.nothing", task=self.task)
+        return events
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Status | Priority):
+        return value.value
+    return value
+
+
+def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None:
+    if seen is None or seen >= doc["version"]:
+        return
+    for name in fields:
+        changed = doc["changed"].get(name)
+        if changed and changed[0] > seen:
+            raise ConflictError("edit.conflict", task=doc["id"], field=name, user=changed[1],
+                                at=changed[2], current=doc[name] if doc[name] is not None
+                                else "-", seen=seen)
+
+
+@dataclass(frozen=True)
+class AddNote:
+    task: str
+    text: str
+
+    def events(self, ctx: Context) -> list[Event]:
+        ctx.task_doc(self.task)
+        return [{"type": "note", "task": self.task, "new": _text(self.text, "note")}]
+
+
+@dataclass(frozen=True)
+class LogFollowup:
+    """A call, visit, document or meeting. Moves the next follow-up date: to ``next`` if
+    given, else along the task's cadence from the follow-up's date."""
+
+    task: str
+    kind: FollowupKind
+    outcome: str
+    next: date | None = None
+    on: date | None = None
+    seen_version: int | None = None
+
+    def events(self, ctx: Context) -> list[Event]:
+        doc = ctx.task_doc(self.task)
+        on = self.on or ctx.today
+        next_date = self.next
+        if next_date is None and doc["cadence"]:
+            anchor = date.fromisoformat(doc["next_followup"]) if doc["next_followup"] else on
+            next_date = next_occurrence(doc["cadence"], anchor, on)
+        events: list[Event] = [{
+            "type": "followup", "task": self.task,
+            "new": {"date": on.isoformat(), "kind": FollowupKind(self.kind).value,
+                    "outcome": _text(self.outcome, "outcome"),
+                    "next": next_date.isoformat() if next_date else None},
+        }]
+        if next_date is not None and next_date.isoformat() != doc["next_followup"]:
+            _check_conflicts(doc, ("next_followup",), self.seen_version)
+            events.append({"type": "set", "task": self.task, "field": "next_followup",
+                           "old": doc["next_followup"], "new": next_date.isoformat(),
+                           "comment": None})
+        return events
+
+
+YES = {"yes", "y", "true", "1", "是", "有", "已"}
+NO = {"no", "n", "false", "0", "否", "无", "未"}
+
+
+def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -> Any:
+    """A measurement value for a fact or indicator, typed by its kind."""
+    if key in {f.id for f in plan.facts}:
+        kind = plan.fact(key).kind
+    else:
+        indicator = plan.indicator(key)
+        if indicator.derived_from:
+            raise UsageError("measure.derived", key=key, inputs=", ".join(indicator.derived_from))
+        kind = indicator.kind
+    raw = text.strip().replace(",", "").replace("，", "")
+    try:
+        if kind is IndicatorKind.YES_NO:
+            if raw.lower() in YES:
+                return True
+            if raw.lower() in NO:
+                return False
+            raise ValueError(text)
+        if kind is IndicatorKind.DATE:
+            return parse_date(raw, today=today, option=key).isoformat()
+        if kind is IndicatorKind.COUNT:
+            value: Any = int(raw)
+        else:
+            value = float(raw.rstrip("%"))
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(text)
+        if value < 0 or (kind is IndicatorKind.PERCENT and value > 100):
+            raise ValueError(text)
+        return value
+    except ValueError:
+        raise UsageError("measure.bad_value", key=key, value=text,
+                         kind=kind.value) from None
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A dated value of a county fact (holdings, staff...) or indicator."""
+
+    county: str
+    key: str
+    value: Any
+    on: date
+    source: str | None = None
+
+    def events(self, ctx: Context) -> list[Event]:
+        ctx.county_doc(self.county)
+        source = _text(self.source, "source", single_line=True) if self.source else None
+        return [{"type": "measure", "county": self.county, "field": self.key,
+                 "new": {"date": self.on.isoformat(), "value": self.value, "source": source}}]
+
+
+@dataclass(frozen=True)
+class SetSetting:
+    key: str
+    value: str
+
+    def events(self, ctx: Context) -> list[Event]:
+        if self.key not in SETTINGS:
+            raise UsageError("setting.unknown", key=self.key, known=", ".join(SETTINGS))
+        kind, low, high = SETTINGS[self.key]
+        try:
+            value = kind(self.value)
+            if not low <= value <= high:
+                raise ValueError(self.value)
+        except ValueError:
+            raise UsageError("setting.bad", key=self.key, value=self.value, low=low,
+                             high=high) from None
+        old = ctx.tables["meta"]["1"]["settings"].get(self.key)
+        if old == value:
+            raise InvalidEdit("setting.same", key=self.key, value=value)
+        return [{"type": "setting", "field": self.key, "old": old, "new": value}]
+
+
+_BOOKKEEPING = ("version", "changed", "updated_at", "updated_by")
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Bring tasks and county facts back to a backup's state, as new events."""
+
+    tables: Tables
+    source: str
+    comment: str = field(default="")
+
+    def events(self, ctx: Context) -> list[Event]:
+        backup_index = Index(self.tables)
+        events: list[Event] = []
+        for task_id, key in ctx.index.tasks.items():
+            current = ctx.tables["tasks"][key]
+            old = self.tables["tasks"].get(backup_index.tasks.get(task_id, ""), None)
+            if old is None or _same(old, current):
+                continue
+            new = copy.deepcopy(old)
+            new["version"] = current["version"] + 1
+            new["changed"] = dict(current["changed"])
+            for name in EDITABLE_FIELDS:
+                if old[name] != current[name]:
+                    new["changed"][name] = [new["version"], ctx.user, ctx.ts]
+            new["updated_at"], new["updated_by"] = ctx.ts, ctx.user
+            events.append({"type": "put", "task": task_id, "old": current, "new": new,
+                           "comment": self.comment, "source": self.source})
+        for code, key in ctx.index.counties.items():
+            current = ctx.tables["counties"][key]
+            old = self.tables["counties"].get(backup_index.counties.get(code, ""), None)
+            if old is None or old["measurements"] == current["measurements"]:
+                continue
+            new = copy.deepcopy(old)
+            new["version"] = current["version"] + 1
+            events.append({"type": "put", "county": code, "old": current, "new": new,
+                           "comment": self.comment, "source": self.source})
+        settings = self.tables["meta"]["1"]["settings"]
+        for name, value in settings.items():
+            old_value = ctx.tables["meta"]["1"]["settings"].get(name)
+            if old_value != value:
+                events.append({"type": "setting", "field": name, "old": old_value,
+                               "new": value, "comment": self.comment, "source": self.source})
+        if not events:
+            raise InvalidEdit("restore.nothing", file=self.source)
+        return events
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in _BOOKKEEPING)

@@ -1,0 +1,125 @@
+"""Dates: the one place where text becomes a ``datetime.date``.
+
+Accepted forms (what staff type and what county spreadsheets contain):
+``2020-12-31``, ``2020/12/31``, ``2020.12.31``, ``2020年12月31日``, ``today`` / ``今天``,
+and offsets from today: ``+2w``, ``-3d``, ``+1m``, ``+1y`` (d, w, m, y; months and years
+by calendar arithmetic, so ``+1m`` from Jan 31 is Feb 28/29).
+Recurring follow-ups use :func:`next_occurrence` (``dateutil.rrule`` for RRULE strings).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from tracker.errors import UsageError
+
+ACCEPTED_FORMS = "2020-12-31, 2020/12/31, 2020年12月31日, today, +2w, -3d, +1m"
+
+_NUMERIC = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
+_CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
+_OFFSET = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$", re.IGNORECASE)
+_TODAY = {"today", "今天", "今日"}
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－／．＋", "0123456789-/.+")
+
+NAMED_CADENCES = {
+    "weekly": relativedelta(weeks=1),
+    "monthly": relativedelta(months=1),
+    "quarterly": relativedelta(months=3),
+}
+
+
+def parse_date(text: str, *, today: date | None = None, option: str = "date") -> date:
+    """Parse one of the accepted forms; a bad value raises UsageError naming ``option``."""
+    value = text.strip().translate(_FULLWIDTH)
+    base = today or date.today()
+    if value.lower() in _TODAY:
+        return base
+    match = _NUMERIC.match(value) or _CHINESE.match(value)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            raise UsageError("date.invalid_day", option=option, value=text,
+                             forms=ACCEPTED_FORMS) from None
+    match = _OFFSET.match(value)
+    if match:
+        sign, amount, unit = match.groups()
+        count = int(amount) * (1 if sign == "+" else -1)
+        delta = {
+            "d": relativedelta(days=count),
+            "w": relativedelta(weeks=count),
+            "m": relativedelta(months=count),
+            "y": relativedelta(years=count),
+        }[unit.lower()]
+        try:
+            return base + delta
+        except (OverflowError, ValueError):
+            raise UsageError("date.out_of_range", option=option, value=text,
+                             forms=ACCEPTED_FORMS) from None
+    raise UsageError("date.bad", option=option, value=text, forms=ACCEPTED_FORMS)
+
+
+def parse_iso(text: str) -> date:
+    """A stored date (always ISO); stored data is ours, so a bad one is a bug, not input."""
+    return date.fromisoformat(text)
+
+
+def validate_cadence(text: str, *, option: str = "--cadence") -> str:
+    """Normalise a cadence: a named one, or an RFC 5545 RRULE that dateutil accepts."""
+    value = text.strip()
+    if value.lower() in NAMED_CADENCES:
+        return value.lower()
+    rule = value[6:] if value.upper().startswith("RRULE:") else value
+    if not re.match(r"^FREQ=", rule, re.IGNORECASE):
+        raise UsageError("cadence.bad", option=option, value=text)
+    from dateutil.rrule import rrulestr
+
+    try:
+        rrulestr(rule, dtstart=datetime(2020, 1, 1))
+    except (ValueError, TypeError):
+        raise UsageError("cadence.bad", option=option, value=text) from None
+    return rule.upper()
+
+
+def next_occurrence(cadence: str, anchor: date, after: date) -> date:
+    """The first date of ``cadence`` strictly after ``after``, counting from ``anchor``.
+
+    Named cadences step by calendar months/weeks from the anchor (so a monthly follow-up
+    anchored on the 31st falls on the last day of shorter months instead of skipping
+    them, which plain RRULE monthly would do). RRULE strings go through dateutil.rrule.
+    """
+    step = NAMED_CADENCES.get(cadence)
+    if step is not None:
+        if anchor > after:
+            return anchor
+        # Jump close to the target first so that a far anchor does not loop for long.
+        count = 0
+        if step.months:
+            months = (after.year - anchor.year) * 12 + after.month - anchor.month
+            count = max(0, months // step.months - 1)
+        elif step.days:
+            count = max(0, (after - anchor).days // step.days - 1)
+        while True:
+            candidate = anchor + step * count
+            if candidate > after:
+                return candidate
+            count += 1
+    from dateutil.rrule import rrulestr
+
+    rule = rrulestr(cadence, dtstart=datetime.combine(anchor, datetime.min.time()))
+    found = rule.after(datetime.combine(after, datetime.max.time()))
+    if found is None:
+        raise UsageError("cadence.exhausted", value=cadence, after=after.isoformat())
+    return found.date()
+
+
+def days_between(start: date, end: date) -> int:
+    return (end - start).days
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)

@@ -1,0 +1,192 @@
+"""History events and the projection that turns them into the current state.
+
+The current state is a set of tables (the TinyDB document: table -> doc id -> doc).
+``apply_event`` is the only code that changes it: the store uses it for live edits, for
+rolling forward after a crash, and ``verify`` uses it to replay history from nothing
+and compare. Events are plain dicts so that they serialise exactly as they are stored.
+
+Event fields: ``seq``, ``ts`` (ISO time with offset), ``user`` (OS account), ``type``,
+then by type: ``task``/``county``, ``field``, ``old``, ``new``, ``comment``, ``source``;
+and ``prev``/``hash`` for the chain (added by the store).
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import hashlib
+import json
+from typing import Any
+
+from tracker.model import EDITABLE_FIELDS
+
+SCHEMA_VERSION = 1
+META_ID = "1"
+PLAN_ID = "1"
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+
+
+def canonical(event: dict[str, Any]) -> str:
+    """The exact text an event is hashed and stored as."""
+    return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    body = {k: v for k, v in event.items() if k != "hash"}
+    return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def empty_tables() -> Tables:
+    return {"meta": {}, "plan": {}, "tasks": {}, "counties": {}}
+
+
+def task_id(county: str, rec: str) -> str:
+    return f"{county}-{rec}"
+
+
+def new_task_doc(county: str, rec: str, due: str | None, ts: str, user: str) -> dict[str, Any]:
+    return {
+        "id": task_id(county, rec),
+        "county": county,
+        "rec": rec,
+        "status": "not_started",
+        "owner": None,
+        "due": due,
+        "next_followup": None,
+        "cadence": None,
+        "priority": "normal",
+        "reason": None,
+        "version": 0,
+        "created_at": ts,
+        "updated_at": ts,
+        "updated_by": user,
+        "changed": {},
+        "due_revisions": [],
+        "notes": [],
+        "followups": [],
+    }
+
+
+class Index:
+    """Lookups into the tables by task id and county code (built once per load)."""
+
+    __slots__ = ("counties", "tasks")
+
+    def __init__(self, tables: Tables) -> None:
+        self.tasks = {doc["id"]: key for key, doc in tables["tasks"].items()}
+        self.counties = {doc["code"]: key for key, doc in tables["counties"].items()}
+
+
+def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    plan = event["new"]
+    ts, user = event["ts"], event["user"]
+    tables.clear()
+    tables.update(empty_tables())
+    tables["plan"][PLAN_ID] = {"plan": plan, "version": 1}
+    tables["meta"][META_ID] = {
+        "schema": SCHEMA_VERSION,
+        "plan_id": plan["id"],
+        "demo": bool(event.get("demo", False)),
+        "created_at": ts,
+        "created_by": user,
+        "settings": {"stale_days": 90},
+    }
+    deadlines = {rec["id"]: rec["deadline"] for rec in plan["recommendations"]}
+    number = 0
+    for county_number, county in enumerate(plan["counties"], start=1):
+        tables["counties"][str(county_number)] = {
+            "code": county["code"], "version": 0, "measurements": {},
+        }
+        for rec in plan["recommendations"]:
+            number += 1
+            tables["tasks"][str(number)] = new_task_doc(
+                county["code"], rec["id"], deadlines[rec["id"]], ts, user
+            )
+    index.__init__(tables)
+
+
+def _touch(doc: dict[str, Any], event: dict[str, Any]) -> None:
+    doc["version"] += 1
+    doc["updated_at"] = event["ts"]
+    doc["updated_by"] = event["user"]
+
+
+def _set(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    doc = tables["tasks"][index.tasks[event["task"]]]
+    field = event["field"]
+    if field not in EDITABLE_FIELDS:
+        raise ValueError(f"unknown field {field!r} in event {event['seq']}")
+    doc[field] = event["new"]
+    if field == "status":
+        doc["reason"] = event.get("comment")
+    if field == "due":
+        doc["due_revisions"].append({
+            "at": event["ts"], "by": event["user"], "due": event["new"],
+            "previous": event["old"], "reason": event.get("comment"),
+        })
+    _touch(doc, event)
+    doc["changed"][field] = [doc["version"], event["user"], event["ts"]]
+
+
+def _note(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    doc = tables["tasks"][index.tasks[event["task"]]]
+    doc["notes"].append({"at": event["ts"], "by": event["user"], "text": event["new"]})
+    _touch(doc, event)
+
+
+def _followup(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    doc = tables["tasks"][index.tasks[event["task"]]]
+    entry = dict(event["new"])
+    entry.update(at=event["ts"], by=event["user"])
+    doc["followups"].append(entry)
+    _touch(doc, event)
+
+
+def _measure(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    doc = tables["counties"][index.counties[event["county"]]]
+    entry = dict(event["new"])
+    entry.update(at=event["ts"], by=event["user"])
+    series = doc["measurements"].setdefault(event["field"], [])
+    # Kept ordered by measurement date; same-date entries in the order recorded.
+    position = bisect.bisect_right([m["date"] for m in series], entry["date"])
+    series.insert(position, entry)
+    doc["version"] += 1
+
+
+def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    tables["meta"][META_ID]["settings"][event["field"]] = event["new"]
+
+
+def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    """Replace a whole task or county document (restore from a backup)."""
+    if event.get("task"):
+        key = index.tasks[event["task"]]
+        tables["tasks"][key] = copy.deepcopy(event["new"])
+    else:
+        key = index.counties[event["county"]]
+        tables["counties"][key] = copy.deepcopy(event["new"])
+
+
+def _migrate(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    from tracker.migrations import migrate_tables
+
+    migrate_tables(tables, event["old"], event["new"])
+    index.__init__(tables)
+
+
+APPLY = {
+    "init": _init,
+    "set": _set,
+    "note": _note,
+    "followup": _followup,
+    "measure": _measure,
+    "setting": _setting,
+    "put": _put,
+    "migrate": _migrate,
+}
+
+
+def apply_event(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    """Apply one event to the tables in place."""
+    APPLY[event["type"]](tables, index, event)

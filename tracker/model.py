@@ -1,0 +1,157 @@
+"""Tasks and county facts as the read side sees them: frozen values built from the
+stored documents. The write side (commands and events) works on the documents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"
+    VERIFIED = "verified"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED})
+CLOSED_STATUSES = frozenset({Status.DONE, Status.VERIFIED, Status.NOT_APPLICABLE})
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class FollowupKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    DOCUMENT = "document"
+    MEETING = "meeting"
+
+
+# Fields of a task that `set` may change; each is versioned for conflict detection.
+EDITABLE_FIELDS = ("status", "owner", "due", "next_followup", "cadence", "priority")
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    at: datetime
+    by: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Followup:
+    at: datetime
+    by: str
+    date: date
+    kind: FollowupKind
+    outcome: str
+    next: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class DueRevision:
+    at: datetime
+    by: str
+    due: date | None
+    previous: date | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    key: str
+    date: date
+    value: Any
+    source: str | None
+    by: str
+    at: datetime
+
+
+def _d(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _ts(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: str
+    county: str
+    recommendation: str
+    status: Status
+    owner: str | None
+    due: date | None
+    next_followup: date | None
+    cadence: str | None
+    priority: Priority
+    reason: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    notes: tuple[Note, ...]
+    followups: tuple[Followup, ...]
+    due_revisions: tuple[DueRevision, ...]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Task:
+        return cls(
+            id=doc["id"],
+            county=doc["county"],
+            recommendation=doc["rec"],
+            status=Status(doc["status"]),
+            owner=doc["owner"],
+            due=_d(doc["due"]),
+            next_followup=_d(doc["next_followup"]),
+            cadence=doc["cadence"],
+            priority=Priority(doc["priority"]),
+            reason=doc.get("reason"),
+            version=doc["version"],
+            created_at=_ts(doc["created_at"]),
+            updated_at=_ts(doc["updated_at"]),
+            updated_by=doc["updated_by"],
+            notes=tuple(Note(_ts(n["at"]), n["by"], n["text"]) for n in doc["notes"]),
+            followups=tuple(
+                Followup(_ts(f["at"]), f["by"], date.fromisoformat(f["date"]),
+                         FollowupKind(f["kind"]), f["outcome"], _d(f["next"]))
+                for f in doc["followups"]
+            ),
+            due_revisions=tuple(
+                DueRevision(_ts(r["at"]), r["by"], _d(r["due"]), _d(r["previous"]), r["reason"])
+                for r in doc["due_revisions"]
+            ),
+        )
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status.is_open and self.due is not None and self.due < today
+
+    def is_stale(self, today: date, stale_days: int) -> bool:
+        """Open and not updated (field, note or follow-up) for ``stale_days`` days."""
+        return self.status.is_open and (today - self.updated_at.date()).days >= stale_days
+
+    @property
+    def last_followup(self) -> Followup | None:
+        return self.followups[-1] if self.followups else None
+
+
+def measurements_of(county_doc: dict[str, Any], key: str) -> list[Measurement]:
+    """The dated measurements of ``key`` for one county, oldest first."""
+    return [
+        Measurement(key, date.fromisoformat(m["date"]), m["value"], m.get("source"),
+                    m["by"], _ts(m["at"]))
+        for m in county_doc["measurements"].get(key, [])
+    ]

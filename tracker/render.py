@@ -1,0 +1,343 @@
+"""Rich tables for the CLI. User text is always wrapped in ``Text`` (never markup)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from tracker.i18n import _
+from tracker.model import Status, Task
+from tracker.plan import IndicatorKind
+from tracker.progress import TargetProgress, status_counts, target_progress
+from tracker.state import StateView
+from tracker.text import clean_text
+
+STATUS_STYLE = {
+    Status.NOT_STARTED: "dim",
+    Status.IN_PROGRESS: "cyan",
+    Status.BLOCKED: "red",
+    Status.DONE: "green",
+    Status.VERIFIED: "bold green",
+    Status.NOT_APPLICABLE: "dim italic",
+}
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _t(value: Any, style: str = "") -> Text:
+    """User or stored text as a literal cell, with control characters removed."""
+    return Text("-" if value is None else clean_text(str(value)), style=style)
+
+
+def _status(status: Status) -> Text:
+    return Text(_(f"status.{status.value}"), style=STATUS_STYLE[status])
+
+
+def _banner(out: Console, view: StateView) -> None:
+    if view.demo:
+        out.print(Text(_("demo.banner"), style="bold yellow"))
+    if view.as_of is not None:
+        out.print(Text(_("asof.banner", date=view.as_of.isoformat()), style="bold"))
+
+
+def render_task_list(view: StateView, tasks: list[Task], today: date) -> None:
+    out = console()
+    _banner(out, view)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for key in ("id", "prefecture", "county", "rec", "status", "owner", "due", "next"):
+        table.add_column(_(f"col.{key}"), no_wrap=True)
+    for task in tasks:
+        county = view.plan.county(task.county)
+        prefecture = view.plan.prefecture(county.prefecture)
+        flags = []
+        if task.is_overdue(today):
+            flags.append(_("flag.overdue"))
+        if task.is_stale(today, view.stale_days):
+            flags.append(_("flag.stale"))
+        due = _t(task.due, "red" if task.is_overdue(today) else "")
+        if flags:
+            due.append(" " + " ".join(flags), style="bold red")
+        table.add_row(task.id, prefecture.name.get(), county.name.get(), task.recommendation,
+                      _status(task.status), _t(task.owner), due, _t(task.next_followup))
+    out.print(table)
+    out.print(_("list.count", count=len(tasks)))
+
+
+def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
+              base: dict[str, Any]) -> dict[str, Any]:
+    rec = view.plan.recommendation(task.recommendation)
+    indicators = [i for i in view.plan.indicators if i.recommendation == rec.id]
+    keys = {k for i in indicators for k in (i.derived_from or (i.id,))}
+    return {
+        **base,
+        "recommendation_title": rec.title.get(),
+        "reason": task.reason,
+        "due_revisions": [{"at": r.at.isoformat(), "by": r.by,
+                           "due": r.due.isoformat() if r.due else None,
+                           "previous": r.previous.isoformat() if r.previous else None,
+                           "reason": r.reason} for r in task.due_revisions],
+        "notes": [{"at": n.at.isoformat(), "by": n.by, "text": n.text} for n in task.notes],
+        "followups": [{"at": f.at.isoformat(), "by": f.by, "date": f.date.isoformat(),
+                       "kind": f.kind.value, "outcome": f.outcome,
+                       "next": f.next.isoformat() if f.next else None}
+                      for f in task.followups],
+        "measurements": {key: [{"date": m.date.isoformat(), "value": m.value,
+                                "source": m.source, "by": m.by}
+                               for m in view.measurements(task.county, key)]
+                         for key in sorted(keys)},
+        "history": [{k: e.get(k) for k in ("seq", "ts", "user", "type", "field", "old",
+                                             "new", "comment")} for e in events],
+    }
+
+
+def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> None:
+    out = console()
+    _banner(out, view)
+    county = view.plan.county(task.county)
+    prefecture = view.plan.prefecture(county.prefecture)
+    rec = view.plan.recommendation(task.recommendation)
+    today = view.as_of or date.today()
+    title = Text(f"{task.id}  ", style="bold")
+    title.append(f"{prefecture.name.get()} / {county.name.get()}  ·  {rec.id} {rec.title.get()}")
+    out.print(title)
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column()
+    status = _status(task.status)
+    if task.reason:
+        status.append("  ")
+        status.append(_t(task.reason))
+    rows = [
+        ("status", status), ("owner", _t(task.owner)),
+        ("due", _t(task.due, "red" if task.is_overdue(today) else "")),
+        ("next", _t(task.next_followup)), ("cadence", _t(task.cadence)),
+        ("priority", _t(_(f"priority.{task.priority.value}"))),
+        ("version", _t(task.version)),
+        ("updated", _t(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
+    ]
+    for key, value in rows:
+        fields.add_row(_(f"col.{key}"), value)
+    out.print(fields)
+    if task.due_revisions:
+        out.print(Text(_("show.due_revisions"), style="bold"))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for key in ("when", "who", "from", "to", "reason"):
+            table.add_column(_(f"col.{key}"))
+        for r in task.due_revisions:
+            table.add_row(f"{r.at:%Y-%m-%d %H:%M}", _t(r.by), _t(r.previous), _t(r.due),
+                          _t(r.reason))
+        out.print(table)
+    timeline: list[tuple[str, Text]] = []
+    for note in task.notes:
+        line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
+        line.append(_("show.note") + ": ", style="bold")
+        line.append(_t(note.text))
+        timeline.append((note.at.isoformat(), line))
+    for f in task.followups:
+        line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
+        line.append(_(f"kind.{f.kind.value}") + f" {f.date}: ", style="bold")
+        line.append(_t(f.outcome))
+        if f.next:
+            line.append("  → " + f.next.isoformat(), style="cyan")
+        timeline.append((f.at.isoformat(), line))
+    if timeline:
+        out.print(Text(_("show.timeline"), style="bold"))
+        for _key, line in sorted(timeline, key=lambda item: item[0]):
+            out.print(line)
+    indicators = [i for i in view.plan.indicators if i.recommendation == rec.id]
+    if indicators:
+        out.print(Text(_("show.measurements"), style="bold"))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+        for key in ("indicator", "date", "value", "source", "who"):
+            table.add_column(_(f"col.{key}"))
+        for indicator in indicators:
+            for key in indicator.derived_from or (indicator.id,):
+                name = (view.plan.fact(key).title.get() if indicator.derived_from
+                        else indicator.title.get())
+                for m in view.measurements(task.county, key):
+                    table.add_row(_t(name), m.date.isoformat(), _t(_value(m.value)),
+                                  _t(m.source), _t(m.by))
+        out.print(table)
+    if events:
+        out.print(Text(_("show.history"), style="bold"))
+        render_history(view, events, out=out, with_task=False)
+
+
+def _value(value: Any) -> str:
+    if value is True:
+        return _("value.yes")
+    if value is False:
+        return _("value.no")
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def render_history(view: StateView, events: list[dict[str, Any]], *, out: Console | None = None,
+                   with_task: bool = True) -> None:
+    out = out or console()
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    columns = ["seq", "when", "who"] + (["task"] if with_task else []) + ["change", "comment"]
+    for key in columns:
+        table.add_column(_(f"col.{key}"), no_wrap=key != "comment" and key != "change")
+    for e in events:
+        row: list[Any] = [str(e["seq"]), e["ts"][:16].replace("T", " "), _t(e["user"])]
+        if with_task:
+            row.append(_t(e.get("task") or e.get("county") or ""))
+        row.append(_t(describe_event(e)))
+        row.append(_t(e.get("comment")))
+        table.add_row(*row)
+    out.print(table)
+    out.print(_("history.count", count=len(events)))
+
+
+def describe_event(e: dict[str, Any]) -> str:
+    kind = e["type"]
+    if kind == "set":
+        return _("event.set", field=_(f"field.{e['field']}"), old=_plain(e.get("old")),
+                 new=_plain(e.get("new")))
+    if kind == "note":
+        return _("event.note", text=e["new"])
+    if kind == "followup":
+        return _("event.followup", kind=_(f"kind.{e['new']['kind']}"),
+                 outcome=e["new"]["outcome"])
+    if kind == "measure":
+        return _("event.measure", key=e["field"], value=_value(e["new"]["value"]),
+                 date=e["new"]["date"])
+    if kind == "init":
+        return _("event.init", plan=e["new"]["id"])
+    if kind == "setting":
+        return _("event.setting", key=e["field"], old=_plain(e.get("old")),
+                 new=_plain(e.get("new")))
+    if kind == "put":
+        return _("event.put", source=e.get("source", ""))
+    return _("event.other", kind=kind)
+
+
+def _plain(value: Any) -> str:
+    return "-" if value is None else _value(value)
+
+
+# -- report ----------------------------------------------------------------------------------
+def _target_value(row: TargetProgress) -> str:
+    ind = row.indicator
+    if row.province_value is None:
+        return "-"
+    if ind.kind is IndicatorKind.PERCENT:
+        return f"{row.province_value:.1f}%"
+    if row.province_required is not None:
+        return _("report.staff_vs", staff=int(row.province_value),
+                 required=int(row.province_required))
+    if ind.kind is IndicatorKind.AMOUNT:
+        return f"{row.province_value:.2f}"
+    return _("report.share_counties", share=f"{row.province_value:.0f}")
+
+
+def _threshold(row: TargetProgress) -> str:
+    ind = row.indicator
+    comparison = str(ind.comparison.value)
+    if comparison == ">=standard":
+        return _("report.threshold_standard")
+    if comparison == "set":
+        return _("report.threshold_set")
+    if isinstance(ind.threshold, bool):
+        return _("value.yes") if ind.threshold else _("value.no")
+    suffix = "%" if ind.kind is IndicatorKind.PERCENT else ""
+    number = f"{ind.threshold:g}" if ind.threshold is not None else "-"
+    return f"{comparison} {number}{suffix}"
+
+
+def _days(days: int) -> Text:
+    if days >= 0:
+        return Text(_("report.days_left", days=days))
+    return Text(_("report.days_past", days=-days), style="red")
+
+
+def report_json(view: StateView, as_of: date) -> dict[str, Any]:
+    plan = view.plan
+    return {
+        "plan": plan.id,
+        "as_of": as_of.isoformat(),
+        "demo": view.demo,
+        "history_head": view.head.get("hash"),
+        "targets": [
+            {"indicator": r.indicator.id, "recommendation": r.indicator.recommendation,
+             "counties": r.counties, "with_data": r.with_data, "meeting": r.meeting,
+             "province_value": r.province_value, "province_required": r.province_required,
+             "deadline": r.deadline.isoformat(), "days_left": r.days_left}
+            for r in target_progress(view, as_of)
+        ],
+        "recommendations": [
+            {"id": rec.id, "status": {s.value: n for s, n in
+                                      status_counts(view, rec.id).items()}}
+            for rec in plan.recommendations
+        ],
+        "prefectures": [
+            {"code": p.code, "name": p.name.get(),
+             "status": {s.value: n for s, n in status_counts(
+                 view, counties={c.code for c in plan.counties_in(p.code)}).items()},
+             "targets": {r.indicator.id: r.meeting for r in target_progress(
+                 view, as_of, [c.code for c in plan.counties_in(p.code)])}}
+            for p in plan.prefectures
+        ],
+    }
+
+
+def render_report(view: StateView, as_of: date) -> None:
+    out = console()
+    plan = view.plan
+    _banner(out, view)
+    out.print(Text(plan.title.get(), style="bold"))
+    out.print(_("report.as_of", date=as_of.isoformat()))
+
+    targets = Table(title=_("report.targets"), box=box.SIMPLE_HEAD, title_justify="left")
+    for key in ("indicator", "rec", "meeting", "province", "threshold", "deadline", "days"):
+        targets.add_column(_(f"col.{key}"), no_wrap=key != "indicator")
+    rows = target_progress(view, as_of)
+    for row in rows:
+        targets.add_row(
+            row.indicator.title.get(), row.indicator.recommendation,
+            _("report.meeting", meeting=row.meeting, total=row.counties, data=row.with_data),
+            _target_value(row), _threshold(row), row.deadline.isoformat(),
+            _days(row.days_left),
+        )
+    out.print(targets)
+
+    by_rec = Table(title=_("report.by_rec"), box=box.SIMPLE_HEAD, title_justify="left")
+    by_rec.add_column(_("col.rec"))
+    by_rec.add_column(_("col.title"))
+    for status in Status:
+        by_rec.add_column(_status(status), justify="right")
+    by_rec.add_column(_("flag.overdue"), justify="right")
+    by_rec.add_column(_("flag.stale"), justify="right")
+    tasks = view.tasks()
+    for rec in plan.recommendations:
+        counts = status_counts(view, rec.id)
+        mine = [t for t in tasks if t.recommendation == rec.id]
+        by_rec.add_row(rec.id, rec.title.get(), *[str(counts.get(s, 0)) for s in Status],
+                       str(sum(t.is_overdue(as_of) for t in mine)),
+                       str(sum(t.is_stale(as_of, view.stale_days) for t in mine)))
+    out.print(by_rec)
+
+    by_pref = Table(title=_("report.by_prefecture"), box=box.SIMPLE_HEAD, title_justify="left")
+    by_pref.add_column(_("col.prefecture"))
+    by_pref.add_column(_("col.counties"), justify="right")
+    by_pref.add_column(_("col.closed"), justify="right")
+    for row in rows:
+        by_pref.add_column(row.indicator.title.get(), justify="right")
+    for prefecture in plan.prefectures:
+        codes = [c.code for c in plan.counties_in(prefecture.code)]
+        counts = status_counts(view, counties=set(codes))
+        closed = sum(counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
+                                                 Status.NOT_APPLICABLE))
+        cells = [f"{r.meeting}/{r.counties}" for r in target_progress(view, as_of, codes)]
+        by_pref.add_row(prefecture.name.get(), str(len(codes)),
+                        f"{closed}/{sum(counts.values())}", *cells)
+    out.print(by_pref)
