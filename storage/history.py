@@ -64,6 +64,9 @@ class History:
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
+                # Cut what a writer that died mid-append left beyond the new end (a torn
+                # line longer than these events), so the journal is whole lines only.
+                os.ftruncate(fd, expected_size + len(data))
                 os.fsync(fd)
             except OSError as error:
                 with contextlib.suppress(OSError):

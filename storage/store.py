@@ -29,11 +29,11 @@ from typing import Any
 from tinydb import TinyDB
 
 from storage.atomic import AtomicJSONStorage, load_json
-from storage.files import atomic_write
+from storage.files import atomic_write, describe_os_error
 from storage.history import GENESIS, History
 from storage.lock import DEFAULT_TIMEOUT, locked
 from tracker.commands import Context, Init, Restore
-from tracker.errors import StorageError
+from tracker.errors import StorageError, UsageError
 from tracker.events import (
     META_ID,
     PLAN_ID,
@@ -183,8 +183,10 @@ class Store:
         if as_of is None or as_of >= self.clock().date():
             return StateView(tables, index, plan)
         past, past_index = self.replay(until=as_of)
-        return StateView(past, past_index, plan_for(past, str(self.path)) if past["plan"]
-                         else plan, as_of=as_of)
+        if not past["plan"]:
+            raise UsageError("asof.before_start", date=as_of.isoformat(),
+                             start=tables["meta"][META_ID]["created_at"][:10])
+        return StateView(past, past_index, plan_for(past, str(self.path)), as_of=as_of)
 
     def replay(self, until: date | None = None) -> tuple[Tables, Index]:
         """Rebuild the state from the journal: all of it, or the events up to the end of
@@ -283,11 +285,11 @@ class Store:
 
     def _retire(self) -> None:
         """Move the current files aside, into the backups folder."""
-        self.backups.mkdir(exist_ok=True)
+        backups = self._backup_dir()
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
         for source in (self.path, self.history.path):
             if source.exists():
-                target = self.backups / f"replaced-{stamp}-{source.name}"
+                target = _unused(backups / f"replaced-{stamp}-{source.name}")
                 os.replace(source, target)
 
     # -- backups -----------------------------------------------------------------------
@@ -300,17 +302,25 @@ class Store:
         existing = self._auto_backups()
         if existing and time.time() - existing[-1].stat().st_mtime < AUTO_BACKUP_EVERY:
             return
-        self.backups.mkdir(exist_ok=True)
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
         head = tables["meta"][META_ID]["head"]["seq"]
-        target = self.backups / f"auto-{stamp}-{head:09d}.json"
         try:
+            target = self._backup_dir() / f"auto-{stamp}-{head:09d}.json"
             atomic_write(target, self.storage.encode(tables))
         except StorageError:
             return  # a backup that cannot be written must not stop the edit itself
         for old in self._auto_backups()[:-AUTO_BACKUPS_KEPT]:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+    def _backup_dir(self) -> Path:
+        """The backups folder, created if missing (a clear StorageError if it cannot be)."""
+        try:
+            self.backups.mkdir(exist_ok=True)
+        except OSError as error:
+            raise StorageError("db.write_failed", path=str(self.backups),
+                               reason=describe_os_error(error)) from None
+        return self.backups
 
     def _auto_backups(self) -> list[Path]:
         if not self.backups.is_dir():
@@ -322,9 +332,8 @@ class Store:
         with locked(self.lock_path, self.lock_timeout):
             tables, _index = self._load()
             if target is None:
-                self.backups.mkdir(exist_ok=True)
                 stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-                target = self.backups / f"backup-{stamp}.json"
+                target = _unused(self._backup_dir() / f"backup-{stamp}.json")
             atomic_write(target, self.storage.encode(tables))
             self.storage.forget()
         return target
@@ -361,9 +370,9 @@ class Store:
                 return
             except _NeedsMigration as need:
                 old = need.schema
-            self.backups.mkdir(exist_ok=True)
             stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-            shutil.copy2(self.path, self.backups / f"pre-migration-{old}-{stamp}.json")
+            shutil.copy2(self.path,
+                         _unused(self._backup_dir() / f"pre-migration-{old}-{stamp}.json"))
             tables["meta"][META_ID]["schema"] = SCHEMA_VERSION  # let _load accept it
             try:
                 tables, index = self._load()
@@ -440,6 +449,16 @@ class Store:
                 break
             apply_event(tables, index, event)
         return (tables, index) if seq else (None, None)
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or ``NAME-2.json``, ``NAME-3.json``... if it is taken: a backup made in the
+    same second as another (the stamp has seconds) must not overwrite it."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 class _NeedsMigration(Exception):

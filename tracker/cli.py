@@ -153,8 +153,29 @@ def _pre_language(argv: Sequence[str]) -> str:
     return language_from_env()
 
 
+DATE_OPTIONS = ("--as-of", "--due", "--next", "--date", "--since", "--due-before",
+                "--due-after")
+
+
+def _join_negative_offsets(argv: list[str]) -> list[str]:
+    """Let ``--as-of -1d`` mean ``--as-of=-1d`` (argparse takes ``-1d`` for an option)."""
+    joined: list[str] = []
+    skip = False
+    for position, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        following = argv[position + 1] if position + 1 < len(argv) else ""
+        if arg in DATE_OPTIONS and following[:1] == "-" and following[1:2].isdigit():
+            joined.append(f"{arg}={following}")
+            skip = True
+        else:
+            joined.append(arg)
+    return joined
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = _join_negative_offsets(list(sys.argv[1:] if argv is None else argv))
     set_language(_pre_language(args_list))
     parser = build_parser()
     try:
@@ -225,7 +246,10 @@ def resolve_task(view: Any, text: str) -> str:
                 view.plan.recommendation(rec.strip())
             except NotFoundError:
                 continue
-            code = resolve_county(view.plan, county_text)
+            try:
+                code = resolve_county(view.plan, county_text)
+            except NotFoundError:
+                break
             return f"{code}-{rec.strip()}"
     raise NotFoundError("task.unknown", task=text)
 

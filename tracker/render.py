@@ -50,22 +50,28 @@ def _banner(out: Console, view: StateView) -> None:
 def render_task_list(view: StateView, tasks: list[Task], today: date) -> None:
     out = console()
     _banner(out, view)
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for key in ("id", "prefecture", "county", "rec", "status", "owner", "due", "next"):
-        table.add_column(_(f"col.{key}"), no_wrap=True)
+    wide = out.width >= 110
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
+            "due", "next", "flags"]
+    for key in keys:
+        table.add_column(_(f"col.{key}"), no_wrap=True,
+                         overflow="ellipsis" if key in ("county", "prefecture") else "fold",
+                         min_width=len(tasks[0].id) if key == "id" and tasks else None)
     for task in tasks:
         county = view.plan.county(task.county)
-        prefecture = view.plan.prefecture(county.prefecture)
         flags = []
         if task.is_overdue(today):
             flags.append(_("flag.overdue"))
         if task.is_stale(today, view.stale_days):
             flags.append(_("flag.stale"))
-        due = _t(task.due, "red" if task.is_overdue(today) else "")
-        if flags:
-            due.append(" " + " ".join(flags), style="bold red")
-        table.add_row(task.id, prefecture.name.get(), county.name.get(), task.recommendation,
-                      _status(task.status), _t(task.owner), due, _t(task.next_followup))
+        row: list[Any] = [task.id]
+        if wide:
+            row.append(view.plan.prefecture(county.prefecture).name.get())
+        row += [county.name.get(), task.recommendation, _status(task.status), _t(task.owner),
+                _t(task.due, "red" if task.is_overdue(today) else ""),
+                _t(task.next_followup), Text(" ".join(flags), style="bold red")]
+        table.add_row(*row)
     out.print(table)
     out.print(_("list.count", count=len(tasks)))
 
@@ -233,11 +239,10 @@ def _target_value(row: TargetProgress) -> str:
     if ind.kind is IndicatorKind.PERCENT:
         return f"{row.province_value:.1f}%"
     if row.province_required is not None:
-        return _("report.staff_vs", staff=int(row.province_value),
-                 required=int(row.province_required))
+        return f"{int(row.province_value)}/{int(row.province_required)}"
     if ind.kind is IndicatorKind.AMOUNT:
         return f"{row.province_value:.2f}"
-    return _("report.share_counties", share=f"{row.province_value:.0f}")
+    return f"{row.province_value:.0f}%"
 
 
 def _threshold(row: TargetProgress) -> str:
@@ -250,14 +255,13 @@ def _threshold(row: TargetProgress) -> str:
     if isinstance(ind.threshold, bool):
         return _("value.yes") if ind.threshold else _("value.no")
     suffix = "%" if ind.kind is IndicatorKind.PERCENT else ""
+    symbol = {">=": "≥", "<=": "≤"}.get(comparison, comparison)
     number = f"{ind.threshold:g}" if ind.threshold is not None else "-"
-    return f"{comparison} {number}{suffix}"
+    return f"{symbol}{number}{suffix}"
 
 
 def _days(days: int) -> Text:
-    if days >= 0:
-        return Text(_("report.days_left", days=days))
-    return Text(_("report.days_past", days=-days), style="red")
+    return Text(str(days), style="" if days >= 0 else "red")
 
 
 def report_json(view: StateView, as_of: date) -> dict[str, Any]:
@@ -291,53 +295,67 @@ def report_json(view: StateView, as_of: date) -> dict[str, Any]:
 
 
 def render_report(view: StateView, as_of: date) -> None:
+    """Progress toward each target, tasks by recommendation, prefectures x targets.
+    Laid out for 80 columns; wider terminals get the extra columns."""
     out = console()
     plan = view.plan
+    wide = out.width >= 110
     _banner(out, view)
     out.print(Text(plan.title.get(), style="bold"))
-    out.print(_("report.as_of", date=as_of.isoformat()))
+    if view.as_of is None:
+        out.print(_("report.as_of", date=as_of.isoformat()))
 
-    targets = Table(title=_("report.targets"), box=box.SIMPLE_HEAD, title_justify="left")
-    for key in ("indicator", "rec", "meeting", "province", "threshold", "deadline", "days"):
-        targets.add_column(_(f"col.{key}"), no_wrap=key != "indicator")
     rows = target_progress(view, as_of)
-    for row in rows:
-        targets.add_row(
-            row.indicator.title.get(), row.indicator.recommendation,
-            _("report.meeting", meeting=row.meeting, total=row.counties, data=row.with_data),
-            _target_value(row), _threshold(row), row.deadline.isoformat(),
-            _days(row.days_left),
-        )
+    targets = Table(title=_("report.targets"), box=box.SIMPLE_HEAD, title_justify="left",
+                    caption=_("report.targets_caption"), caption_justify="left", expand=True,
+                    collapse_padding=True)
+    targets.add_column("#", no_wrap=True)
+    targets.add_column(_("col.indicator"), ratio=1)
+    numeric = ["rec", "meeting", *(["with_data"] if wide else []), "province", "threshold",
+               "deadline", "days"]
+    for key in numeric:
+        targets.add_column(_(f"col.{key}"), no_wrap=True,
+                           justify="right" if key in ("meeting", "with_data", "days") else "left")
+    for number, row in enumerate(rows, start=1):
+        cells: list[Any] = [f"T{number}", row.indicator.title.get(),
+                            row.indicator.recommendation, f"{row.meeting}/{row.counties}"]
+        if wide:
+            cells.append(str(row.with_data))
+        cells += [_target_value(row), _threshold(row), row.deadline.isoformat(),
+                  _days(row.days_left)]
+        targets.add_row(*cells)
     out.print(targets)
 
-    by_rec = Table(title=_("report.by_rec"), box=box.SIMPLE_HEAD, title_justify="left")
-    by_rec.add_column(_("col.rec"))
-    by_rec.add_column(_("col.title"))
+    by_rec = Table(title=_("report.by_rec"), box=box.SIMPLE_HEAD, title_justify="left",
+                   collapse_padding=True)
+    by_rec.add_column(_("col.rec"), no_wrap=True)
+    if wide:
+        by_rec.add_column(_("col.title"), no_wrap=True)
     for status in Status:
-        by_rec.add_column(_status(status), justify="right")
-    by_rec.add_column(_("flag.overdue"), justify="right")
-    by_rec.add_column(_("flag.stale"), justify="right")
+        by_rec.add_column(_status(status), justify="right", min_width=7)
+    by_rec.add_column(_("flag.overdue"), justify="right", min_width=7)
+    by_rec.add_column(_("flag.stale"), justify="right", min_width=7)
     tasks = view.tasks()
     for rec in plan.recommendations:
         counts = status_counts(view, rec.id)
         mine = [t for t in tasks if t.recommendation == rec.id]
-        by_rec.add_row(rec.id, rec.title.get(), *[str(counts.get(s, 0)) for s in Status],
+        by_rec.add_row(rec.id, *([rec.title.get()] if wide else []),
+                       *[str(counts.get(s, 0)) for s in Status],
                        str(sum(t.is_overdue(as_of) for t in mine)),
                        str(sum(t.is_stale(as_of, view.stale_days) for t in mine)))
     out.print(by_rec)
 
-    by_pref = Table(title=_("report.by_prefecture"), box=box.SIMPLE_HEAD, title_justify="left")
-    by_pref.add_column(_("col.prefecture"))
-    by_pref.add_column(_("col.counties"), justify="right")
-    by_pref.add_column(_("col.closed"), justify="right")
-    for row in rows:
-        by_pref.add_column(row.indicator.title.get(), justify="right")
+    by_pref = Table(title=_("report.by_prefecture"), box=box.SIMPLE_HEAD, title_justify="left",
+                    collapse_padding=True)
+    by_pref.add_column(_("col.prefecture"), no_wrap=True)
+    by_pref.add_column(_("col.closed"), justify="right", no_wrap=True)
+    for number, _row in enumerate(rows, start=1):
+        by_pref.add_column(f"T{number}", justify="right", no_wrap=True)
     for prefecture in plan.prefectures:
         codes = [c.code for c in plan.counties_in(prefecture.code)]
         counts = status_counts(view, counties=set(codes))
         closed = sum(counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
                                                  Status.NOT_APPLICABLE))
         cells = [f"{r.meeting}/{r.counties}" for r in target_progress(view, as_of, codes)]
-        by_pref.add_row(prefecture.name.get(), str(len(codes)),
-                        f"{closed}/{sum(counts.values())}", *cells)
+        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(counts.values())}", *cells)
     out.print(by_pref)

@@ -104,6 +104,7 @@ EN: dict[str, str] = {
     "oserr.permission": "permission denied",
     "demo.banner": "DEMO DATA: synthetic history for trying the tracker, not real county figures",
     "asof.banner": "As of {date} (rebuilt from history)",
+    "asof.before_start": "--as-of {date}: the database's history starts on {start}",
 }
 
 ZH: dict[str, str] = {
@@ -205,4 +206,5 @@ ZH: dict[str, str] = {
     "oserr.permission": "权限不足",
     "demo.banner": "演示数据：用于试用的合成历史，并非真实县区数据",
     "asof.banner": "截至 {date}（由历史重建）",
+    "asof.before_start": "--as-of {date}：数据库的历史从 {start} 开始",
 }

@@ -1,0 +1,245 @@
+"""The installed `tracker` command, end to end, through real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+TRACKER = str(BIN / "tracker")
+
+
+def run(db: Path, *args: str, lang: str = "C.UTF-8", check: int | None = 0,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "TRACKER_DB")}
+    environ.update(LANG=lang, COLUMNS="120", **(env or {}))
+    result = subprocess.run([TRACKER, "--db", str(db), *args], capture_output=True,
+                            text=True, env=environ, timeout=60)
+    assert "Traceback" not in result.stderr, result.stderr
+    if check is not None:
+        assert result.returncode == check, (result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.json"
+    out = run(path, "init")
+    assert "700 tasks" in out.stdout
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    run(path, "demo")
+    return path
+
+
+def _list(db: Path, *args: str) -> list[dict]:
+    return json.loads(run(db, "list", "--json", *args).stdout)
+
+
+def test_list_json_has_the_task_fields(db: Path) -> None:
+    tasks = _list(db)
+    assert len(tasks) == 700
+    suizhong = next(t for t in tasks if t["id"] == "211421-2.5")
+    assert {"id", "county_code", "county", "prefecture", "recommendation", "status", "owner",
+            "due", "next_followup", "version"} <= suizhong.keys()
+    assert (suizhong["county_code"], suizhong["recommendation"]) == ("211421", "2.5")
+    assert suizhong["county"] == "Suizhong County" and suizhong["prefecture"] == "Huludao"
+    assert suizhong["status"] == "not_started" and suizhong["due"] == "2020-12-31"
+
+
+def test_filters(db: Path) -> None:
+    assert {t["county_code"] for t in _list(db, "--county", "绥中")} == {"211421"}
+    assert len(_list(db, "--county", "suizhong", "--rec", "2.5")) == 1
+    assert len(_list(db, "--prefecture", "葫芦岛")) == 6 * 7
+    assert len(_list(db, "--prefecture", "Shenyang", "--rec", "1.1,1.2")) == 13 * 2
+    run(db, "set", "211421-2.5", "--status", "in_progress", "--owner", "G07")
+    assert [t["id"] for t in _list(db, "--status", "in_progress")] == ["211421-2.5"]
+    assert [t["id"] for t in _list(db, "--owner", "g07")] == ["211421-2.5"]
+    assert len(_list(db, "--overdue")) == 700  # every due date of the plan is 2020-12-31
+    run(db, "set", "211421-2.5", "--due", "+1m", "--comment", "extension granted")
+    assert len(_list(db, "--overdue")) == 699
+    assert len(_list(db, "--due-before", "2018-01-01")) == 0
+    assert len(_list(db, "--due-after", "2020-12-30")) == 700
+
+
+def test_edit_round_trip(db: Path) -> None:
+    out = run(db, "set", "绥中-2.5", "--status", "in_progress", "--owner", "G07",
+              "--cadence", "monthly", "--next", "2030-01-15").stdout
+    assert "status not_started → in_progress" in out
+    run(db, "note", "211421-2.5", "县局已签订数字化外包合同")
+    run(db, "followup", "211421-2.5", "--kind", "call", "--outcome", "进度正常",
+        "--date", "2030-01-20")
+    shown = json.loads(run(db, "show", "211421-2.5", "--json").stdout)
+    assert shown["status"] == "in_progress" and shown["owner"] == "G07"
+    assert shown["notes"][0]["text"] == "县局已签订数字化外包合同"
+    assert shown["followups"][0]["kind"] == "call"
+    assert shown["next_followup"] == "2030-02-15"  # moved along the monthly cadence
+    assert [h["type"] for h in shown["history"]] == ["set"] * 4 + ["note", "followup", "set"]
+    assert shown["history"][0]["user"] if "user" in shown["history"][0] else True
+    run(db, "verify")
+
+
+def test_measure_and_report(db: Path) -> None:
+    run(db, "measure", "绥中", "permanent_volumes", "52000", "--date", "2018-01-01")
+    run(db, "measure", "211421", "digitized_permanent_volumes", "52,000", "--date",
+        "2018年1月1日", "--source", "县局季报")
+    report = json.loads(run(db, "report", "--json").stdout)
+    share = next(t for t in report["targets"] if t["indicator"] == "digitized_share")
+    assert (share["meeting"], share["with_data"]) == (1, 1)
+    assert share["province_value"] == 100.0
+    text = run(db, "report").stdout
+    assert "Permanent holdings digitized" in text and "1/100" in text
+
+
+def test_due_slip_needs_reason_and_is_shown(db: Path) -> None:
+    refused = run(db, "set", "211421-2.5", "--due", "2021-06-30", check=1)
+    assert "needs a reason" in refused.stderr
+    run(db, "set", "211421-2.5", "--due", "2021-06-30", "--comment", "经费2021年到位")
+    shown = run(db, "show", "211421-2.5").stdout
+    assert "Due date revisions" in shown and "经费2021年到位" in shown and "2021-06-30" in shown
+
+
+def test_refused_move_lists_allowed_moves(db: Path) -> None:
+    result = run(db, "set", "211421-2.5", "--status", "verified", check=1)
+    assert "cannot move from not_started to verified" in result.stderr
+    assert "in_progress, blocked, not_applicable" in result.stderr
+
+
+def test_conflict_through_the_cli(db: Path) -> None:
+    run(db, "set", "211421-2.5", "--owner", "G07", "--expect-version", "0")
+    result = run(db, "set", "211421-2.5", "--owner", "G08", "--expect-version", "0", check=1)
+    assert "owner was changed by" in result.stderr and "'G07'" in result.stderr
+    run(db, "set", "211421-2.5", "--priority", "high", "--expect-version", "0")
+
+
+@pytest.mark.parametrize("value", ["2020-12-31", "2020/12/31", "2020年12月31日", "today",
+                                   "+2w", "-3d", "+1m"])
+def test_every_date_form_on_the_command_line(db: Path, value: str) -> None:
+    run(db, "set", "211421-2.5", "--next", value)
+
+
+def test_bad_date_names_option_value_and_forms(db: Path) -> None:
+    result = run(db, "set", "211421-2.5", "--due", "2020-02-30", check=2)
+    assert "--due" in result.stderr and "2020-02-30" in result.stderr
+    assert "2020年12月31日" in result.stderr
+    before = db.read_bytes()
+    run(db, "list", "--as-of", "yesterday-ish", check=2)
+    assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "text"),
+    [
+        (("set", "999999-2.5", "--status", "done"), 1, "no task '999999-2.5'"),
+        (("set", "211421-9.9", "--owner", "G01"), 1, "no task"),
+        (("set", "211421-2.5"), 2, "nothing to change"),
+        (("set", "211421-2.5", "--owner", "G21"), 2, "G01 to G20"),
+        (("set", "211421-2.5", "--owner", "no-such-account-x"), 2, "neither a survey group"),
+        (("set", "211421-2.5", "--cadence", "sometimes"), 2, "not a cadence"),
+        (("set", "211421-2.5", "--status", "finished"), 2, "not a status"),
+        (("measure", "nowhere", "staff", "3"), 1, "no county matches 'nowhere'"),
+        (("measure", "铁西区", "staff", "3"), 2, "matches several counties"),
+        (("measure", "211421", "staff", "three"), 2, "not a valid count value"),
+        (("measure", "211421", "digitized_share", "50"), 2, "record those instead"),
+        (("measure", "211421", "no_such_indicator", "5"), 1, "no_such_indicator"),
+        (("list", "--status", "nope"), 2, "not a status"),
+        (("list", "--rec", "9.9"), 1, "9.9"),
+        (("bogus-command",), 2, "invalid choice"),
+        (("followup", "211421-2.5", "--kind", "email", "--outcome", "x"), 2, "invalid choice"),
+        (("set", "211421-2.5", "--owner", "G01", "--as-of", "2019-01-01"), 2, "for reading"),
+        (("restore", "/nonexistent/backup.json"), 1, "/nonexistent/backup.json"),
+    ],
+)
+def test_user_errors_are_one_clear_line(db: Path, args: tuple[str, ...], code: int,
+                                        text: str) -> None:
+    before = db.read_bytes()
+    result = run(db, *args, check=code)
+    assert text in result.stderr
+    assert db.read_bytes() == before
+
+
+def test_markup_and_control_characters_are_data(db: Path) -> None:
+    hostile = "[bold]x[/] [link=http://e.example]y[/link] \x1b]0;title\x07 \x1b[31mred \u202eevil"
+    run(db, "note", "211421-2.5", hostile)
+    shown = json.loads(run(db, "show", "211421-2.5", "--json").stdout)
+    stored = shown["notes"][0]["text"]
+    assert stored.startswith("[bold]x[/] [link=http://e.example]y[/link]")
+    assert "\x1b" not in stored and "\u202e" not in stored and "\x07" not in stored
+    text = run(db, "show", "211421-2.5").stdout
+    assert "[bold]x[/]" in text and "\x1b" not in text
+
+
+def test_as_of_rebuilds_the_past(tmp_path: Path) -> None:
+    db = tmp_path / "t.json"
+    run(db, "init")
+    run(db, "set", "211421-2.5", "--status", "in_progress")
+    before = run(db, "list", "--as-of", "-1d", check=2)
+    assert "history starts on" in before.stderr  # the database did not exist yet
+    now = json.loads(run(db, "list", "--json", "--county", "211421", "--rec", "2.5").stdout)
+    assert now[0]["status"] == "in_progress"
+
+
+def test_demo_is_labelled_everywhere(demo_db: Path) -> None:
+    assert "DEMO DATA" in run(demo_db, "report").stdout
+    assert "DEMO DATA" in run(demo_db, "list", "--county", "绥中").stdout
+    listed = run(demo_db, "list", "--json", "--county", "绥中")
+    assert "DEMO DATA" in listed.stderr and all(t["demo"] for t in json.loads(listed.stdout))
+    assert json.loads(run(demo_db, "report", "--json").stdout)["demo"] is True
+
+
+def test_demo_report_as_of_2017(demo_db: Path) -> None:
+    report = json.loads(run(demo_db, "report", "--json", "--as-of", "2017-06-30").stdout)
+    share = next(t for t in report["targets"] if t["indicator"] == "digitized_share")
+    assert share["with_data"] == 100 and share["meeting"] < 29
+    inspection = next(t for t in report["targets"] if t["indicator"] == "enforcement_inspection")
+    assert inspection["meeting"] == 93
+
+
+def test_chinese_output(demo_db: Path) -> None:
+    text = run(demo_db, "report", lang="zh_CN.UTF-8").stdout
+    assert "演示数据" in text and "永久档案数字化比例" in text and "沈阳市" in text
+    assert "进行中" in run(demo_db, "list", "--county", "绥中", "--lang", "zh").stdout
+    error = run(demo_db, "set", "211421-2.5", "--status", "bogus", lang="zh_CN.UTF-8", check=2)
+    assert "不是状态" in error.stderr
+
+
+def test_history_filters(demo_db: Path) -> None:
+    events = json.loads(run(demo_db, "history", "211421-2.5", "--json").stdout)
+    assert events and all(e["task"] == "211421-2.5" for e in events)
+    by_user = json.loads(run(demo_db, "history", "--user", "demo.li", "--since", "2020-01-01",
+                             "--json").stdout)
+    assert by_user and all(e["user"] == "demo.li" and e["ts"] >= "2020" for e in by_user)
+    assert "demo.li" in run(demo_db, "history", "211421-2.5").stdout
+
+
+def test_python_dash_m_and_help(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "tracker", "--help"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "verify" in result.stdout
+
+
+def test_cli_does_not_import_textual(db: Path) -> None:
+    code = ("import sys, runpy; sys.argv=['tracker','--db',sys.argv[1],'list','--json'];"
+            "from tracker.cli import main; import io, contextlib;"
+            "buf=io.StringIO();\nwith contextlib.redirect_stdout(buf): main()\n"
+            "print('textual' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_config_stale_days(db: Path) -> None:
+    assert "stale_days = 90" in run(db, "config").stdout
+    run(db, "config", "stale_days", "30")
+    assert "stale_days = 30" in run(db, "config", "stale_days").stdout
+    assert "whole number" in run(db, "config", "stale_days", "zero", check=2).stderr

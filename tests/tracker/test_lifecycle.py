@@ -1,0 +1,156 @@
+"""Every allowed and refused status move, reasons, due-date slips, conflicts and merges."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+
+import pytest
+
+from storage.store import Store
+from tracker.commands import AddNote, LogFollowup, SetFields
+from tracker.errors import ConflictError, InvalidEdit
+from tracker.lifecycle import ALLOWED, needs_reason
+from tracker.model import FollowupKind, Status
+
+S = Status
+TASK = "211421-2.5"
+
+EXPECTED_MOVES = {
+    (S.NOT_STARTED, S.IN_PROGRESS), (S.IN_PROGRESS, S.DONE), (S.DONE, S.VERIFIED),
+    (S.NOT_STARTED, S.BLOCKED), (S.IN_PROGRESS, S.BLOCKED), (S.BLOCKED, S.IN_PROGRESS),
+    (S.NOT_STARTED, S.NOT_APPLICABLE), (S.IN_PROGRESS, S.NOT_APPLICABLE),
+    (S.BLOCKED, S.NOT_APPLICABLE), (S.DONE, S.IN_PROGRESS), (S.VERIFIED, S.IN_PROGRESS),
+    (S.NOT_APPLICABLE, S.IN_PROGRESS),
+}
+# A path from not_started to each status, using only allowed moves with reasons.
+PATHS = {
+    S.NOT_STARTED: [],
+    S.IN_PROGRESS: [S.IN_PROGRESS],
+    S.BLOCKED: [S.BLOCKED],
+    S.DONE: [S.IN_PROGRESS, S.DONE],
+    S.VERIFIED: [S.IN_PROGRESS, S.DONE, S.VERIFIED],
+    S.NOT_APPLICABLE: [S.NOT_APPLICABLE],
+}
+
+
+def test_table_is_the_issue_s_lifecycle() -> None:
+    table = {(old, new) for old, news in ALLOWED.items() for new in news}
+    assert table == EXPECTED_MOVES
+
+
+def _bring_to(store: Store, task: str, status: Status) -> None:
+    for step in PATHS[status]:
+        store.apply(SetFields(task, {"status": step}, comment="setting up"))
+
+
+@pytest.mark.parametrize(("old", "new"), [p for p in product(S, S) if p[0] != p[1]])
+def test_every_move(store: Store, old: Status, new: Status) -> None:
+    _bring_to(store, TASK, old)
+    if (old, new) in EXPECTED_MOVES:
+        if needs_reason(old, new):
+            with pytest.raises(InvalidEdit, match="needs a reason"):
+                store.apply(SetFields(TASK, {"status": new}))
+        store.apply(SetFields(TASK, {"status": new}, comment="because"))
+        assert store.view().task(TASK).status is new
+    else:
+        with pytest.raises(InvalidEdit) as caught:
+            store.apply(SetFields(TASK, {"status": new}, comment="because"))
+        message = str(caught.value)
+        assert f"cannot move from {old.value} to {new.value}" in message
+        for allowed in ALLOWED[old]:
+            assert allowed.value in message
+        assert store.view().task(TASK).status is old
+
+
+def test_reasons_required_exactly_for_block_na_and_reopen() -> None:
+    needing = {(o, n) for o, n in EXPECTED_MOVES if needs_reason(o, n)}
+    assert needing == {
+        (S.NOT_STARTED, S.BLOCKED), (S.IN_PROGRESS, S.BLOCKED),
+        (S.NOT_STARTED, S.NOT_APPLICABLE), (S.IN_PROGRESS, S.NOT_APPLICABLE),
+        (S.BLOCKED, S.NOT_APPLICABLE), (S.DONE, S.IN_PROGRESS), (S.VERIFIED, S.IN_PROGRESS),
+        (S.NOT_APPLICABLE, S.IN_PROGRESS),
+    }
+
+
+def test_reason_is_kept_with_the_status(store: Store) -> None:
+    store.apply(SetFields(TASK, {"status": S.BLOCKED}, comment="县财政资金未到位"))
+    assert store.view().task(TASK).reason == "县财政资金未到位"
+
+
+def test_due_later_needs_reason_and_every_revision_is_kept(store: Store, clock) -> None:
+    with pytest.raises(InvalidEdit, match="needs a reason"):
+        store.apply(SetFields(TASK, {"due": date(2021, 6, 30)}))
+    store.apply(SetFields(TASK, {"due": date(2021, 6, 30)}, comment="funding in 2021"))
+    clock.advance(days=3)
+    store.apply(SetFields(TASK, {"due": date(2021, 3, 31)}))  # earlier: no reason needed
+    task = store.view().task(TASK)
+    assert task.due == date(2021, 3, 31)
+    assert [(r.previous, r.due, r.reason) for r in task.due_revisions] == [
+        (date(2020, 12, 31), date(2021, 6, 30), "funding in 2021"),
+        (date(2021, 6, 30), date(2021, 3, 31), None),
+    ]
+    assert task.due_revisions[0].at < task.due_revisions[1].at
+
+
+def test_stale_edit_to_same_field_is_refused_naming_who_when_what(store: Store) -> None:
+    seen = store.view().task(TASK).version
+    store.apply(SetFields(TASK, {"owner": "G07"}, seen_version=seen))
+    with pytest.raises(ConflictError) as caught:
+        store.apply(SetFields(TASK, {"owner": "G08"}, seen_version=seen))
+    message = str(caught.value)
+    assert store.user in message and "2018-03-01T09:00:00+08:00" in message
+    assert "'G07'" in message and "owner" in message
+    assert store.view().task(TASK).owner == "G07"
+
+
+def test_stale_edit_to_other_field_merges(store: Store) -> None:
+    seen = store.view().task(TASK).version
+    store.apply(SetFields(TASK, {"owner": "G07"}, seen_version=seen))
+    store.apply(SetFields(TASK, {"priority": "high"}, seen_version=seen))
+    task = store.view().task(TASK)
+    assert (task.owner, task.priority.value) == ("G07", "high")
+
+
+def test_notes_never_conflict(store: Store) -> None:
+    store.apply(AddNote(TASK, "first"))
+    store.apply(AddNote(TASK, "second"))
+    assert [n.text for n in store.view().task(TASK).notes] == ["first", "second"]
+
+
+def test_followup_moves_next_date_along_cadence(store: Store, clock) -> None:
+    store.apply(SetFields(TASK, {"cadence": "monthly", "next_followup": date(2018, 3, 15)}))
+    store.apply(LogFollowup(TASK, FollowupKind.CALL, "called the bureau",
+                            on=date(2018, 3, 16)))
+    task = store.view().task(TASK)
+    assert task.next_followup == date(2018, 4, 15)
+    assert task.followups[-1].next == date(2018, 4, 15)
+    # An explicit next date wins over the cadence.
+    store.apply(LogFollowup(TASK, FollowupKind.VISIT, "visited", next=date(2018, 5, 2)))
+    assert store.view().task(TASK).next_followup == date(2018, 5, 2)
+
+
+def test_followup_without_cadence_keeps_next_date(store: Store) -> None:
+    store.apply(SetFields(TASK, {"next_followup": date(2018, 3, 15)}))
+    store.apply(LogFollowup(TASK, FollowupKind.DOCUMENT, "received the plan"))
+    task = store.view().task(TASK)
+    assert task.next_followup == date(2018, 3, 15)
+    assert task.followups[-1].date == date(2018, 3, 1)
+
+
+def test_nothing_to_change_is_said(store: Store) -> None:
+    with pytest.raises(InvalidEdit, match="nothing changes"):
+        store.apply(SetFields(TASK, {"owner": None}))
+
+
+def test_stale_after_configured_days(store: Store, clock) -> None:
+    clock.advance(days=89)
+    view = store.view()
+    today = clock().date()
+    assert not view.task(TASK).is_stale(today, view.stale_days)
+    assert view.task(TASK).is_stale(date(2018, 5, 30), view.stale_days)  # 90 days on
+    from tracker.commands import SetSetting
+
+    store.apply(SetSetting("stale_days", "30"))
+    view = store.view()
+    assert view.stale_days == 30 and view.task(TASK).is_stale(today, view.stale_days)
