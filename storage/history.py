@@ -112,6 +112,29 @@ class History:
             position += len(line) + 1
         return events, offset + end
 
+    def tail(self, max_bytes: int = 262_144) -> list[dict[str, Any]]:
+        """The complete events in the last ``max_bytes`` of the journal (recent changes,
+        without reading a long history from the start)."""
+        try:
+            with open(self.path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                start = max(0, size - max_bytes)
+                handle.seek(start)
+                raw = handle.read()
+        except OSError:
+            return []
+        lines = raw.split(b"\n")
+        if start > 0:
+            lines = lines[1:]  # the first line is probably cut
+        events = []
+        for line in lines:
+            if line:
+                try:
+                    events.append(json.loads(line))
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    continue
+        return events
+
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
         """Every complete line with its byte offset (for verify, which checks each)."""
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -120,7 +121,7 @@ class Store:
         self._backed_up = False
 
     # -- loading ---------------------------------------------------------------------
-    def _load(self) -> tuple[Tables, Index]:
+    def _load(self, *, reread: bool = True) -> tuple[Tables, Index]:
         """The current state: the state file, rolled forward from the journal if the
         last writer died between its journal append and its state write."""
         tables = self.storage.read()
@@ -137,6 +138,11 @@ class Store:
             raise StorageError("history.missing", path=str(self.history.path))
         size = self.history.size()
         if size < head["size"]:
+            if reread:
+                # Our copy may hold events rolled forward from a journal tail that their
+                # writer then took back (its state write failed): read the file again.
+                self.storage.forget()
+                return self._load(reread=False)
             raise StorageError("history.truncated", path=str(self.history.path),
                                expected=head["size"], actual=size)
         if size > head["size"]:
@@ -257,12 +263,23 @@ class Store:
         meta = tables["meta"][META_ID]
         meta["head"] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"], "size": size,
                         "ts": events[-1]["ts"]}
+        self._sweep_temp_files()
         try:
             self.storage.write(tables)
         except BaseException:
             self.history.truncate(head["size"])
             raise
         return Result(events)
+
+    def _sweep_temp_files(self) -> None:
+        """Remove the temp files of state writes that a killed writer left (ours are
+        written only under the lock, which we hold, so any there now is a dead one's)."""
+        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.[a-z0-9_]{{8}}\.tmp")
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.path.parent):
+                if pattern.fullmatch(entry.name):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     # -- creating ----------------------------------------------------------------------
     def create(self, plan: Plan, *, demo: bool = False, force: bool = False,
@@ -329,6 +346,7 @@ class Store:
 
     def backup(self, target: Path | None = None) -> Path:
         """Write a consistent copy of the current state (under the lock)."""
+        self.view()  # an older schema is migrated first (its own backup is taken then)
         with locked(self.lock_path, self.lock_timeout):
             tables, _index = self._load()
             if target is None:

@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("restore", cmd_restore)
     p.add_argument("file", metavar="FILE", help=_("cli.arg.backup_file"))
 
+    p = command("open", cmd_open)
+    p.add_argument("target", metavar="TASK|COUNTY|REC", help=_("cli.arg.target"))
+
     p = command("config", cmd_config)
     p.add_argument("key", metavar="KEY", nargs="?", help=_("cli.arg.config_key"))
     p.add_argument("value", metavar="VALUE", nargs="?", help=_("cli.arg.config_value"))
@@ -183,8 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
+        args.handler = cmd_open
+        args.target = None
     try:
         return args.handler(args)
     except TrackerError as error:
@@ -535,6 +538,22 @@ def cmd_restore(args: argparse.Namespace) -> int:
     result = store.restore(Path(args.file))
     print(_("restore.done", file=args.file, events=len(result.events)))
     return 0
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """The app, on the dashboard or on a task, county or recommendation."""
+    store = _store(args)
+    view = store.view(_as_of(args))  # a bad database fails here, before the screen opens
+    if args.target:
+        from screens.registry import resolve_target
+
+        resolve_target(view, args.target)
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        raise UsageError("cli.needs_terminal")
+    from tracker.app import run_app
+
+    return run_app(store, lang=getattr(args, "lang", None), start=args.target,
+                   as_of=_as_of(args))
 
 
 def cmd_config(args: argparse.Namespace) -> int:

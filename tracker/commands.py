@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tracker.dates import next_occurrence, parse_date, validate_cadence
+from tracker.dates import next_occurrence, parse_date
 from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.events import Index, Tables
 from tracker.lifecycle import check_move

@@ -10,8 +10,9 @@ from the county facts they name:
 Province values weigh counties by size where that is what the target means: the
 province's digitized share is total digitized permanent volumes over total permanent
 volumes (not an average of shares); staffing compares total staff with the total the
-standard requires. Yes/no and date targets give the share of counties that meet them;
-amounts give the mean over counties with data.
+standard requires. Yes/no targets give the share of counties with data that answer yes;
+a date target gives the share of all counties that have set one (no date recorded means
+none is set); amounts give the mean over counties with data.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def target_progress(view: StateView, as_of: date,
     for indicator in view.plan.indicators:
         values = [(code, county_value(view, code, indicator, as_of)) for code in codes]
         known = [(code, v) for code, v in values if v.met is not None]
-        province, required = _province(view, indicator, known, as_of)
+        province, required = _province(view, indicator, known, as_of, len(codes))
         deadline = indicator.deadline_for(as_of)
         rows.append(TargetProgress(
             indicator=indicator, counties=len(codes), with_data=len(known),
@@ -111,7 +112,7 @@ def target_progress(view: StateView, as_of: date,
 
 
 def _province(view: StateView, indicator: Indicator, known: list[tuple[str, CountyValue]],
-              as_of: date) -> tuple[float | None, float | None]:
+              as_of: date, counties: int) -> tuple[float | None, float | None]:
     if not known:
         return None, None
     if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
@@ -125,6 +126,8 @@ def _province(view: StateView, indicator: Indicator, known: list[tuple[str, Coun
         return float(staff), float(required)
     if indicator.kind is IndicatorKind.AMOUNT:
         return sum(float(v.value) for _c, v in known) / len(known), None
+    if indicator.comparison == Comparison.SET:  # no date recorded means none is set
+        return 100.0 * sum(1 for _c, v in known if v.met) / counties, None
     return 100.0 * sum(1 for _c, v in known if v.met) / len(known), None
 
 

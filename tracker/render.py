@@ -232,7 +232,7 @@ def _plain(value: Any) -> str:
 
 
 # -- report ----------------------------------------------------------------------------------
-def _target_value(row: TargetProgress) -> str:
+def target_value(row: TargetProgress) -> str:
     ind = row.indicator
     if row.province_value is None:
         return "-"
@@ -245,7 +245,7 @@ def _target_value(row: TargetProgress) -> str:
     return f"{row.province_value:.0f}%"
 
 
-def _threshold(row: TargetProgress) -> str:
+def threshold_text(row: TargetProgress) -> str:
     ind = row.indicator
     comparison = str(ind.comparison.value)
     if comparison == ">=standard":
@@ -321,7 +321,7 @@ def render_report(view: StateView, as_of: date) -> None:
                             row.indicator.recommendation, f"{row.meeting}/{row.counties}"]
         if wide:
             cells.append(str(row.with_data))
-        cells += [_target_value(row), _threshold(row), row.deadline.isoformat(),
+        cells += [target_value(row), threshold_text(row), row.deadline.isoformat(),
                   _days(row.days_left)]
         targets.add_row(*cells)
     out.print(targets)

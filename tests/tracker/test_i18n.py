@@ -13,7 +13,8 @@ from tracker.locales import catalogs
 from tracker.model import FollowupKind, Priority, Status
 
 ROOT = Path(__file__).resolve().parents[2]
-LITERAL_KEY = re.compile(r"""(?:\b_|Error|Edit|Finding|translate\(\s*\w+,)\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
+LITERAL_KEY = re.compile(
+    r"""(?:\b_|Error|Edit|Finding|translate\(\s*\w+,)\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 
 
 def _fields(template: str) -> set[str]:

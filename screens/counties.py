@@ -1,0 +1,125 @@
+"""Counties (2): the 100 counties with a status glyph per recommendation, digitized
+share and next follow-up; sortable, filter as you type. Enter opens a county."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
+from screens.widgets import FilterInput, Table
+from tracker.i18n import _
+from tracker.progress import county_value
+
+SORTS = ("code", "prefecture", "county", "share", "next")
+
+
+class CountiesScreen(TrackerScreen):
+    BINDINGS = [
+        Binding("slash", "filter", "filter", id="filter"),
+        Binding("s", "sort", "sort", id="sort"),
+        Binding("escape", "back", "back", id="back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield FilterInput(id="filter")
+        yield Table(id="counties")
+        yield Static(id="counties-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#counties", Table)
+        table.add_column(_("col.code"), key="code")
+        table.add_column(_("col.prefecture"), key="prefecture")
+        table.add_column(_("col.county"), key="county")
+        recs = self.tracker.view.plan.recommendations
+        table.add_column(_("counties.col.recs", first=recs[0].id, last=recs[-1].id),
+                         key="recs")
+        table.add_column(_("col.digitized"), key="share")
+        table.add_column(_("col.next"), key="next")
+        self.refresh_data()
+        table.focus()
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        view = self.tracker.view
+        day = self.tracker.day()
+        share = view.plan.indicator("digitized_share") if any(
+            i.id == "digitized_share" for i in view.plan.indicators) else None
+        by_county: dict[str, dict[str, Any]] = {}
+        for task in view.tasks():
+            entry = by_county.setdefault(task.county, {"tasks": {}, "next": None})
+            entry["tasks"][task.recommendation] = task
+            if task.status.is_open and task.next_followup and (
+                    entry["next"] is None or task.next_followup < entry["next"]):
+                entry["next"] = task.next_followup
+        query = self.query_one("#filter", FilterInput).value.lower().split()
+        rows = []
+        for county in view.plan.counties:
+            prefecture = view.plan.prefecture(county.prefecture)
+            haystack = " ".join((county.code, county.name.zh, county.name.en,
+                                 prefecture.name.zh, prefecture.name.en)).lower()
+            if not all(word in haystack for word in query):
+                continue
+            value = county_value(view, county.code, share, day).value if share else None
+            entry = by_county.get(county.code, {"tasks": {}, "next": None})
+            rows.append((county.code, prefecture.name.get(), county.name.get(),
+                         [entry["tasks"].get(r.id) for r in view.plan.recommendations],
+                         value, entry["next"]))
+        key = SORTS[self.sort]
+        if key == "share":
+            rows.sort(key=lambda r: (r[4] is None, r[4] or 0))
+        elif key == "next":
+            rows.sort(key=lambda r: (r[5] is None, r[5] or date.max))
+        else:
+            rows.sort(key=lambda r: r[SORTS.index(key)])
+        return rows
+
+    def refresh_data(self) -> None:
+        table = self.query_one("#counties", Table)
+        rows = self.rows()
+
+        def fill() -> None:
+            for code, prefecture, name, tasks, share, next_date in rows:
+                glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
+                                        else Text("?") for t in tasks)
+                share_text = Text("-" if share is None else f"{share:5.1f}%",
+                                  style="" if share is None or share >= 60 else "yellow")
+                table.add_row(code, cell(prefecture), cell(name), glyphs, share_text,
+                              cell(next_date), key=code)
+
+        keep_cursor(table, fill)
+        line = Text(_("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
+                    + "   ", style="dim", no_wrap=True, overflow="ellipsis")
+        line.append_text(status_legend())
+        self.query_one("#counties-status", Static).update(line)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_data()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#counties", Table).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterInput).show()
+
+    def action_sort(self) -> None:
+        self.sort = (self.sort + 1) % len(SORTS)
+        self.refresh_data()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        from screens.county import CountyScreen
+
+        self.app.push_screen(CountyScreen(str(event.row_key.value)))

@@ -1,0 +1,156 @@
+"""Follow-ups (4): what is due, overdue first. `m` toggles mine / everyone's; from a row,
+`f` logs a follow-up, `z` snoozes a week, `o` reassigns; Enter opens the task."""
+
+from __future__ import annotations
+
+import grp
+import os
+from datetime import date, timedelta
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Static
+
+from screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from screens.forms import TextForm
+from screens.task import log_followup
+from screens.widgets import Table
+from tracker.commands import SetFields, validate_owner
+from tracker.i18n import _
+from tracker.model import Task
+
+SNOOZE = timedelta(weeks=1)
+
+
+def my_owners(user: str) -> set[str]:
+    """Me and my survey groups: the OS groups I am in whose names are G01..G20
+    (an administrator gives each survey group a Unix group of that name)."""
+    owners = {user.lower()}
+    try:
+        for gid in os.getgroups():
+            name = grp.getgrgid(gid).gr_name
+            if len(name) == 3 and name[0] in "gG" and name[1:].isdigit():
+                owners.add(name.lower())
+    except (KeyError, OSError):
+        pass
+    return owners
+
+
+def bucket(task: Task, today: date) -> str:
+    assert task.next_followup is not None
+    if task.next_followup < today:
+        return "overdue"
+    if task.next_followup == today:
+        return "today"
+    if task.next_followup <= today + timedelta(days=6 - today.weekday()):
+        return "week"
+    return "later"
+
+
+class FollowupsScreen(TrackerScreen):
+    BINDINGS = [
+        Binding("m", "mine", "mine", id="mine"),
+        Binding("f", "followup", "followup", id="followup"),
+        Binding("z", "snooze", "snooze", id="snooze"),
+        Binding("o", "reassign", "reassign", id="reassign"),
+        Binding("escape", "back", "back", id="back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mine = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="queue-title", classes="status-line")
+        yield Table(id="queue")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#queue", Table)
+        for key in ("bucket", "next", "id", "county", "status", "owner", "last"):
+            table.add_column(_(f"col.{key}"), key=key)
+        self.refresh_data()
+        table.focus()
+
+    def tasks(self) -> list[Task]:
+        view = self.tracker.view
+        owners = my_owners(self.tracker.store.user) if self.mine else None
+        due = [t for t in view.tasks() if t.status.is_open and t.next_followup is not None
+               and (owners is None or (t.owner or "").lower() in owners)]
+        due.sort(key=lambda t: (t.next_followup, t.id))
+        return due
+
+    def refresh_data(self) -> None:
+        view = self.tracker.view
+        today = self.tracker.day()
+        tasks = self.tasks()
+        table = self.query_one("#queue", Table)
+        styles = {"overdue": "bold red", "today": "bold yellow", "week": "cyan", "later": ""}
+
+        def fill() -> None:
+            for task in tasks[:400]:
+                when = bucket(task, today)
+                last = task.last_followup
+                table.add_row(Text(_(f"bucket.{when}"), style=styles[when]),
+                              cell(task.next_followup), task.id,
+                              cell(view.plan.county(task.county).name.get()),
+                              status_cell(task.status), cell(task.owner),
+                              cell(f"{last.date} {_(f'kind.{last.kind.value}')}" if last
+                                   else None), key=task.id)
+
+        keep_cursor(table, fill)
+        counts = {b: 0 for b in ("overdue", "today", "week", "later")}
+        for task in tasks:
+            counts[bucket(task, today)] += 1
+        self.query_one("#queue-title", Static).update(Text(_(
+            "queue.title", who=_("queue.mine") if self.mine else _("queue.everyone"),
+            **counts), style="bold"))
+
+    def _current(self) -> Task | None:
+        table = self.query_one("#queue", Table)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.tracker.view.task(str(key))
+
+    def action_mine(self) -> None:
+        self.mine = not self.mine
+        self.refresh_data()
+
+    def action_followup(self) -> None:
+        task = self._current()
+        if task:
+            log_followup(self.tracker, task)
+
+    def action_snooze(self) -> None:
+        task = self._current()
+        if task and self.tracker.can_edit():
+            start = max(task.next_followup or self.tracker.today(), self.tracker.today())
+            self.tracker.submit(SetFields(task.id, {"next_followup": start + SNOOZE},
+                                          task.version, _("queue.snoozed")))
+
+    def action_reassign(self) -> None:
+        task = self._current()
+        if not task or not self.tracker.can_edit():
+            return
+        plan, user = self.tracker.view.plan, self.tracker.store.user
+
+        def chosen(owner: Any) -> None:
+            if owner is not None:
+                self.tracker.submit(SetFields(task.id, {"owner": owner[0]}, task.version))
+
+        self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
+                                      task.owner or "",
+                                      lambda text: (validate_owner(text, plan, user),)),
+                             chosen)
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        from screens.task import TaskScreen
+
+        self.app.push_screen(TaskScreen(str(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,251 @@
+"""Modal forms: each asks for what one edit needs, validates it, and returns it.
+
+Enter saves, Escape cancels. Validation messages come from the same parsers as the CLI
+(tracker.dates, tracker.commands), so a bad date reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.base import TrackerModal, cell
+from tracker.dates import parse_date
+from tracker.errors import TrackerError
+from tracker.i18n import _
+from tracker.lifecycle import ALLOWED, needs_reason
+from tracker.model import FollowupKind, Status
+from tracker.text import clean_text
+
+
+class Form(TrackerModal):
+    """A modal form with a title, fields, an error line and a hint line."""
+
+    BINDINGS = [Binding("escape", "cancel", "cancel", id="cancel")]
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.form_title = title
+        self._initial: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Label(cell(self.form_title, "bold"), classes="form-title")
+            yield from self.fields()
+            yield Static("", classes="form-error")
+            yield Label(_("form.hint"), classes="form-hint")
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self._initial = {i.id or "": i.value for i in self.query(Input)}
+        fields = self.query("Input, OptionList")
+        if fields:
+            fields.first().focus()
+
+    def unsaved(self) -> bool:
+        return any(i.value != self._initial.get(i.id or "", "") for i in self.query(Input))
+
+    def show_error(self, message: str) -> None:
+        self.query_one(".form-error", Static).update(Text(message, style="bold red"))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        inputs = list(self.query(Input))
+        position = inputs.index(event.input)
+        if position + 1 < len(inputs) and not inputs[position + 1].value:
+            inputs[position + 1].focus()
+            return
+        self.submit()
+
+    def submit(self) -> None:
+        try:
+            result = self.result()
+        except TrackerError as error:
+            self.show_error(error.message)
+            return
+        if result is not None:
+            self.dismiss(result)
+
+    def result(self) -> Any:
+        return None
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value
+
+
+def _labelled(label: str, field: Input) -> ComposeResult:
+    yield Label(label, classes="form-label")
+    yield field
+
+
+class TextForm(Form):
+    """One line of text: a note, an owner, a reason. ``check`` may raise TrackerError
+    or return the value to save."""
+
+    def __init__(self, title: str, label: str, initial: str = "",
+                 check: Callable[[str], Any] | None = None) -> None:
+        super().__init__(title)
+        self.label = label
+        self.initial = initial
+        self.check = check
+
+    def fields(self) -> ComposeResult:
+        yield from _labelled(self.label, Input(self.initial, id="text"))
+
+    def result(self) -> Any:
+        text = self.value("text")
+        if self.check is not None:
+            return self.check(text)
+        if not text.strip():
+            self.show_error(_("form.required", field=self.label))
+            return None
+        return text
+
+
+class DateForm(Form):
+    """A date in any accepted form; with ``reason_when_later``, a later date needs a
+    reason (due dates)."""
+
+    def __init__(self, title: str, initial: date | None, *, allow_today: bool = False,
+                 reason_after: date | None = None) -> None:
+        super().__init__(title)
+        self.initial = initial
+        self.reason_after = reason_after
+
+    def fields(self) -> ComposeResult:
+        yield from _labelled(_("form.date"), Input(
+            self.initial.isoformat() if self.initial else "", id="date",
+            placeholder="2020-12-31 / 2020年12月31日 / +2w"))
+        if self.reason_after is not None:
+            yield from _labelled(_("form.reason_if_later"), Input(id="reason"))
+
+    def result(self) -> Any:
+        day = parse_date(self.value("date"), option=_("form.date"))
+        if self.reason_after is None:
+            return day
+        reason = self.value("reason").strip()
+        if day > self.reason_after and not reason:
+            self.show_error(_("form.reason_needed_later"))
+            self.query_one("#reason", Input).focus()
+            return None
+        return day, reason or None
+
+
+class StatusForm(Form):
+    """The moves the lifecycle allows from the current status, and a reason if needed."""
+
+    def __init__(self, task_id: str, current: Status) -> None:
+        super().__init__(_("form.status_title", task=task_id))
+        self.current = current
+
+    def fields(self) -> ComposeResult:
+        yield Label(_("form.status_from", status=_(f"status.{self.current.value}")),
+                    classes="form-label")
+        yield OptionList(*[Option(_(f"status.{s.value}"), id=s.value)
+                           for s in ALLOWED[self.current]], id="moves")
+        yield from _labelled(_("form.reason"), Input(id="reason"))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        new = Status(event.option.id or "")
+        if needs_reason(self.current, new) and not self.value("reason").strip():
+            self.show_error(_("form.reason_needed", new=_(f"status.{new.value}")))
+            self.query_one("#reason", Input).focus()
+            return
+        self.submit()
+
+    def result(self) -> Any:
+        moves = self.query_one("#moves", OptionList)
+        if moves.highlighted is None:
+            return None
+        new = Status(moves.get_option_at_index(moves.highlighted).id or "")
+        reason = self.value("reason").strip()
+        if needs_reason(self.current, new) and not reason:
+            self.show_error(_("form.reason_needed", new=_(f"status.{new.value}")))
+            return None
+        return new, reason or None
+
+
+class FollowupForm(Form):
+    """Kind (c/v/d/m or arrows), outcome, and the next date prefilled from the cadence."""
+
+    def __init__(self, task_id: str, next_date: date | None) -> None:
+        super().__init__(_("form.followup_title", task=task_id))
+        self.next_date = next_date
+
+    def fields(self) -> ComposeResult:
+        yield Label(_("form.kind"), classes="form-label")
+        yield OptionList(*[Option(_(f"kind.{k.value}"), id=k.value) for k in FollowupKind],
+                         id="kind")
+        yield from _labelled(_("form.outcome"), Input(id="outcome"))
+        yield from _labelled(_("form.next"), Input(
+            self.next_date.isoformat() if self.next_date else "", id="next"))
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#kind", OptionList).highlighted = 0
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#outcome", Input).focus()
+
+    def result(self) -> Any:
+        kinds = self.query_one("#kind", OptionList)
+        kind = FollowupKind(kinds.get_option_at_index(kinds.highlighted or 0).id or "call")
+        outcome = self.value("outcome").strip()
+        if not outcome:
+            self.show_error(_("form.required", field=_("form.outcome")))
+            self.query_one("#outcome", Input).focus()
+            return None
+        text = self.value("next").strip()
+        next_date = parse_date(text, option=_("form.next")) if text else None
+        return kind, outcome, next_date
+
+
+class ConfirmQuit(Form):
+    BINDINGS = [Binding("y", "yes", "yes", id="yes"), Binding("n,escape", "cancel", "no", id="no")]
+
+    def __init__(self) -> None:
+        super().__init__(_("form.quit_title"))
+
+    def fields(self) -> ComposeResult:
+        yield Label(_("form.quit_question"), classes="form-label")
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+
+class Notice(Form):
+    """A refusal shown plainly (a conflicting edit): Enter reloads, Escape closes."""
+
+    BINDINGS = [Binding("enter,r", "reload", "reload", id="reload"),
+                Binding("escape", "cancel", "close", id="close")]
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(title)
+        self.message = message
+
+    def fields(self) -> ComposeResult:
+        yield Static(Text(clean_text(self.message)), classes="form-message")
+
+    def on_mount(self) -> None:
+        self.query_one(".form-hint", Label).update(_("form.notice_hint"))
+
+    def action_reload(self) -> None:
+        self.dismiss(True)
+
+
+def has_unsaved_input(screen: Screen[Any]) -> bool:
+    return isinstance(screen, Form) and screen.unsaved()

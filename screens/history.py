@@ -1,0 +1,109 @@
+"""History (5): everyone's changes, newest first; `/` filters by user, county,
+recommendation or date (every word must match)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from screens.base import TrackerScreen, cell, keep_cursor
+from screens.widgets import FilterInput, Table
+from tracker.i18n import _
+from tracker.render import describe_event
+
+MAX_ROWS = 500
+
+
+class HistoryScreen(TrackerScreen):
+    BINDINGS = [
+        Binding("slash", "filter", "filter", id="filter"),
+        Binding("escape", "back", "back", id="back", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[dict[str, Any]] = []
+        self._texts: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield FilterInput(id="filter")
+        yield Table(id="history")
+        yield Static(id="history-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history", Table).add_columns(
+            _("col.seq"), _("col.when"), _("col.who"), _("col.task"), _("col.change"),
+            _("col.comment"))
+        self.query_one("#history", Table).focus()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="history")
+    def _load(self) -> None:
+        events = list(self.tracker.store.events())
+        if self.tracker.as_of is not None:
+            limit = self.tracker.as_of.isoformat()
+            events = [e for e in events if e["ts"][:10] <= limit]
+        plan = self.tracker.view.plan
+        names = {c.code: f"{c.name.zh} {c.name.en}" for c in plan.counties}
+        texts = []
+        for e in events:
+            task = e.get("task") or ""
+            county = e.get("county") or task.split("-")[0]
+            texts.append(" ".join((e.get("user", ""), task, county, names.get(county, ""),
+                                   e["ts"][:10], e.get("type", ""))).lower())
+        self.app.call_from_thread(self._show, events, texts)
+
+    def _show(self, events: list[dict[str, Any]], texts: list[str]) -> None:
+        self.events, self._texts = events, texts
+        self._fill()
+
+    def _fill(self) -> None:
+        words = self.query_one("#filter", FilterInput).value.lower().split()
+        picked = [e for e, text in zip(self.events, self._texts, strict=True)
+                  if all(word in text or (word == e.get("task", "").split("-")[-1])
+                         for word in words)]
+        picked.reverse()
+        table = self.query_one("#history", Table)
+
+        def fill() -> None:
+            for e in picked[:MAX_ROWS]:
+                table.add_row(str(e["seq"]), e["ts"][:16].replace("T", " "), cell(e["user"]),
+                              cell(e.get("task") or e.get("county") or ""),
+                              cell(describe_event(e)), cell(e.get("comment")),
+                              key=str(e["seq"]))
+
+        keep_cursor(table, fill)
+        status = _("history.count", count=len(picked))
+        if len(picked) > MAX_ROWS:
+            status += "  " + _("tasks.hidden", count=len(picked) - MAX_ROWS)
+        self.query_one("#history-status", Static).update(Text(status, style="dim"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#history", Table).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterInput).show()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        seq = int(str(event.row_key.value))
+        task = next((e.get("task") for e in self.events if e["seq"] == seq), None)
+        if task:
+            from screens.task import TaskScreen
+
+            self.app.push_screen(TaskScreen(task))

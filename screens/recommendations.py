@@ -1,0 +1,146 @@
+"""Recommendations (3): the seven, with the findings each answers and their indicators.
+Enter opens one: its county tasks, filterable as you type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Header, Input, Static
+
+from screens.base import TrackerScreen, cell, keep_cursor
+from screens.tasks import Searcher, TaskTable
+from screens.widgets import FilterInput, Table, bar
+from tracker.i18n import _
+from tracker.model import CLOSED_STATUSES
+
+
+class RecommendationsScreen(TrackerScreen):
+    BINDINGS = [Binding("escape", "back", "back", id="back", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Table(id="recs")
+        yield Static(id="rec-detail", classes="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#recs", Table).add_columns(
+            _("col.rec"), _("col.title"), _("col.findings"), _("col.closed"))
+        self.refresh_data()
+        self.query_one("#recs", Table).focus()
+
+    def refresh_data(self) -> None:
+        view = self.tracker.view
+        table = self.query_one("#recs", Table)
+        tasks = view.tasks()
+
+        def fill() -> None:
+            for rec in view.plan.recommendations:
+                mine = [t for t in tasks if t.recommendation == rec.id]
+                closed = sum(1 for t in mine if t.status in CLOSED_STATUSES)
+                table.add_row(rec.id, cell(rec.title.get()), ", ".join(rec.findings),
+                              bar(closed / len(mine) if mine else 0), key=rec.id)
+
+        keep_cursor(table, fill)
+        self._detail()
+
+    def _detail(self) -> None:
+        table = self.query_one("#recs", Table)
+        if not table.row_count:
+            return
+        plan = self.tracker.view.plan
+        rec_id = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        rec = plan.recommendation(rec_id)
+        text = Text(f"{rec.id} {rec.title.get()}\n", style="bold")
+        text.append(rec.summary.get() + "\n\n")
+        text.append(_("rec.findings") + "\n", style="bold")
+        for finding_id in rec.findings:
+            finding = plan.finding(finding_id)
+            text.append(f"  {finding.id} {finding.title.get()}\n")
+        indicators = [i for i in plan.indicators if i.recommendation == rec.id]
+        text.append(_("rec.indicators") + "\n", style="bold")
+        for indicator in indicators:
+            text.append(f"  {indicator.title.get()}\n")
+        if not indicators:
+            text.append("  -\n", style="dim")
+        self.query_one("#rec-detail", Static).update(text)
+
+    def on_data_table_row_highlighted(self, event: Table.RowHighlighted) -> None:
+        self._detail()
+
+    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+        self.app.push_screen(RecommendationScreen(str(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class RecommendationScreen(TrackerScreen):
+    """One recommendation's county tasks (optionally opened on one prefecture)."""
+
+    BINDINGS = [
+        Binding("slash", "filter", "filter", id="filter"),
+        Binding("f", "followup", "followup", id="followup"),
+        Binding("escape", "back", "back", id="back"),
+    ]
+
+    def __init__(self, rec_id: str, prefecture: str | None = None) -> None:
+        super().__init__()
+        self.rec_id = rec_id
+        self.prefecture = prefecture
+        self.searcher = Searcher()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="rec-title")
+        yield FilterInput(id="filter")
+        yield TaskTable(id="rec-tasks")
+        yield Static(id="rec-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        rec = self.tracker.view.plan.recommendation(self.rec_id)
+        self.query_one("#rec-title", Static).update(
+            Text(f"{rec.id} {rec.title.get()}", style="bold"))
+        if self.prefecture:
+            prefecture = self.tracker.view.plan.prefecture(self.prefecture)
+            self.query_one("#filter", FilterInput).value = prefecture.name.get()
+            self.query_one("#filter", FilterInput).add_class("shown")
+        self.refresh_data()
+        self.query_one("#rec-tasks", TaskTable).focus()
+
+    def refresh_data(self) -> None:
+        view = self.tracker.view
+        tasks = [t for t in view.tasks() if t.recommendation == self.rec_id]
+        query = self.query_one("#filter", FilterInput).value
+        found = self.searcher.matches(view, tasks, query)
+        hidden = self.query_one("#rec-tasks", TaskTable).show(view, found, self.tracker.day())
+        status = _("tasks.count", count=len(found))
+        if hidden:
+            status += "  " + _("tasks.hidden", count=hidden)
+        self.query_one("#rec-status", Static).update(Text(status, style="dim"))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.refresh_data()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#rec-tasks", TaskTable).focus()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", FilterInput).show()
+
+    def action_followup(self) -> None:
+        from screens.task import log_followup
+
+        task_id = self.query_one("#rec-tasks", TaskTable).current_task()
+        if task_id:
+            log_followup(self.tracker, self.tracker.view.task(task_id))
+
+    def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
+        from screens.task import TaskScreen
+
+        self.app.push_screen(TaskScreen(str(event.row_key.value)))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,230 @@
+"""Task (Enter on any task row): every field, edited in place; notes and follow-ups;
+the task's history with who and when."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.table import Table as RichTable
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Static
+
+from screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
+from screens.widgets import SectionTitle, Table
+from tracker.commands import AddNote, LogFollowup, SetFields, validate_owner
+from tracker.dates import next_occurrence
+from tracker.errors import ConflictError, NotFoundError, TrackerError
+from tracker.i18n import _
+from tracker.model import Task
+from tracker.render import describe_event
+from tracker.text import clean_text
+
+
+class TaskScreen(TrackerScreen):
+    BINDINGS = [
+        Binding("s", "status", "status", id="status"),
+        Binding("o", "owner", "owner", id="owner"),
+        Binding("d", "due", "due", id="due"),
+        Binding("x", "next", "next", id="next"),
+        Binding("n", "note", "note", id="note"),
+        Binding("f", "followup", "followup", id="followup"),
+        Binding("escape", "back", "back", id="back"),
+    ]
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__()
+        self.task_id = task_id
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="task-scroll"):
+            yield Static(id="task-title")
+            yield Static(id="task-fields")
+            yield SectionTitle(_("show.timeline"))
+            yield Static(id="task-timeline")
+            yield SectionTitle(_("show.history"))
+            yield Table(id="task-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#task-history", Table).add_columns(
+            _("col.when"), _("col.who"), _("col.change"), _("col.comment"))
+        self.refresh_data()
+
+    @property
+    def task(self) -> Task:
+        return self.tracker.view.task(self.task_id)
+
+    def refresh_data(self) -> None:
+        view = self.tracker.view
+        try:
+            task = self.task
+        except NotFoundError:
+            self.query_one("#task-title", Static).update(
+                Text(_("task.unknown", task=self.task_id), style="red"))
+            return
+        county = view.plan.county(task.county)
+        prefecture = view.plan.prefecture(county.prefecture)
+        rec = view.plan.recommendation(task.recommendation)
+        day = self.tracker.day()
+        title = Text(f"{task.id}  ", style="bold")
+        title.append(clean_text(f"{prefecture.name.get()} / {county.name.get()} · "
+                                f"{rec.id} {rec.title.get()}"))
+        self.query_one("#task-title", Static).update(title)
+        grid = RichTable.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        status = status_cell(task.status)
+        if task.reason:
+            status.append("  ")
+            status.append(clean_text(task.reason), style="italic")
+        due = cell(task.due, "red" if task.is_overdue(day) else "")
+        if task.due_revisions:
+            due.append("  " + _("task.due_revised", count=len(task.due_revisions)),
+                       style="dim")
+        for key, value in (
+            ("status", status), ("owner", cell(task.owner)), ("due", due),
+            ("next", cell(task.next_followup)), ("cadence", cell(task.cadence)),
+            ("priority", cell(_(f"priority.{task.priority.value}"))),
+            ("updated", cell(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
+            ("version", cell(task.version)),
+        ):
+            grid.add_row(_(f"col.{key}"), value)
+        for revision in task.due_revisions:
+            grid.add_row("", cell(f"{revision.at:%Y-%m-%d} {revision.by}: {revision.previous}"
+                                  f" → {revision.due}  {revision.reason or ''}", "dim"))
+        self.query_one("#task-fields", Static).update(grid)
+        timeline: list[tuple[str, Text]] = []
+        for note in task.notes:
+            line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
+            line.append(_("show.note") + ": ", style="bold")
+            line.append(clean_text(note.text))
+            timeline.append((note.at.isoformat(), line))
+        for f in task.followups:
+            line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
+            line.append(f"{_(f'kind.{f.kind.value}')} {f.date}: ", style="bold")
+            line.append(clean_text(f.outcome))
+            if f.next:
+                line.append(f"  → {f.next}", style="cyan")
+            timeline.append((f.at.isoformat(), line))
+        text = Text("\n").join(line for _key, line in sorted(timeline, key=lambda i: i[0]))
+        self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
+                                                                     style="dim"))
+        events = [e for e in self.tracker.store.events() if e.get("task") == task.id]
+        if self.tracker.as_of is not None:
+            events = [e for e in events if e["ts"][:10] <= self.tracker.as_of.isoformat()]
+        history = self.query_one("#task-history", Table)
+
+        def fill() -> None:
+            for event in reversed(events):
+                history.add_row(event["ts"][:16].replace("T", " "), cell(event["user"]),
+                                cell(describe_event(event)), cell(event.get("comment")),
+                                key=str(event["seq"]))
+
+        keep_cursor(history, fill)
+
+    # -- edits ---------------------------------------------------------------------------
+    def _set(self, changes: dict[str, Any], comment: str | None = None) -> None:
+        task = self.task
+        self.tracker.submit(SetFields(task.id, changes, task.version, comment), self._done)
+
+    def _done(self, error: TrackerError | None) -> None:
+        if isinstance(error, ConflictError):
+            def reload(yes: bool | None) -> None:
+                if yes:
+                    self.tracker._reload()
+
+            self.app.push_screen(Notice(_("task.conflict_title"), error.message), reload)
+
+    def action_status(self) -> None:
+        if not self.tracker.can_edit():
+            return
+        task = self.task
+
+        def chosen(result: Any) -> None:
+            if result:
+                status, reason = result
+                self._set({"status": status}, reason)
+
+        self.app.push_screen(StatusForm(task.id, task.status), chosen)
+
+    def action_owner(self) -> None:
+        if not self.tracker.can_edit():
+            return
+        task = self.task
+        plan, user = self.tracker.view.plan, self.tracker.store.user
+
+        def chosen(owner: Any) -> None:
+            if owner is not None:
+                self._set({"owner": owner[0]})
+
+        self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
+                                      task.owner or "",
+                                      lambda text: (validate_owner(text, plan, user),)),
+                             chosen)
+
+    def action_due(self) -> None:
+        if not self.tracker.can_edit():
+            return
+        task = self.task
+
+        def chosen(result: Any) -> None:
+            if result:
+                day, reason = result
+                self._set({"due": day}, reason)
+
+        self.app.push_screen(DateForm(_("form.due_title", task=task.id), task.due,
+                                      reason_after=task.due or date.max), chosen)
+
+    def action_next(self) -> None:
+        if not self.tracker.can_edit():
+            return
+        task = self.task
+
+        def chosen(day: Any) -> None:
+            if day:
+                self._set({"next_followup": day})
+
+        self.app.push_screen(DateForm(_("form.next_title", task=task.id),
+                                      task.next_followup), chosen)
+
+    def action_note(self) -> None:
+        if not self.tracker.can_edit():
+            return
+        task = self.task
+
+        def chosen(text: Any) -> None:
+            if text:
+                self.tracker.submit(AddNote(task.id, text), self._done)
+
+        self.app.push_screen(TextForm(_("form.note_title", task=task.id), _("form.note")),
+                             chosen)
+
+    def action_followup(self) -> None:
+        log_followup(self.tracker, self.task, self._done)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
+    """The follow-up form, its next date prefilled along the task's cadence."""
+    if not app.can_edit():
+        return
+    today = app.today()
+    prefill = task.next_followup
+    if task.cadence:
+        prefill = next_occurrence(task.cadence, task.next_followup or today, today)
+
+    def chosen(result: Any) -> None:
+        if result:
+            kind, outcome, next_date = result
+            app.submit(LogFollowup(task.id, kind, outcome, next=next_date, on=today,
+                                   seen_version=task.version), on_done)
+
+    app.push_screen(FollowupForm(task.id, prefill), chosen)

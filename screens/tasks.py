@@ -1,0 +1,96 @@
+"""The task table shared by the county, recommendation and follow-up screens."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+
+from screens.base import cell, keep_cursor, status_cell
+from screens.widgets import Table
+from tracker.i18n import _
+from tracker.model import Task
+from tracker.state import StateView
+
+MAX_ROWS = 400  # beyond this a table is filtered, not scrolled: the user types to narrow it
+
+
+def search_text(view: StateView, task: Task) -> str:
+    """What the `/` filter matches for a task: id, county and prefecture names, owner."""
+    county = view.plan.county(task.county)
+    prefecture = view.plan.prefecture(county.prefecture)
+    return " ".join((task.id, county.name.zh, county.name.en, prefecture.name.zh,
+                     prefecture.name.en, task.owner or "", task.status.value)).lower()
+
+
+class Searcher:
+    """Per-view cache of each task's search text, so filtering costs a substring test."""
+
+    def __init__(self) -> None:
+        self._view: StateView | None = None
+        self._texts: dict[str, str] = {}
+
+    def matches(self, view: StateView, tasks: list[Task], query: str) -> list[Task]:
+        if view is not self._view:
+            self._view, self._texts = view, {}
+        words = query.lower().split()
+        if not words:
+            return tasks
+        found = []
+        for task in tasks:
+            text = self._texts.get(task.id)
+            if text is None:
+                text = self._texts[task.id] = search_text(view, task)
+            if all(word in text for word in words):
+                found.append(task)
+        return found
+
+
+class TaskTable(Table):
+    """Tasks with county, recommendation, status, owner, due and next follow-up."""
+
+    def __init__(self, *, id: str | None = None, county: bool = True) -> None:
+        super().__init__(id=id)
+        self.with_county = county
+
+    def on_mount(self) -> None:
+        self.add_column(_("col.id"), key="id")
+        if self.with_county:
+            self.add_column(_("col.county"), key="county")
+        self.add_column(_("col.rec"), key="rec")
+        self.add_column(_("col.status"), key="status")
+        self.add_column(_("col.owner"), key="owner")
+        self.add_column(_("col.due"), key="due")
+        self.add_column(_("col.next"), key="next")
+        self.add_column(_("col.flags"), key="flags")
+
+    def show(self, view: StateView, tasks: list[Task], day: date) -> int:
+        """Fill with up to MAX_ROWS tasks, keeping the cursor; returns how many are hidden."""
+        shown = tasks[:MAX_ROWS]
+
+        def fill() -> None:
+            rows: list[tuple[Any, ...]] = []
+            for task in shown:
+                county = view.plan.county(task.county)
+                flags = []
+                if task.is_overdue(day):
+                    flags.append(_("flag.overdue"))
+                if task.is_stale(day, view.stale_days):
+                    flags.append(_("flag.stale"))
+                rows.append((task.id,
+                             *([cell(county.name.get())] if self.with_county else []),
+                             task.recommendation, status_cell(task.status), cell(task.owner),
+                             cell(task.due, "red" if task.is_overdue(day) else ""),
+                             cell(task.next_followup),
+                             Text(" ".join(flags), style="bold red")))
+            for row in rows:
+                self.add_row(*row, key=row[0])
+
+        keep_cursor(self, fill)
+        return len(tasks) - len(shown)
+
+    def current_task(self) -> str | None:
+        if not self.row_count:
+            return None
+        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value

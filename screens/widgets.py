@@ -1,0 +1,72 @@
+"""Small shared widgets and cell builders."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from tracker.i18n import _
+
+BAR_WIDTH = 10
+SHADES = " ░▒▓█"
+
+
+def bar(share: float, width: int = BAR_WIDTH, *, percent: bool = True) -> Text:
+    """A progress bar that reads without colour: filled blocks (and the percentage)."""
+    share = max(0.0, min(1.0, share))
+    filled = round(share * width)
+    style = "green" if share >= 0.6 else "yellow" if share >= 0.3 else "red"
+    text = Text("█" * filled, style=style)
+    text.append("░" * (width - filled), style="dim")
+    if percent:
+        text.append(f" {share * 100:3.0f}%")
+    return text
+
+
+def shade(share: float) -> Text:
+    """A matrix cell: a shade glyph and the percentage, coloured by band."""
+    share = max(0.0, min(1.0, share))
+    glyph = SHADES[min(4, int(share * 4 + 0.5))]
+    style = "green" if share >= 0.6 else "yellow" if share >= 0.3 else "red"
+    return Text(f"{glyph}{share * 100:4.0f}%", style=style)
+
+
+class Table(DataTable[Text | str]):
+    """A keyboard-first table: row cursor, zebra stripes, no markup in cells."""
+
+    DEFAULT_CSS = """
+    Table { height: auto; max-height: 100%; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+
+
+class SectionTitle(Static):
+    DEFAULT_CSS = """
+    SectionTitle { text-style: bold; padding: 1 1 0 1; }
+    """
+
+
+class FilterInput(Input):
+    """The `/` filter: hidden until asked for; Escape clears and hides it."""
+
+    DEFAULT_CSS = """
+    FilterInput { display: none; }
+    FilterInput.shown { display: block; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(placeholder=_("filter.placeholder"), id=id)
+
+    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False)]
+
+    def show(self) -> None:
+        self.add_class("shown")
+        self.focus()
+
+    def action_hide(self) -> None:
+        self.value = ""
+        self.remove_class("shown")
+        self.screen.focus_next()

@@ -1,0 +1,270 @@
+"""The app's main flows through Textual's pilot, against a copy of the demo database."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from screens.counties import CountiesScreen
+from screens.dashboard import DashboardScreen
+from screens.followups import FollowupsScreen
+from screens.forms import FollowupForm, Notice, StatusForm
+from screens.help import HelpScreen
+from screens.task import TaskScreen
+from storage.store import Store
+from tests.screens.factory import NOW, Clock, make_app
+from tracker.commands import SetFields
+from tracker.model import Status
+
+TASK = "211421-2.5"
+
+
+def table(app, selector: str) -> DataTable:
+    return app.screen.query_one(selector, DataTable)
+
+
+def column(app, selector: str, key: str) -> list[str]:
+    t = table(app, selector)
+    return [str(t.get_cell(row, key)) for row in t.rows]
+
+
+def text_of(widget) -> str:
+    """What a Static shows, as plain text."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    console.print(widget.content)
+    return console.export_text()
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_dashboard_opens_with_targets_counts_and_matrix(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
+        assert table(app, "#targets").row_count == 8
+        assert table(app, "#by-rec").row_count == 7
+        assert table(app, "#matrix").row_count == 14
+        assert "DEMO DATA" in app.title
+        titles = column(app, "#targets", "title")
+        assert titles[0] == "Permanent holdings digitized"
+
+
+async def test_status_change_moves_the_dashboard_counts(demo_db: Path) -> None:
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TaskScreen)
+        before = app.view.task(TASK).status
+        counts_before = _rec_counts(app, "2.5")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, StatusForm)
+        form = app.screen
+        moves = [o.id for o in form.query_one("#moves").options]
+        target = moves[0]
+        form.query_one("#reason", Input).value = "county asked to reopen"
+        form.query_one("#moves").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskScreen)
+        assert app.view.task(TASK).status.value == target != before.value
+        await pilot.press("1")
+        await settle(pilot)
+        counts_after = _rec_counts(app, "2.5")
+        assert counts_after[before.value] == counts_before[before.value] - 1
+        assert counts_after[target] == counts_before[target] + 1
+
+
+def _rec_counts(app, rec: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for task in app.view.tasks():
+        if task.recommendation == rec:
+            counts[task.status.value] = counts.get(task.status.value, 0) + 1
+    return counts
+
+
+async def test_log_followup_from_queue_advances_next_date(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupsScreen)
+        queue = table(app, "#queue")
+        task_id = str(queue.coordinate_to_cell_key(queue.cursor_coordinate).row_key.value)
+        task = app.view.task(task_id)
+        assert task.cadence and task.next_followup
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupForm)
+        prefilled = app.screen.query_one("#next", Input).value
+        assert prefilled and date.fromisoformat(prefilled) > NOW.date()
+        await pilot.press("enter")  # kind: call
+        await pilot.press(*"电话确认进度")
+        await pilot.press("enter")  # the next date is prefilled: Enter saves
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupsScreen)
+        after = app.view.task(task_id)
+        assert after.followups[-1].outcome == "电话确认进度"
+        assert after.next_followup == date.fromisoformat(prefilled)
+        assert after.next_followup > task.next_followup
+
+
+async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # A colleague (another process) changes the owner meanwhile.
+        other = Store(demo_db, clock=Clock())
+        seen = other.view().task(TASK).version
+        other.apply(SetFields(TASK, {"owner": "G03"}, seen))
+        await pilot.press("o")
+        await settle(pilot)
+        field = app.screen.query_one("#text", Input)
+        field.value = "G09"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, Notice)
+        message = app.screen.message
+        assert "owner was changed by" in message and "'G03'" in message
+        await pilot.press("enter")  # reload
+        await settle(pilot)
+        assert app.view.task(TASK).owner == "G03"
+
+
+async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: Path) -> None:
+    Store(demo_db, clock=Clock()).apply(SetFields(TASK, {"priority": "high"}))
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        now_version = app.view.task(TASK).version
+        for _ in range(12):
+            await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert app.as_of == date(2020, 3, 1)
+        assert "2020-03-01" in app.sub_title
+        assert app.view.task(TASK).version < now_version
+        assert app.view.task(TASK).priority.value == "normal"
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskScreen)  # no form opened
+        assert any("editing is off" in n.message for n in app._notifications)
+        for _ in range(12):
+            await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert app.as_of is None and app.view.task(TASK).version == now_version
+
+
+async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        counties = table(app, "#counties")
+        counties.move_cursor(row=40)
+        cursor_key = counties.coordinate_to_cell_key(counties.cursor_coordinate).row_key
+        store = Store(demo_db, clock=Clock(datetime(2021, 3, 1, 10, 5, tzinfo=NOW.tzinfo)))
+        store.user = "colleague"
+        store.apply(SetFields(TASK, {"priority": "high"}))
+        deadline = 2.5
+        while deadline > 0 and app.view.task(TASK).priority.value != "high":
+            await pilot.pause(0.1)
+            deadline -= 0.1
+        await settle(pilot)
+        assert app.view.task(TASK).priority.value == "high"
+        counties = table(app, "#counties")
+        assert counties.coordinate_to_cell_key(counties.cursor_coordinate).row_key == cursor_key
+        assert any("colleague" in n.message and TASK in n.message
+                   for n in app._notifications)
+
+
+async def test_filter_counties_as_you_type(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        assert isinstance(app.screen, CountiesScreen)
+        assert table(app, "#counties").row_count == 100
+        await pilot.press("slash", *"绥中")
+        await settle(pilot)
+        assert column(app, "#counties", "code") == ["211421"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table(app, "#counties").row_count == 100
+        await pilot.press("slash", *"huludao")
+        await settle(pilot)
+        assert table(app, "#counties").row_count == 6
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen"
+
+
+async def test_help_lists_this_screens_bindings_in_chinese(demo_db: Path) -> None:
+    app = make_app(demo_db, lang="zh", start=TASK)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        body = text_of(app.screen.query_one("#help-body"))
+        for word in ("状态", "负责人", "备注", "记跟进", "总览", "退出"):
+            assert word in body
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskScreen)
+
+
+async def test_language_switch_relabels(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.switch_language("zh")
+        await settle(pilot)
+        assert app.title.startswith("档案工作跟踪")
+        descriptions = [b.binding.description for b in app.screen.active_bindings.values()]
+        assert "总览" in descriptions and "Dashboard" not in descriptions
+        assert column(app, "#targets", "title")[0] == "永久档案数字化比例"
+
+
+async def test_markup_in_notes_is_shown_literally(demo_db: Path) -> None:
+    Store(demo_db, clock=Clock()).apply(
+        __import__("tracker.commands", fromlist=["AddNote"]).AddNote(
+            TASK, "[bold]x[/] [link=http://e.example]y[/link] [/foo]"))
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        timeline = text_of(app.screen.query_one("#task-timeline"))
+        assert "[bold]x[/] [link=http://e.example]y[/link] [/foo]" in timeline
+
+
+async def test_quit_asks_when_a_form_has_input(demo_db: Path) -> None:
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#reason", Input).value = "half typed"
+        app.action_quit_app()
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ConfirmQuit"
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, StatusForm)
+
+
+async def test_open_target_by_county_name(demo_db: Path) -> None:
+    app = make_app(demo_db, start="绥中")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen"
+        assert app.screen.code == "211421"
+        assert Status  # the screen lists the county's 7 tasks
+        assert table(app, "#county-tasks").row_count == 7

@@ -1,0 +1,267 @@
+"""The Textual app: wires the screens to the store.
+
+Screens read ``app.view`` (a StateView: current, or rebuilt as of a date) and send
+commands through ``app.submit``; nothing here or in screens/ touches TinyDB. Blocking
+work (loading, locking, fsync) runs in thread workers that report back by message.
+Another process's save is noticed by a once-a-second poll of two ``stat`` calls; the
+app then reloads, tells the screens to refresh in place, and names who changed what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from screens import registry
+from screens.dashboard import DashboardScreen
+from screens.forms import ConfirmQuit, DateForm, has_unsaved_input
+from screens.help import HelpScreen
+from screens.localize import localize_bindings
+from screens.palette import NavigationProvider
+from storage.store import Store
+from tracker.errors import TrackerError
+from tracker.i18n import _, get_language, set_language
+from tracker.state import StateView
+from tracker.text import clean_text
+
+POLL_SECONDS = 1.0
+
+
+class DataChanged(Message):
+    """The store has a new state (someone saved, or the as-of date moved)."""
+
+    def __init__(self, view: StateView, token: Any, events: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.view = view
+        self.token = token
+        self.events = events
+
+
+class CommandDone(Message):
+    """A command the user submitted was applied (``error`` is None) or refused."""
+
+    def __init__(self, events: list[dict[str, Any]], error: TrackerError | None,
+                 on_done: Any) -> None:
+        super().__init__()
+        self.events = events
+        self.error = error
+        self.on_done = on_done
+
+
+class TrackerApp(App[None]):
+    CSS_PATH = "../screens/app.tcss"
+    TITLE = "tracker"
+    COMMANDS = App.COMMANDS | {NavigationProvider}
+
+    BINDINGS = [
+        Binding("1", "go('dashboard')", "dashboard", id="dashboard"),
+        Binding("2", "go('counties')", "counties", id="counties"),
+        Binding("3", "go('recommendations')", "recommendations", id="recommendations"),
+        Binding("4", "go('followups')", "followups", id="followups"),
+        Binding("5", "go('history')", "history", id="history"),
+        Binding("question_mark", "help", "help", id="help"),
+        Binding("left_square_bracket", "shift_as_of(-1)", "", show=False,
+                id="month_back"),
+        Binding("right_square_bracket", "shift_as_of(1)", "", show=False,
+                id="month_forward"),
+        Binding("g", "ask_as_of", "as_of", show=False, id="as_of"),
+        Binding("q", "quit_app", "quit", id="quit"),
+        Binding("ctrl+q", "quit_app", "quit", id="quit", show=False, priority=True),
+    ]
+
+    def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
+                 as_of: date | None = None) -> None:
+        if lang:
+            set_language(lang)
+        super().__init__()
+        self.store = store
+        self.start = start
+        self.as_of = as_of
+        self.view: StateView = store.view(as_of)
+        self._token = store.token()
+        self._seen_size = self._token[0]
+        self.theme = "textual-dark"
+
+    # -- start-up ------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        localize_bindings(self)
+        self._update_title()
+        self.push_screen(self._home())
+        if self.start:
+            self.open_target(self.start)
+        self.set_interval(POLL_SECONDS, self._poll)
+
+    def _home(self) -> Screen[Any]:
+        return DashboardScreen()
+
+    def today(self) -> date:
+        return self.store.clock().date()
+
+    def day(self) -> date:
+        """The date the app looks at: the as-of date, or today."""
+        return self.as_of or self.today()
+
+    def _update_title(self) -> None:
+        parts = [_("app.title")]
+        if self.view.demo:
+            parts.append(_("app.demo"))
+        self.title = " · ".join(parts)
+        self.sub_title = (_("app.as_of", date=self.as_of.isoformat()) if self.as_of
+                          else _("app.today", date=self.today().isoformat()))
+
+    # -- editing -------------------------------------------------------------------------
+    def can_edit(self) -> bool:
+        """Editing is for the current state only; says why not when it is refused."""
+        if self.as_of is not None:
+            self.notify(_("app.read_only_as_of", date=self.as_of.isoformat()),
+                        severity="warning", markup=False)
+            return False
+        return True
+
+    def submit(self, command: Any, on_done: Any = None) -> None:
+        """Apply ``command`` in a worker; ``on_done(error)`` is called on the UI thread."""
+        if not self.can_edit():
+            return
+        self._apply(command, on_done)
+
+    @work(thread=True, group="apply")
+    def _apply(self, command: Any, on_done: Any) -> None:
+        try:
+            result = self.store.apply(command)
+        except TrackerError as error:
+            self.post_message(CommandDone([], error, on_done))
+            return
+        self.post_message(CommandDone(result.events, None, on_done))
+
+    def on_command_done(self, message: CommandDone) -> None:
+        if message.error is not None:
+            self.notify(message.error.message, severity="error", timeout=10, markup=False)
+        if message.on_done is not None:
+            message.on_done(message.error)
+        if message.error is None:
+            self._reload()
+
+    # -- live updates --------------------------------------------------------------------
+    def _poll(self) -> None:
+        if self.store.token() != self._token:
+            self._reload()
+
+    def _reload(self) -> None:
+        self._load(self.as_of)
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self, as_of: date | None) -> None:
+        worker = get_current_worker()
+        try:
+            token = self.store.token()
+            view = self.store.view(as_of)
+            events, _end = self.store.history.read_from(self._seen_size)
+        except TrackerError as error:
+            self.call_from_thread(self.notify, error.message, severity="error",
+                                  markup=False)
+            return
+        if not worker.is_cancelled:
+            self.post_message(DataChanged(view, token, events))
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        self.view = message.view
+        self._token = message.token
+        self._seen_size = message.token[0]
+        others = [e for e in message.events if e.get("user") != self.store.user]
+        if others:
+            self._announce(others)
+        self._update_title()
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_data", None)
+            if refresh is not None:
+                refresh()
+
+    def _announce(self, events: list[dict[str, Any]]) -> None:
+        from tracker.render import describe_event
+
+        lines = [f"{e['user']}: {e.get('task') or e.get('county') or ''} "
+                 f"{describe_event(e)}" for e in events[-3:]]
+        if len(events) > 3:
+            lines.append(_("app.more_changes", count=len(events) - 3))
+        self.notify(clean_text("\n".join(lines)), title=_("app.changed_by_others"),
+                    markup=False)
+
+    # -- as-of ---------------------------------------------------------------------------
+    def set_as_of(self, day: date | None) -> None:
+        if day is not None and day >= self.today():
+            day = None
+        self.as_of = day
+        self._reload()
+
+    def action_shift_as_of(self, months: int) -> None:
+        target = self.day() + relativedelta(months=months)
+        self.set_as_of(target)
+
+    def action_ask_as_of(self) -> None:
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.set_as_of(day)
+
+        self.push_screen(DateForm(_("form.as_of"), self.day(), allow_today=True), chosen)
+
+    # -- navigation ----------------------------------------------------------------------
+    def action_go(self, name: str) -> None:
+        """Number keys: back to the dashboard, then (for 2-5) that list on top of it."""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        if name != "dashboard":
+            self.push_screen(registry.SCREENS[name]())
+
+    def open_target(self, text: str) -> None:
+        """Open a task, county or recommendation by id, code or name."""
+        registry.open_target(self, text)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.screen))
+
+    def action_quit_app(self) -> None:
+        if has_unsaved_input(self.screen):
+            self.push_screen(ConfirmQuit(), lambda yes: self.exit() if yes else None)
+        else:
+            self.exit()
+
+    # -- language and palette ------------------------------------------------------------
+    def switch_language(self, lang: str) -> None:
+        set_language(lang)
+        localize_bindings(self)
+        self._update_title()
+        for screen in self.screen_stack:
+            localize_bindings(screen)
+            relabel = getattr(screen, "relabel", None)
+            if relabel is not None:
+                relabel()
+        self.screen.refresh_bindings()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        other = "en" if get_language() == "zh" else "zh"
+        yield SystemCommand(_("palette.language"), _("palette.language_help"),
+                            lambda: self.switch_language(other))
+        yield SystemCommand(_("palette.theme"), _("palette.theme_help"),
+                            self.action_change_theme)
+        yield SystemCommand(_("palette.as_of"), _("palette.as_of_help"), self.action_ask_as_of)
+        if self.as_of is not None:
+            yield SystemCommand(_("palette.today"), _("palette.today_help"),
+                                lambda: self.set_as_of(None))
+        yield SystemCommand(_("palette.screenshot"), _("palette.screenshot_help"),
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+        yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.action_quit_app)
+
+
+
+def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None) -> int:
+    TrackerApp(store, lang=lang, start=start, as_of=as_of).run()
+    return 0
