@@ -133,10 +133,7 @@ class AtomicJSONStorage(Storage):
             for d_number, (doc_id, doc) in enumerate(docs.items()):
                 version = doc.get("version")
                 cached = cache.get((table, doc_id))
-                if cached is not None and cached[0] == version:
-                    body = cached[1]
-                else:
-                    body = _encode(doc)
+                body = cached[1] if cached is not None and cached[0] == version else _encode(doc)
                 if isinstance(version, int):
                     fresh[(table, doc_id)] = (version, body)
                 parts.append(f"{_encode(doc_id)}:{body}{',' if d_number < last else ''}\n")

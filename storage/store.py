@@ -361,7 +361,12 @@ class Store:
         the current state)."""
         import hashlib
 
-        data, text, _st = load_json(source)
+        try:
+            data, text, _st = load_json(source)
+        except StorageError as error:
+            if error.key == "db.missing":
+                raise StorageError("restore.missing", path=str(source)) from None
+            raise
         if not isinstance(data, dict) or "meta" not in data or "tasks" not in data:
             raise StorageError("restore.not_backup", path=str(source))
         try:
@@ -410,11 +415,10 @@ class Store:
         findings: list[Finding] = []
         tables = empty_tables()
         index = Index(tables)
-        previous, seq, last = GENESIS, 0, None
+        previous, last = GENESIS, None
         import json
 
-        for offset, line in self.history.iter_lines():
-            seq += 1
+        for seq, (offset, line) in enumerate(self.history.iter_lines(), start=1):
             try:
                 event = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):

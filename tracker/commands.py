@@ -91,7 +91,10 @@ class Init:
     demo: bool = False
 
     def events(self, ctx: Context) -> list[Event]:
-        return [{"type": "init", "new": self.plan, "demo": self.demo}]
+        from tracker.events import SCHEMA_VERSION
+
+        return [{"type": "init", "new": self.plan, "demo": self.demo,
+                 "schema": SCHEMA_VERSION}]
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,9 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     tables.update(empty_tables())
     tables["plan"][PLAN_ID] = {"plan": plan, "version": 1}
     tables["meta"][META_ID] = {
-        "schema": SCHEMA_VERSION,
+        # The schema the database was created with: replaying an old history and then
+        # its `migrate` events ends at the schema the state file has.
+        "schema": event.get("schema", 1),
         "plan_id": plan["id"],
         "demo": bool(event.get("demo", False)),
         "created_at": ts,

@@ -4,6 +4,9 @@
 takes a backup, then migrates under the lock and records a ``migrate`` event, so that
 replaying history applies the same function at the same point. Schema 1 is the first
 released schema, so the registry is empty until a change to the document needs one.
+
+A migration must be idempotent: replaying history builds documents with today's code
+from the ``init`` event, then applies every recorded ``migrate`` event to them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+"""History: a hash-linked journal that `verify` checks against the state, that rebuilds
+the past (`--as-of`), and whose times never go backwards."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+from storage.store import Store
+from tracker.commands import AddNote, SetFields
+from tracker.plan import builtin_plan
+
+from .storage_helpers import RunTracker, catalog_fragments, task_ids
+
+TASK, OTHER = task_ids(2)
+CST = timezone(timedelta(hours=8))
+
+
+def journal(db: Path) -> Path:
+    return db.with_name(db.name + ".history")
+
+
+def lines_of(db: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in journal(db).read_bytes().splitlines()]
+
+
+def assert_verify_fails(tracker: RunTracker, db: Path, *expected: str) -> str:
+    result = tracker(db, "verify")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in result.stdout, (text, result.stdout)
+    return result.stdout
+
+
+def test_each_event_links_to_the_hash_of_the_one_before(db: Path, tracker: RunTracker) -> None:
+    store = Store(db)
+    store.apply(AddNote(TASK, "called the bureau"))
+    store.apply(SetFields(TASK, {"owner": "G02", "priority": "high"}))
+    events = lines_of(db)
+
+    assert [e["seq"] for e in events] == [1, 2, 3, 4]
+    previous = "0" * 64
+    for event in events:
+        assert event["prev"] == previous
+        body = {k: v for k, v in event.items() if k != "hash"}
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert event["hash"] == hashlib.sha256(text.encode()).hexdigest()
+        previous = str(event["hash"])
+    result = tracker(db, "verify")
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("ok: 4 events")
+
+
+def test_an_event_edited_in_the_journal_is_named_by_verify(db: Path, tracker: RunTracker) -> None:
+    store = Store(db)
+    for text in ("alpha call", "beta call", "gamma call"):
+        store.apply(AddNote(TASK, text))
+    assert tracker(db, "verify").returncode == 0
+    data = journal(db).read_bytes()
+    assert data.count(b"beta call") == 1
+    journal(db).write_bytes(data.replace(b"beta call", b"BETA call"))  # event 3
+
+    out = assert_verify_fails(tracker, db, "event 3 (", *catalog_fragments("verify.event_hash"))
+    assert "event 2 " not in out and "event 4" not in out
+
+
+def test_a_task_field_edited_in_the_state_file_is_named_by_verify(
+        db: Path, tracker: RunTracker) -> None:
+    Store(db).apply(SetFields(TASK, {"owner": "G02"}))
+    state = json.loads(db.read_text(encoding="utf-8"))
+    doc = next(d for d in state["tasks"].values() if d["id"] == OTHER)
+    doc["owner"] = "G09"
+    db.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+
+    out = assert_verify_fails(tracker, db, f"task {OTHER}: owner is 'G09' in the file but None",
+                              *catalog_fragments("verify.task_differs"))
+    assert TASK not in out
+
+
+def test_a_deleted_last_journal_line_is_detected(db: Path, tracker: RunTracker) -> None:
+    store = Store(db)
+    store.apply(AddNote(TASK, "first"))
+    store.apply(AddNote(TASK, "second"))
+    lines = journal(db).read_bytes().splitlines(keepends=True)
+    journal(db).write_bytes(b"".join(lines[:-1]))
+
+    assert_verify_fails(tracker, db, "history head (event 3) is not in the journal")
+    listed = tracker(db, "list")
+    assert listed.returncode == 1
+    assert listed.stderr.startswith(f"tracker: {journal(db)}: ")
+    assert "shorter than the database expects" in listed.stderr
+
+
+def test_as_of_rebuilds_the_status_on_a_past_date(tmp_path: Path, tracker: RunTracker) -> None:
+    db = tmp_path / "tracker.json"
+    Store(db, clock=lambda: datetime(2021, 1, 4, 9, 0, tzinfo=CST)).create(builtin_plan())
+    edit_time = datetime(2021, 3, 1, 15, 30, tzinfo=CST)
+    Store(db, clock=lambda: edit_time).apply(SetFields(TASK, {"status": "in_progress"}))
+
+    def status(*as_of: str) -> str:
+        result = tracker(db, "list", "--json", *as_of)
+        assert result.returncode == 0, result.stderr
+        return next(t["status"] for t in json.loads(result.stdout) if t["id"] == TASK)
+
+    assert status("--as-of", "2021-02-28") == "not_started"
+    assert status("--as-of", "2021-03-01") == "in_progress"  # the day of the edit counts
+    assert status("--as-of", "2021-06-30") == "in_progress"
+    assert status() == "in_progress"
+
+
+def test_a_clock_behind_the_last_event_still_orders_after_it(db: Path) -> None:
+    later = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)
+    earlier = later - timedelta(hours=3)
+    Store(db, clock=lambda: later).apply(AddNote(TASK, "from a machine ahead"))
+    Store(db, clock=lambda: earlier).apply(AddNote(TASK, "from a machine behind"))
+
+    events = list(Store(db).events())
+    times = [datetime.fromisoformat(e["ts"]) for e in events]
+    assert times == sorted(times)
+    assert [e["seq"] for e in events] == [1, 2, 3]
+    assert times[-1] == later
+    assert [n.text for n in Store(db).view().task(TASK).notes] == [
+        "from a machine ahead", "from a machine behind"]
+    assert Store(db).verify() == []
