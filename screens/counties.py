@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
+from screens.tasks import name_width
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.progress import county_value
@@ -41,7 +42,7 @@ class CountiesScreen(TrackerScreen):
         table = self.query_one("#counties", Table)
         table.add_column(_("col.code"), key="code")
         table.add_column(_("col.prefecture"), key="prefecture")
-        table.add_column(_("col.county"), key="county")
+        table.add_column(_("col.county"), key="county", width=name_width(self.app, 14))
         recs = self.tracker.view.plan.recommendations
         table.add_column(_("counties.col.recs", first=recs[0].id, last=recs[-1].id),
                          key="recs")
@@ -92,8 +93,9 @@ class CountiesScreen(TrackerScreen):
             for code, prefecture, name, tasks, share, next_date in rows:
                 glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
                                         else Text("?") for t in tasks)
-                share_text = Text("-" if share is None else f"{share:5.1f}%",
-                                  style="" if share is None or share >= 60 else "yellow")
+                share_text = Text("-" if share is None else f"{share:.1f}%",
+                                  style="" if share is None or share >= 60 else "yellow",
+                                  justify="right")
                 table.add_row(code, cell(prefecture), cell(name), glyphs, share_text,
                               cell(next_date), key=code)
 

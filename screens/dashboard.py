@@ -146,7 +146,7 @@ class DashboardScreen(TrackerScreen):
             for event in reversed(others):
                 recent.add_row(event["ts"][:16].replace("T", " "), cell(event["user"]),
                                cell(event.get("task") or event.get("county") or ""),
-                               cell(describe_event(event)), key=str(event["seq"]))
+                               cell(describe_event(event, view.plan)), key=str(event["seq"]))
 
         keep_cursor(recent, fill_recent)
         if not others:

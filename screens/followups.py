@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Static
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from screens.forms import TextForm
 from screens.task import log_followup
+from screens.tasks import name_width
 from screens.widgets import Table
 from tracker.commands import SetFields, validate_owner
 from tracker.i18n import _
@@ -71,7 +72,8 @@ class FollowupsScreen(TrackerScreen):
     def on_mount(self) -> None:
         table = self.query_one("#queue", Table)
         for key in ("bucket", "next", "id", "county", "status", "owner", "last"):
-            table.add_column(_(f"col.{key}"), key=key)
+            table.add_column(_(f"col.{key}"), key=key,
+                             width=name_width(self.app, 10) if key == "county" else None)
         self.refresh_data()
         table.focus()
 

@@ -104,7 +104,7 @@ class TextForm(Form):
         self.check = check
 
     def fields(self) -> ComposeResult:
-        yield from _labelled(self.label, Input(self.initial, id="text"))
+        yield from _labelled(self.label, Input(self.initial, id="text", compact=True))
 
     def result(self) -> Any:
         text = self.value("text")
@@ -128,10 +128,10 @@ class DateForm(Form):
 
     def fields(self) -> ComposeResult:
         yield from _labelled(_("form.date"), Input(
-            self.initial.isoformat() if self.initial else "", id="date",
+            self.initial.isoformat() if self.initial else "", id="date", compact=True,
             placeholder="2020-12-31 / 2020年12月31日 / +2w"))
         if self.reason_after is not None:
-            yield from _labelled(_("form.reason_if_later"), Input(id="reason"))
+            yield from _labelled(_("form.reason_if_later"), Input(id="reason", compact=True))
 
     def result(self) -> Any:
         day = parse_date(self.value("date"), option=_("form.date"))
@@ -156,8 +156,8 @@ class StatusForm(Form):
         yield Label(_("form.status_from", status=_(f"status.{self.current.value}")),
                     classes="form-label")
         yield OptionList(*[Option(_(f"status.{s.value}"), id=s.value)
-                           for s in ALLOWED[self.current]], id="moves")
-        yield from _labelled(_("form.reason"), Input(id="reason"))
+                           for s in ALLOWED[self.current]], id="moves", compact=True)
+        yield from _labelled(_("form.reason"), Input(id="reason", compact=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         new = Status(event.option.id or "")
@@ -189,10 +189,10 @@ class FollowupForm(Form):
     def fields(self) -> ComposeResult:
         yield Label(_("form.kind"), classes="form-label")
         yield OptionList(*[Option(_(f"kind.{k.value}"), id=k.value) for k in FollowupKind],
-                         id="kind")
-        yield from _labelled(_("form.outcome"), Input(id="outcome"))
+                         id="kind", compact=True)
+        yield from _labelled(_("form.outcome"), Input(id="outcome", compact=True))
         yield from _labelled(_("form.next"), Input(
-            self.next_date.isoformat() if self.next_date else "", id="next"))
+            self.next_date.isoformat() if self.next_date else "", id="next", compact=True))
 
     def on_mount(self) -> None:
         super().on_mount()

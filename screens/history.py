@@ -74,12 +74,13 @@ class HistoryScreen(TrackerScreen):
                          for word in words)]
         picked.reverse()
         table = self.query_one("#history", Table)
+        plan = self.tracker.view.plan
 
         def fill() -> None:
             for e in picked[:MAX_ROWS]:
                 table.add_row(str(e["seq"]), e["ts"][:16].replace("T", " "), cell(e["user"]),
                               cell(e.get("task") or e.get("county") or ""),
-                              cell(describe_event(e)), cell(e.get("comment")),
+                              cell(describe_event(e, plan)), cell(e.get("comment")),
                               key=str(e["seq"]))
 
         keep_cursor(table, fill)

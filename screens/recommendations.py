@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor
@@ -21,7 +22,8 @@ class RecommendationsScreen(TrackerScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Table(id="recs")
-        yield Static(id="rec-detail", classes="detail")
+        with VerticalScroll(classes="detail"):
+            yield Static(id="rec-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -95,7 +97,7 @@ class RecommendationScreen(TrackerScreen):
         yield Header()
         yield Static(id="rec-title")
         yield FilterInput(id="filter")
-        yield TaskTable(id="rec-tasks")
+        yield TaskTable(id="rec-tasks", rec=False)
         yield Static(id="rec-status", classes="status-line")
         yield Footer()
 

@@ -123,7 +123,8 @@ class TaskScreen(TrackerScreen):
         def fill() -> None:
             for event in reversed(events):
                 history.add_row(event["ts"][:16].replace("T", " "), cell(event["user"]),
-                                cell(describe_event(event)), cell(event.get("comment")),
+                                cell(describe_event(event, view.plan)),
+                                cell(event.get("comment")),
                                 key=str(event["seq"]))
 
         keep_cursor(history, fill)

@@ -14,6 +14,12 @@ from tracker.model import Task
 from tracker.state import StateView
 
 MAX_ROWS = 400  # beyond this a table is filtered, not scrolled: the user types to narrow it
+NARROW = 100  # below this many columns, long names are cut to fit the other columns
+
+
+def name_width(app: Any, narrow: int = 12) -> int | None:
+    """A fixed width for county-name columns on narrow terminals (None: fit content)."""
+    return narrow if app.size.width < NARROW else None
 
 
 def search_text(view: StateView, task: Task) -> str:
@@ -50,15 +56,17 @@ class Searcher:
 class TaskTable(Table):
     """Tasks with county, recommendation, status, owner, due and next follow-up."""
 
-    def __init__(self, *, id: str | None = None, county: bool = True) -> None:
+    def __init__(self, *, id: str | None = None, county: bool = True, rec: bool = True) -> None:
         super().__init__(id=id)
         self.with_county = county
+        self.with_rec = rec
 
     def on_mount(self) -> None:
         self.add_column(_("col.id"), key="id")
         if self.with_county:
-            self.add_column(_("col.county"), key="county")
-        self.add_column(_("col.rec"), key="rec")
+            self.add_column(_("col.county"), key="county", width=name_width(self.app))
+        if self.with_rec:
+            self.add_column(_("col.rec"), key="rec")
         self.add_column(_("col.status"), key="status")
         self.add_column(_("col.owner"), key="owner")
         self.add_column(_("col.due"), key="due")
@@ -80,7 +88,8 @@ class TaskTable(Table):
                     flags.append(_("flag.stale"))
                 rows.append((task.id,
                              *([cell(county.name.get())] if self.with_county else []),
-                             task.recommendation, status_cell(task.status), cell(task.owner),
+                             *([task.recommendation] if self.with_rec else []),
+                             status_cell(task.status), cell(task.owner),
                              cell(task.due, "red" if task.is_overdue(day) else ""),
                              cell(task.next_followup),
                              Text(" ".join(flags), style="bold red")))

@@ -189,7 +189,7 @@ class TrackerApp(App[None]):
         from tracker.render import describe_event
 
         lines = [f"{e['user']}: {e.get('task') or e.get('county') or ''} "
-                 f"{describe_event(e)}" for e in events[-3:]]
+                 f"{describe_event(e, self.view.plan)}" for e in events[-3:]]
         if len(events) > 3:
             lines.append(_("app.more_changes", count=len(events) - 3))
         self.notify(clean_text("\n".join(lines)), title=_("app.changed_by_others"),

@@ -197,14 +197,15 @@ def render_history(view: StateView, events: list[dict[str, Any]], *, out: Consol
         row: list[Any] = [str(e["seq"]), e["ts"][:16].replace("T", " "), _t(e["user"])]
         if with_task:
             row.append(_t(e.get("task") or e.get("county") or ""))
-        row.append(_t(describe_event(e)))
+        row.append(_t(describe_event(e, view.plan)))
         row.append(_t(e.get("comment")))
         table.add_row(*row)
     out.print(table)
     out.print(_("history.count", count=len(events)))
 
 
-def describe_event(e: dict[str, Any]) -> str:
+def describe_event(e: dict[str, Any], plan: Any = None) -> str:
+    """One line for a history event; with ``plan``, fact and indicator titles."""
     kind = e["type"]
     if kind == "set":
         return _("event.set", field=_(f"field.{e['field']}"), old=_plain(e.get("old")),
@@ -215,8 +216,8 @@ def describe_event(e: dict[str, Any]) -> str:
         return _("event.followup", kind=_(f"kind.{e['new']['kind']}"),
                  outcome=e["new"]["outcome"])
     if kind == "measure":
-        return _("event.measure", key=e["field"], value=_value(e["new"]["value"]),
-                 date=e["new"]["date"])
+        return _("event.measure", key=_measure_title(plan, e["field"]),
+                 value=_value(e["new"]["value"]), date=e["new"]["date"])
     if kind == "init":
         return _("event.init", plan=e["new"]["id"])
     if kind == "setting":
@@ -229,6 +230,14 @@ def describe_event(e: dict[str, Any]) -> str:
 
 def _plain(value: Any) -> str:
     return "-" if value is None else _value(value)
+
+
+def _measure_title(plan: Any, key: str) -> str:
+    if plan is not None:
+        for item in (*plan.facts, *plan.indicators):
+            if item.id == key:
+                return str(item.title.get())
+    return key
 
 
 # -- report ----------------------------------------------------------------------------------
