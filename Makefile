@@ -19,7 +19,7 @@ $(VENV)/.test-deps: $(BIN)/tracker
 # Opens the tracker on the demo database kept in the checkout (never the user's own).
 run: $(BIN)/tracker
 	@test -f $(DEMO_DB) || $(BIN)/tracker --db $(DEMO_DB) demo
-	$(BIN)/tracker --db $(DEMO_DB) report
+	$(BIN)/tracker --db $(DEMO_DB)
 
 test: $(VENV)/.test-deps
 	$(BIN)/ruff check .

@@ -47,7 +47,7 @@ class HelpScreen(TrackerModal):
         table.add_row(Text(_("help.everywhere"), style="bold"), "")
         for key, description in binding_rows(self.app):
             table.add_row(key, description)
-        table.add_row("ctrl+p", _("help.palette"))
+        table.add_row(self.app.COMMAND_PALETTE_BINDING, _("help.palette"))
         table.add_row("", "")
         table.add_row("", Text(_("help.close"), style="dim"))
         self.query_one("#help-body", Static).update(table)
