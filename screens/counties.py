@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
-from screens.tasks import name_width
+from screens.tasks import MAX_ROWS, name_width
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.progress import county_value
@@ -30,6 +30,8 @@ class CountiesScreen(TrackerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sort = 0
+        self._cache_key: tuple[Any, Any] | None = None
+        self._cache: list[tuple[Any, ...]] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -51,11 +53,14 @@ class CountiesScreen(TrackerScreen):
         self.refresh_data()
         table.focus()
 
-    def rows(self) -> list[tuple[Any, ...]]:
-        view = self.tracker.view
-        day = self.tracker.day()
-        share = view.plan.indicator("digitized_share") if any(
-            i.id == "digitized_share" for i in view.plan.indicators) else None
+    def _all_rows(self) -> list[tuple[Any, ...]]:
+        """Every county's row with its search text, computed once per view and day (a
+        keystroke in the filter then costs only substring tests)."""
+        view, day = self.tracker.view, self.tracker.day()
+        if self._cache_key is not None and self._cache_key[0] is view \
+                and self._cache_key[1] == day:
+            return self._cache
+        share = next((i for i in view.plan.indicators if i.id == "digitized_share"), None)
         by_county: dict[str, dict[str, Any]] = {}
         for task in view.tasks():
             entry = by_county.setdefault(task.county, {"tasks": {}, "next": None})
@@ -63,19 +68,23 @@ class CountiesScreen(TrackerScreen):
             if task.status.is_open and task.next_followup and (
                     entry["next"] is None or task.next_followup < entry["next"]):
                 entry["next"] = task.next_followup
-        query = self.query_one("#filter", FilterInput).value.lower().split()
         rows = []
         for county in view.plan.counties:
             prefecture = view.plan.prefecture(county.prefecture)
             haystack = " ".join((county.code, county.name.zh, county.name.en,
                                  prefecture.name.zh, prefecture.name.en)).lower()
-            if not all(word in haystack for word in query):
-                continue
             value = county_value(view, county.code, share, day).value if share else None
             entry = by_county.get(county.code, {"tasks": {}, "next": None})
             rows.append((county.code, prefecture.name.get(), county.name.get(),
                          [entry["tasks"].get(r.id) for r in view.plan.recommendations],
-                         value, entry["next"]))
+                         value, entry["next"], haystack))
+        self._cache_key, self._cache = (view, day), rows
+        return rows
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The counties matching the filter, in the chosen order."""
+        query = self.query_one("#filter", FilterInput).value.lower().split()
+        rows = [r for r in self._all_rows() if all(word in r[6] for word in query)]
         key = SORTS[self.sort]
         if key == "share":
             rows.sort(key=lambda r: (r[4] is None, r[4] or 0))
@@ -90,7 +99,7 @@ class CountiesScreen(TrackerScreen):
         rows = self.rows()
 
         def fill() -> None:
-            for code, prefecture, name, tasks, share, next_date in rows:
+            for code, prefecture, name, tasks, share, next_date, _text in rows[:MAX_ROWS]:
                 glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
                                         else Text("?") for t in tasks)
                 share_text = Text("-" if share is None else f"{share:.1f}%",
@@ -100,8 +109,10 @@ class CountiesScreen(TrackerScreen):
                               cell(next_date), key=code)
 
         keep_cursor(table, fill)
-        line = Text(_("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
-                    + "   ", style="dim", no_wrap=True, overflow="ellipsis")
+        status = _("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
+        if len(rows) > MAX_ROWS:
+            status += " " + _("tasks.hidden", count=len(rows) - MAX_ROWS)
+        line = Text(status + "   ", style="dim", no_wrap=True, overflow="ellipsis")
         line.append_text(status_legend())
         self.query_one("#counties-status", Static).update(line)
 
