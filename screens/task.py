@@ -8,6 +8,7 @@ from typing import Any
 
 from rich.table import Table as RichTable
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -115,17 +116,27 @@ class TaskScreen(TrackerScreen):
         text = Text("\n").join(line for _key, line in sorted(timeline, key=lambda i: i[0]))
         self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
                                                                      style="dim"))
-        events = [e for e in self.tracker.store.events() if e.get("task") == task.id]
+        self._load_history(task.id)
+
+    @work(thread=True, exclusive=True, group="task-history")
+    def _load_history(self, task_id: str) -> None:
+        """The task's events, read off the journal in a worker (a long history must not
+        stall the screen)."""
+        events = [e for e in self.tracker.store.events() if e.get("task") == task_id]
         if self.tracker.as_of is not None:
-            events = [e for e in events if e["ts"][:10] <= self.tracker.as_of.isoformat()]
+            limit = self.tracker.as_of.isoformat()
+            events = [e for e in events if e["ts"][:10] <= limit]
+        self.app.call_from_thread(self._show_history, events)
+
+    def _show_history(self, events: list[dict[str, Any]]) -> None:
         history = self.query_one("#task-history", Table)
+        plan = self.tracker.view.plan
 
         def fill() -> None:
             for event in reversed(events):
                 history.add_row(event["ts"][:16].replace("T", " "), cell(event["user"]),
-                                cell(describe_event(event, view.plan)),
-                                cell(event.get("comment")),
-                                key=str(event["seq"]))
+                                cell(describe_event(event, plan)),
+                                cell(event.get("comment")), key=str(event["seq"]))
 
         keep_cursor(history, fill)
 
