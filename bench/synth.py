@@ -88,8 +88,9 @@ class Grown:
 def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
     """Append ``count`` events to the database at ``db`` and write its state once.
 
-    ``mix`` is ``"sets"`` (owner and priority changes: the journal grows, the state keeps
-    its size) or ``"notes"`` (notes on tasks and county measurements: both grow)."""
+    ``mix`` is ``"sets"`` (owner and priority changes: the journal grows, the state only
+    by the ``changed`` stamp each task gets once) or ``"notes"`` (notes on tasks and
+    county measurements, which live in the documents: both grow)."""
     import time
 
     started = time.perf_counter()

@@ -268,3 +268,35 @@ async def test_open_target_by_county_name(demo_db: Path) -> None:
         assert app.screen.code == "211421"
         assert Status  # the screen lists the county's 7 tasks
         assert table(app, "#county-tasks").row_count == 7
+
+
+async def test_recommendation_tasks_filter_by_prefecture(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert table(app, "#recs").row_count == 7
+        await pilot.press("down", "down", "down", "down", "down", "down", "enter")
+        await settle(pilot)
+        assert app.screen.rec_id == "2.5"
+        assert table(app, "#rec-tasks").row_count == 100
+        await pilot.press("slash", *"葫芦岛")
+        await settle(pilot)
+        ids = column(app, "#rec-tasks", "id")
+        assert len(ids) == 6 and all(i.startswith("2114") and i.endswith("-2.5") for i in ids)
+
+
+async def test_history_filters_by_user_and_date(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        assert table(app, "#history").row_count == 500  # newest 500; the rest by filter
+        await pilot.press("slash", *"demo.liu 2020-12")
+        await settle(pilot)
+        rows = [table(app, "#history").get_row_at(r)
+                for r in range(table(app, "#history").row_count)]
+        who, when = [str(r[2]) for r in rows], [str(r[1]) for r in rows]
+        assert who and set(who) == {"demo.liu"}
+        assert all(w.startswith("2020-12") for w in when)
+        assert when == sorted(when, reverse=True)  # newest first
