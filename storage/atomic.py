@@ -20,6 +20,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,12 @@ def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def load_json(path: Path) -> tuple[Any, str, os.stat_result]:
-    """Read and parse ``path`` with the garbage collector paused (a large document
-    otherwise spends as long again in GC). Raises StorageError with a one-line reason."""
+def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and stat; a missing or unreadable file is a StorageError."""
     try:
         with open(path, "rb") as handle:
             st = os.fstat(handle.fileno())
-            raw = handle.read()
+            return handle.read(), st
     except FileNotFoundError:
         raise StorageError("db.missing", path=str(path)) from None
     except IsADirectoryError:
@@ -51,6 +52,11 @@ def load_json(path: Path) -> tuple[Any, str, os.stat_result]:
     except OSError as error:
         raise StorageError("db.unreadable", path=str(path),
                            reason=describe_os_error(error)) from None
+
+
+def parse_json(raw: bytes, path: Path) -> tuple[Any, str]:
+    """Parse with the garbage collector paused (a large document otherwise spends as
+    long again in GC). Raises StorageError with a one-line reason."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -67,17 +73,133 @@ def load_json(path: Path) -> tuple[Any, str, os.stat_result]:
     finally:
         if enabled:
             gc.enable()
+    return data, text
+
+
+def load_json(path: Path) -> tuple[Any, str, os.stat_result]:
+    """Read and parse ``path`` whole."""
+    raw, st = read_bytes(path)
+    data, text = parse_json(raw, path)
     return data, text, st
+
+
+class LazyTable(MutableMapping[str, dict[str, Any]]):
+    """A table whose documents stay as their lines of the file until first used.
+
+    A one-shot command (``tracker set``) touches two or three documents of thousands;
+    parsing only those, and writing the others back as the very lines they were read
+    from, is what keeps it quick on a large database. Iteration follows the file order.
+    """
+
+    __slots__ = ("_docs", "_lines", "_loaded", "_path")
+
+    def __init__(self, lines: dict[str, bytes], path: Path) -> None:
+        self._lines = lines  # key -> the document's whole line, without a trailing comma
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._loaded: dict[str, Any] = {}  # key -> the version it had when parsed
+        self._path = path
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        doc = self._docs.get(key)
+        if doc is None:
+            line = self._lines[key]
+            try:
+                doc = json.loads(line[line.index(b'":') + 2:])
+            except ValueError:
+                raise StorageError("db.corrupt_doc", path=str(self._path), key=key) from None
+            if not isinstance(doc, dict):
+                raise StorageError("db.corrupt_doc", path=str(self._path), key=key)
+            self._docs[key] = doc
+            self._loaded[key] = doc.get("version")
+        return doc
+
+    def __setitem__(self, key: str, doc: dict[str, Any]) -> None:
+        self._docs[key] = doc
+        self._lines.setdefault(key, b"")
+        self._loaded.pop(key, None)  # replaced wholesale: encode it afresh
+
+    def __delitem__(self, key: str) -> None:
+        del self._lines[key]
+        self._docs.pop(key, None)
+        self._loaded.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def line(self, key: str) -> bytes | None:
+        """The line read for this document if it is unchanged since (same version)."""
+        if key not in self._docs:
+            return self._lines[key]
+        version = self._docs[key].get("version")
+        if key in self._loaded and isinstance(version, int) and version == self._loaded[key]:
+            return self._lines[key]
+        return None
+
+    def idents(self, field: str) -> dict[Any, str]:
+        """``field`` (a leading string field: ``id``, ``code``) -> key, for every
+        document, read off its line where the line starts with the field (as ``encode``
+        writes tasks and counties); other documents are parsed."""
+        token = f':{{"{field}":"'.encode()
+        found: dict[Any, str] = {}
+        for key, line in self._lines.items():
+            start = len(key) + 2 + len(token)
+            end = line.find(b'"', start)
+            if key in self._docs or not line.startswith(token, len(key) + 2) or end < 0 \
+                    or b"\\" in line[start:end]:
+                found[self[key].get(field)] = key
+            else:
+                found[line[start:end].decode("utf-8")] = key
+        return found
+
+
+_HEADER = re.compile(rb'"([^"\\]+)":\{\n')
+
+
+def split_lines(raw: bytes, path: Path) -> dict[str, LazyTable] | None:
+    """The tables of a file written by ``encode``, as lazy tables; None if the file is
+    not laid out one document a line (then it is parsed whole, which also reports any
+    damage precisely). JSON text never holds a raw newline, so within a table the
+    documents are exactly the pieces between ``,\\n``."""
+    if not (raw.startswith(b"{\n") and raw.endswith(b"\n}\n")):
+        return None
+    tables: dict[str, LazyTable] = {}
+    position = 2
+    while True:
+        header = _HEADER.match(raw, position)
+        if header is None:
+            return None
+        close = raw.find(b"\n}", header.end() - 1)
+        if close < 0:
+            return None
+        segment = raw[header.end():close]
+        lines: dict[str, bytes] = {}
+        for piece in segment.split(b",\n") if segment else ():
+            quote = piece.find(b'":{', 1)
+            if piece[:1] != b'"' or quote < 0 or piece[-1:] != b"}":
+                return None
+            lines[piece[1:quote].decode("utf-8")] = piece
+        tables[header.group(1).decode("utf-8")] = LazyTable(lines, path)
+        position = close + 2
+        if raw.startswith(b",\n", position):
+            position += 2
+        elif position == len(raw) - 3:  # the closing "\n}\n"
+            return tables
+        else:
+            return None
 
 
 class AtomicJSONStorage(Storage):
     """TinyDB storage: atomic replace, per-document encode cache, reread on change."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, lazy: bool = False) -> None:
         self.path = Path(path)
+        self.lazy = lazy
         self._data: Tables | None = None
         self._key: tuple[int, int, int, int] | None = None
-        self._lines: dict[tuple[str, str], tuple[int, str]] = {}
+        self._lines: dict[tuple[str, str], tuple[int, bytes]] = {}
 
     # -- reading -----------------------------------------------------------------------
     def is_current(self) -> bool:
@@ -92,55 +214,73 @@ class AtomicJSONStorage(Storage):
     def read(self) -> Tables | None:
         if self._data is not None and self.is_current():
             return self._data
-        data, text, st = load_json(self.path)
-        if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
-            raise StorageError("db.not_tracker", path=str(self.path))
+        raw, st = read_bytes(self.path)
+        lazy = split_lines(raw, self.path) if self.lazy else None
+        if lazy is not None:
+            data: Any = lazy
+            self._lines = {}
+        else:
+            data, _text = parse_json(raw, self.path)
+            if not isinstance(data, dict) or not all(isinstance(t, dict)
+                                                     for t in data.values()):
+                raise StorageError("db.not_tracker", path=str(self.path))
+            self._lines = self._index_lines(raw, data)
         self._data = data
         self._key = _stat_key(st)
-        self._lines = self._index_lines(text, data)
         return data
 
     @staticmethod
-    def _index_lines(text: str, data: Tables) -> dict[tuple[str, str], tuple[int, str]]:
+    def _index_lines(raw: bytes, data: Tables) -> dict[tuple[str, str], tuple[int, bytes]]:
         """Map each document written one-per-line by ``write`` to its line, so that an
         unchanged document need not be encoded again."""
-        lines: dict[tuple[str, str], tuple[int, str]] = {}
-        table: str | None = None
-        for line in text.split("\n"):
-            if line.endswith(":{") and line.startswith('"'):
-                table = line[1:-3]
+        lines: dict[tuple[str, str], tuple[int, bytes]] = {}
+        table: dict[str, Any] | None = None
+        name = ""
+        for line in raw.split(b"\n"):
+            if line.endswith(b":{") and line.startswith(b'"'):
+                name = line[1:-3].decode("utf-8")
+                table = data.get(name)
                 continue
-            if table is None or not line.startswith('"'):
+            if table is None or not line.startswith(b'"'):
                 continue
-            quote = line.find('"', 1)
-            doc_id = line[1:quote]
-            body = line[quote + 2:]
-            if body.endswith(","):
-                body = body[:-1]
-            doc = data.get(table, {}).get(doc_id)
+            if line.endswith(b","):
+                line = line[:-1]
+            doc_id = line[1:line.find(b'"', 1)].decode("utf-8")
+            doc = table.get(doc_id)
             if isinstance(doc, dict) and isinstance(doc.get("version"), int):
-                lines[(table, doc_id)] = (doc["version"], body)
+                lines[(name, doc_id)] = (doc["version"], line)
         return lines
 
     # -- writing -----------------------------------------------------------------------
     def encode(self, data: Tables) -> bytes:
-        parts: list[str] = ["{\n"]
+        """The document, one table header and one document a line; each unchanged
+        document's line (as bytes) is reused from the last read or write."""
         cache = self._lines
-        fresh: dict[tuple[str, str], tuple[int, str]] = {}
-        for t_number, (table, docs) in enumerate(data.items()):
-            parts.append(f"{_encode(table)}:{{\n")
-            last = len(docs) - 1
-            for d_number, (doc_id, doc) in enumerate(docs.items()):
+        fresh: dict[tuple[str, str], tuple[int, bytes]] = {}
+        tables: list[bytes] = []
+        for table, docs in data.items():
+            lines = []
+            if isinstance(docs, LazyTable):
+                for doc_id in docs:
+                    line = docs.line(doc_id)
+                    if line is None:
+                        line = f"{_encode(doc_id)}:{_encode(docs[doc_id])}".encode()
+                    lines.append(line)
+                tables.append(_encode(table).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
+                continue
+            for doc_id, doc in docs.items():
                 version = doc.get("version")
                 cached = cache.get((table, doc_id))
-                body = cached[1] if cached is not None and cached[0] == version else _encode(doc)
+                if cached is not None and cached[0] == version:
+                    line = cached[1]
+                else:
+                    line = f"{_encode(doc_id)}:{_encode(doc)}".encode()
                 if isinstance(version, int):
-                    fresh[(table, doc_id)] = (version, body)
-                parts.append(f"{_encode(doc_id)}:{body}{',' if d_number < last else ''}\n")
-            parts.append("}\n" if t_number == len(data) - 1 else "},\n")
-        parts.append("}\n")
+                    fresh[(table, doc_id)] = (version, line)
+                lines.append(line)
+            tables.append(_encode(table).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
         self._lines = fresh
-        return "".join(parts).encode("utf-8")
+        return b"{\n" + b",\n".join(tables) + b"\n}\n"
 
     def write(self, data: Tables) -> None:
         try:

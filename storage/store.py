@@ -42,13 +42,12 @@ from tracker.events import (
     Index,
     Tables,
     apply_event,
-    canonical,
     empty_tables,
     event_hash,
 )
 from tracker.identity import current_user
 from tracker.migrations import MIGRATIONS
-from tracker.plan import Plan, builtin_plan, plan_from_dict
+from tracker.plan import BUILTIN_PLANS, Plan, builtin_plan, plan_from_dict
 from tracker.state import StateView
 
 AUTO_BACKUPS_KEPT = 10
@@ -85,17 +84,26 @@ _plans: dict[str, Plan] = {}
 
 
 def plan_for(tables: Tables, source: str) -> Plan:
-    """The Plan stored in a database (parsed once per process per plan content)."""
-    raw = tables["plan"][PLAN_ID]["plan"]
-    builtin = None
-    with contextlib.suppress(Exception):
-        builtin = builtin_plan(raw.get("id", ""))
-    if builtin is not None and builtin.raw == raw:
-        return builtin
-    key = canonical(raw)
-    plan = _plans.get(key)
-    if plan is None:
-        plan = _plans[key] = plan_from_dict(raw, source=source)
+    """The Plan stored in a database, parsed and validated once per process per plan.
+
+    The plan document records its sha256 (databases made before that are hashed here);
+    the built-in plan with the same hash is the one already loaded from the package."""
+    doc = tables["plan"][PLAN_ID]
+    raw = doc["plan"]
+    sha = doc.get("sha256")
+    if sha is None:
+        from tracker.commands import plan_sha256
+
+        sha = plan_sha256(raw)
+    plan = _plans.get(sha)
+    if plan is not None:
+        return plan
+    name = raw.get("id", "")
+    if name in BUILTIN_PLANS and builtin_plan(name).sha256 == sha:
+        plan = builtin_plan(name)
+    else:
+        plan = plan_from_dict(raw, source=source)
+    _plans[sha] = plan
     return plan
 
 
@@ -106,12 +114,15 @@ class Store:
         *,
         clock: Callable[[], datetime] = local_now,
         lock_timeout: float = DEFAULT_TIMEOUT,
+        lazy: bool = False,
     ) -> None:
+        """``lazy``: parse documents only when used (one-shot commands that touch a few
+        documents of a large database); long-lived readers such as the app parse all."""
         self.path = Path(path)
         self.history = History(self.path.with_name(self.path.name + ".history"))
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.backups = self.path.with_name(self.path.name + ".backups")
-        self.db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self.db = TinyDB(self.path, storage=AtomicJSONStorage, lazy=lazy)
         self.storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self.clock = clock
         self.lock_timeout = lock_timeout

@@ -211,11 +211,13 @@ class _suppress_os_error:
 
 
 # -- shared helpers ------------------------------------------------------------------------
-def _store(args: argparse.Namespace) -> Any:
+def _store(args: argparse.Namespace, *, lazy: bool = False) -> Any:
+    """The store; ``lazy`` for commands that read or change a few documents, so that
+    they need not parse a large database whole."""
     from storage.store import Store
 
     path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
-    return Store(path)
+    return Store(path, lazy=lazy)
 
 
 def _as_of(args: argparse.Namespace) -> date | None:
@@ -354,7 +356,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = _store(args)
+    store = _store(args, lazy=True)
     view = store.view(_as_of(args))
     task = view.task(resolve_task(view, args.task))
     events = [e for e in store.events() if e.get("task") == task.id
@@ -377,7 +379,7 @@ def cmd_set(args: argparse.Namespace) -> int:
     from tracker.model import Status
 
     _refuse_as_of(args)
-    store = _store(args)
+    store = _store(args, lazy=True)
     view = store.view()
     task_id = resolve_task(view, args.task)
     changes: dict[str, Any] = {}
@@ -430,7 +432,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     from tracker.commands import AddNote
 
     _refuse_as_of(args)
-    store = _store(args)
+    store = _store(args, lazy=True)
     task_id = resolve_task(store.view(), args.task)
     _print_changes(store.apply(AddNote(task_id, args.text)).events)
     return 0
@@ -441,7 +443,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
     from tracker.model import FollowupKind
 
     _refuse_as_of(args)
-    store = _store(args)
+    store = _store(args, lazy=True)
     task_id = resolve_task(store.view(), args.task)
     command = LogFollowup(task_id, FollowupKind(args.kind), args.outcome,
                           next=_date_opt(args.next, "--next"),
@@ -454,7 +456,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
     from tracker.commands import Measure, parse_value
 
     _refuse_as_of(args)
-    store = _store(args)
+    store = _store(args, lazy=True)
     view = store.view()
     code = resolve_county(view.plan, args.county)
     key = args.key.strip()

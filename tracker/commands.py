@@ -19,7 +19,7 @@ from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.events import Index, Tables
 from tracker.lifecycle import check_move
 from tracker.model import EDITABLE_FIELDS, FollowupKind, Priority, Status
-from tracker.plan import IndicatorKind, Plan
+from tracker.plan import IndicatorKind, Plan, canonical_json
 from tracker.text import clean_text
 
 Event = dict[str, Any]
@@ -83,6 +83,12 @@ def validate_owner(value: str, plan: Plan, user: str) -> str | None:
     return text
 
 
+def plan_sha256(raw: dict[str, Any]) -> str:
+    import hashlib
+
+    return hashlib.sha256(canonical_json(raw)).hexdigest()
+
+
 @dataclass(frozen=True)
 class Init:
     """Create the database from a plan (the first event of every history)."""
@@ -94,7 +100,7 @@ class Init:
         from tracker.events import SCHEMA_VERSION
 
         return [{"type": "init", "new": self.plan, "demo": self.demo,
-                 "schema": SCHEMA_VERSION}]
+                 "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
 
 
 @dataclass(frozen=True)

@@ -74,8 +74,17 @@ class Index:
     __slots__ = ("counties", "tasks")
 
     def __init__(self, tables: Tables) -> None:
-        self.tasks = {doc["id"]: key for key, doc in tables["tasks"].items()}
-        self.counties = {doc["code"]: key for key, doc in tables["counties"].items()}
+        self.tasks = _idents(tables["tasks"], "id")
+        self.counties = _idents(tables["counties"], "code")
+
+
+def _idents(table: Any, field: str) -> dict[str, str]:
+    """``field`` -> document key. A table that can read the field without parsing the
+    whole document (storage.atomic.LazyTable) is asked to."""
+    idents = getattr(table, "idents", None)
+    if idents is not None:
+        return idents(field)  # type: ignore[no-any-return]
+    return {doc[field]: key for key, doc in table.items()}
 
 
 def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
@@ -84,6 +93,8 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     tables.clear()
     tables.update(empty_tables())
     tables["plan"][PLAN_ID] = {"plan": plan, "version": 1}
+    if event.get("plan_sha256"):  # lets a reader find the parsed plan without hashing it
+        tables["plan"][PLAN_ID]["sha256"] = event["plan_sha256"]
     tables["meta"][META_ID] = {
         # The schema the database was created with: replaying an old history and then
         # its `migrate` events ends at the schema the state file has.
@@ -150,10 +161,17 @@ def _measure(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     entry = dict(event["new"])
     entry.update(at=event["ts"], by=event["user"])
     series = doc["measurements"].setdefault(event["field"], [])
-    # Kept ordered by measurement date; same-date entries in the order recorded.
-    position = bisect.bisect_right([m["date"] for m in series], entry["date"])
-    series.insert(position, entry)
+    # Kept ordered by measurement date; same-date entries in the order recorded. Most
+    # measurements are the newest, so appending is the common case.
+    if not series or series[-1]["date"] <= entry["date"]:
+        series.append(entry)
+    else:
+        series.insert(bisect.bisect_right(series, entry["date"], key=_date), entry)
     doc["version"] += 1
+
+
+def _date(measurement: dict[str, Any]) -> str:
+    return str(measurement["date"])
 
 
 def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:

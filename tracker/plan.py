@@ -10,7 +10,6 @@ The format is documented in docs/plan-format.md.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -685,7 +684,7 @@ class _Validator:
         )
         staffing = self.staffing(doc["staffing_standard"])
 
-        raw = copy.deepcopy(data)
+        raw = json.loads(json.dumps(data))  # a private copy; for JSON data, faster than deepcopy
         return Plan(
             id=plan_id,
             title=title,

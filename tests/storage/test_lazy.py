@@ -1,0 +1,82 @@
+"""One-shot commands parse only the documents they touch (storage.atomic.LazyTable):
+the result must be the same as parsing everything."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from storage.atomic import parse_json, split_lines
+from storage.store import Store
+from tracker.commands import AddNote, Measure, SetFields
+from tracker.errors import StorageError
+from tracker.plan import builtin_plan
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    eager = tmp_path / "eager.json"
+    Store(eager).create(builtin_plan())
+    lazy = tmp_path / "lazy.json"
+    for suffix in ("", ".history"):
+        shutil.copy(str(eager) + suffix, str(lazy) + suffix)
+    return eager, lazy
+
+
+def _edits() -> list:
+    from datetime import date
+
+    return [SetFields("211421-2.5", {"status": "in_progress", "owner": "G07"}),
+            AddNote("210102-1.1", "县局已签订合同"),
+            Measure("211421", "staff", 12, date(2018, 1, 1), "季报")]
+
+
+def test_lazy_and_eager_edits_give_the_same_file(pair: tuple[Path, Path]) -> None:
+    eager, lazy = pair
+    for command in _edits():
+        Store(eager).apply(command)
+        Store(lazy, lazy=True).apply(command)
+    a, _ = parse_json(eager.read_bytes(), eager)
+    b, _ = parse_json(lazy.read_bytes(), lazy)
+    for table in ("tasks", "counties", "plan"):
+        assert a[table] == b[table]
+    assert Store(lazy).verify() == []
+
+
+def test_lazy_edit_rewrites_only_the_changed_lines(pair: tuple[Path, Path]) -> None:
+    _eager, lazy = pair
+    before = lazy.read_bytes().split(b"\n")
+    Store(lazy, lazy=True).apply(SetFields("211421-2.5", {"owner": "G07"}))
+    after = lazy.read_bytes().split(b"\n")
+    changed = [i for i, (x, y) in enumerate(zip(before, after, strict=True)) if x != y]
+    assert len(changed) == 2  # the meta document (history head) and the task
+    assert b'"id":"211421-2.5"' in after[changed[1]]
+
+
+def test_lazy_tables_read_like_dicts(pair: tuple[Path, Path]) -> None:
+    eager, _lazy = pair
+    raw = eager.read_bytes()
+    tables = split_lines(raw, eager)
+    data, _ = parse_json(raw, eager)
+    assert tables is not None and list(tables) == list(data)
+    for name in data:
+        assert list(tables[name]) == list(data[name])
+        assert dict(tables[name].items()) == data[name]
+    assert tables["tasks"].idents("id") == {d["id"]: k for k, d in data["tasks"].items()}
+
+
+@pytest.mark.parametrize("raw", [b"", b"{}", b'{"_default": {}}', b"{\n\"meta\":{\n"])
+def test_other_layouts_are_parsed_whole(raw: bytes, tmp_path: Path) -> None:
+    assert split_lines(raw, tmp_path / "x") is None
+
+
+def test_a_damaged_document_line_is_a_clear_error(pair: tuple[Path, Path]) -> None:
+    _eager, lazy = pair
+    raw = lazy.read_bytes()
+    damaged = raw.replace(b'{"id":"211421-2.5","county"', b'{"id":"211421-2.5",,"county"', 1)
+    lazy.write_bytes(damaged)
+    with pytest.raises(StorageError, match="document .* is not valid JSON"):
+        Store(lazy, lazy=True).apply(SetFields("211421-2.5", {"owner": "G07"}))
+    assert lazy.read_bytes() == damaged
