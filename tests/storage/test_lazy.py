@@ -77,6 +77,6 @@ def test_a_damaged_document_line_is_a_clear_error(pair: tuple[Path, Path]) -> No
     raw = lazy.read_bytes()
     damaged = raw.replace(b'{"id":"211421-2.5","county"', b'{"id":"211421-2.5",,"county"', 1)
     lazy.write_bytes(damaged)
-    with pytest.raises(StorageError, match="document .* is not valid JSON"):
+    with pytest.raises(StorageError, match=r"document \d+ is not valid JSON"):
         Store(lazy, lazy=True).apply(SetFields("211421-2.5", {"owner": "G07"}))
     assert lazy.read_bytes() == damaged
