@@ -65,12 +65,6 @@ class Result:
 
     events: list[Event]
 
-    def version_of(self, task_id: str) -> int | None:
-        return None if not self.events else self._versions().get(task_id)
-
-    def _versions(self) -> dict[str, int]:
-        return {e["task"]: e.get("version", 0) for e in self.events if e.get("task")}
-
 
 @dataclass(frozen=True)
 class Finding:

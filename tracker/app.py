@@ -89,7 +89,6 @@ class TrackerApp(App[None]):
         self.view: StateView = store.view(as_of)
         self._token = store.token()
         self._seen_size = self._token[0]
-        self.theme = "textual-dark"
 
     # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -196,18 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # The reader (head, less) went away: not an error worth a message.
-        with _suppress_os_error():
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        # The reader (head, less) went away: not an error worth a message. Point stdout
+        # at /dev/null so that the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-
-
-class _suppress_os_error:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return isinstance(exc[1], OSError)
 
 
 # -- shared helpers ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ Recurring follow-ups use :func:`next_occurrence` (``dateutil.rrule`` for RRULE s
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
@@ -115,11 +115,3 @@ def next_occurrence(cadence: str, anchor: date, after: date) -> date:
     if found is None:
         raise UsageError("cadence.exhausted", value=cadence, after=after.isoformat())
     return found.date()
-
-
-def days_between(start: date, end: date) -> int:
-    return (end - start).days
-
-
-def add_days(day: date, days: int) -> date:
-    return day + timedelta(days=days)

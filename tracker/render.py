@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -54,10 +55,13 @@ def render_task_list(view: StateView, tasks: list[Task], today: date) -> None:
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
             "due", "next", "flags"]
+    # Ids, statuses and dates are never cut; names and flags give way on narrow screens.
+    fixed = {"id": 10, "rec": 3, "status": max(cell_len(_(f"status.{s.value}")) for s in Status),
+             "owner": 5, "due": 10, "next": 10}
     for key in keys:
-        table.add_column(_(f"col.{key}"), no_wrap=True,
-                         overflow="ellipsis" if key in ("county", "prefecture") else "fold",
-                         min_width=len(tasks[0].id) if key == "id" and tasks else None)
+        table.add_column(_(f"col.{key}"), no_wrap=True, overflow="ellipsis",
+                         min_width=fixed.get(key), max_width=None if wide else
+                         {"county": 14, "flags": 8}.get(key))
     for task in tasks:
         county = view.plan.county(task.county)
         flags = []

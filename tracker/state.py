@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from tracker.events import META_ID, PLAN_ID, Index, Tables
+from tracker.events import META_ID, Index, Tables
 from tracker.model import Measurement, Task, measurements_of
 from tracker.plan import Plan
 
@@ -61,7 +61,3 @@ class StateView:
     def latest(self, code: str, key: str) -> Measurement | None:
         series = self.measurements(code, key)
         return series[-1] if series else None
-
-
-def plan_doc(tables: Tables) -> dict[str, Any]:
-    return tables["plan"][PLAN_ID]["plan"]
