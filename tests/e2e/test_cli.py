@@ -243,3 +243,47 @@ def test_config_stale_days(db: Path) -> None:
     run(db, "config", "stale_days", "30")
     assert "stale_days = 30" in run(db, "config", "stale_days").stdout
     assert "whole number" in run(db, "config", "stale_days", "zero", check=2).stderr
+
+
+def test_init_with_another_plan_file(tmp_path: Path) -> None:
+    from tracker.plan import builtin_plan
+
+    raw = json.loads(json.dumps(builtin_plan().raw))
+    raw["id"] = "other-2018"
+    raw["counties"] = raw["counties"][:13]  # Shenyang's 13 divisions only
+    raw["survey_units"] = [u for u in raw["survey_units"] if u["prefecture"] == "210100"]
+    raw["prefectures"] = [p for p in raw["prefectures"] if p["code"] == "210100"]
+    plan_file = tmp_path / "other.json"
+    plan_file.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    db = tmp_path / "other-db.json"
+    result = run(db, "init", "--plan", str(plan_file))
+    assert "other-2018" in result.stdout and "91 tasks" in result.stdout
+    assert len(_list(db)) == 91
+    run(db, "verify")
+
+
+def test_malformed_plan_file_names_file_path_and_problem(tmp_path: Path) -> None:
+    from tracker.plan import builtin_plan
+
+    raw = json.loads(json.dumps(builtin_plan().raw))
+    raw["indicators"][2]["recommendation"] = "9.9"
+    plan_file = tmp_path / "bad-plan.json"
+    plan_file.write_text(json.dumps(raw), encoding="utf-8")
+    db = tmp_path / "db.json"
+    result = run(db, "init", "--plan", str(plan_file), check=1)
+    assert str(plan_file) in result.stderr
+    assert "indicators[2].recommendation" in result.stderr and "9.9" in result.stderr
+    assert not db.exists()
+    not_json = tmp_path / "not-json.json"
+    not_json.write_text("{ this is not json", encoding="utf-8")
+    result = run(db, "init", "--plan", str(not_json), check=1)
+    assert str(not_json) in result.stderr and "line 1" in result.stderr
+
+
+def test_init_refuses_to_overwrite_and_force_keeps_the_old_files(db: Path) -> None:
+    run(db, "set", "211421-2.5", "--owner", "G07")
+    assert "already exists" in run(db, "init", check=1).stderr
+    run(db, "demo", "--force")
+    backups = db.parent / "tracker.json.backups"
+    assert any(p.name.startswith("replaced-") for p in backups.iterdir())
+    assert json.loads(run(db, "report", "--json").stdout)["demo"] is True
