@@ -52,6 +52,15 @@ class Form(TrackerModal):
         fields = self.query("Input, OptionList")
         if fields:
             fields.first().focus()
+            self.call_after_refresh(self._place_cursor)
+
+    def _place_cursor(self) -> None:
+        """Put the terminal cursor at the focused input's caret, where an input method
+        opens its window. The Input does so itself on focus, but a form's first focus
+        comes before the modal is laid out, when the caret has no place yet."""
+        if isinstance(self.focused, Input):
+            self.app.cursor_position = self.focused.cursor_screen_offset
+            self.focused.refresh()
 
     def unsaved(self) -> bool:
         return any(i.value != self._initial.get(i.id or "", "") for i in self.query(Input))
@@ -180,7 +189,7 @@ class StatusForm(Form):
 
 
 class FollowupForm(Form):
-    """Kind (c/v/d/m or arrows), outcome, and the next date prefilled from the cadence."""
+    """Kind (arrows, Enter), outcome, and the next date prefilled from the cadence."""
 
     def __init__(self, task_id: str, next_date: date | None) -> None:
         super().__init__(_("form.followup_title", task=task_id))

@@ -12,11 +12,10 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor
+from screens.tasks import MAX_ROWS
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.render import describe_event
-
-MAX_ROWS = 500
 
 
 class HistoryScreen(TrackerScreen):

@@ -22,7 +22,7 @@ from tracker.dates import next_occurrence
 from tracker.errors import ConflictError, NotFoundError, TrackerError
 from tracker.i18n import _
 from tracker.model import Task
-from tracker.render import describe_event
+from tracker.render import describe_event, field_value
 from tracker.text import clean_text
 
 
@@ -90,7 +90,8 @@ class TaskScreen(TrackerScreen):
                        style="dim")
         for key, value in (
             ("status", status), ("owner", cell(task.owner)), ("due", due),
-            ("next", cell(task.next_followup)), ("cadence", cell(task.cadence)),
+            ("next", cell(task.next_followup)),
+            ("cadence", cell(field_value("cadence", task.cadence))),
             ("priority", cell(_(f"priority.{task.priority.value}"))),
             ("updated", cell(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
             ("version", cell(task.version)),

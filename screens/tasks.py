@@ -13,7 +13,10 @@ from tracker.i18n import _
 from tracker.model import Task
 from tracker.state import StateView
 
-MAX_ROWS = 400  # beyond this a table is filtered, not scrolled: the user types to narrow it
+# A table shows at most this many rows (all of a province's counties, or of one
+# recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
+# DataTable costs per row, so this keeps every keystroke quick on large databases.
+MAX_ROWS = 100
 NARROW = 100  # below this many columns, long names are cut to fit the other columns
 
 

@@ -65,6 +65,13 @@ class FilterInput(Input):
     def show(self) -> None:
         self.add_class("shown")
         self.focus()
+        self.call_after_refresh(self._place_cursor)
+
+    def _place_cursor(self) -> None:
+        """Once shown and laid out, the terminal cursor goes to the caret (where an input
+        method opens its window); on focus the field had no place on screen yet."""
+        if self.has_focus:
+            self.app.cursor_position = self.cursor_screen_offset
 
     def action_hide(self) -> None:
         self.value = ""

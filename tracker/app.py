@@ -9,8 +9,10 @@ app then reloads, tells the screens to refresh in place, and names who changed w
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -21,10 +23,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from screens import registry
 from screens.dashboard import DashboardScreen
 from screens.forms import ConfirmQuit, DateForm, has_unsaved_input
-from screens.help import HelpScreen
 from screens.localize import localize_bindings
 from screens.palette import NavigationProvider
 from storage.store import Store
@@ -58,7 +58,7 @@ class CommandDone(Message):
 
 
 class TrackerApp(App[None]):
-    CSS_PATH = "../screens/app.tcss"
+    CSS_PATH = str(Path(__file__).resolve().parent.parent / "screens" / "app.tcss")
     TITLE = "tracker"
     COMMANDS = App.COMMANDS | {NavigationProvider}
 
@@ -80,6 +80,10 @@ class TrackerApp(App[None]):
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
                  as_of: date | None = None) -> None:
+        # Loading builds many small objects the GC would walk again and again; it stays
+        # off until the first frame, then the loaded state is frozen out of its way.
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
         if lang:
             set_language(lang)
         super().__init__()
@@ -98,6 +102,17 @@ class TrackerApp(App[None]):
         if self.start:
             self.open_target(self.start)
         self.set_interval(POLL_SECONDS, self._poll)
+        self.call_after_refresh(self._settle_gc)
+
+    def _settle_gc(self) -> None:
+        """After a load: move what is loaded out of the GC's way (it lives until the next
+        load), and let it run again."""
+        gc.freeze()
+        if self._gc_was_enabled:
+            gc.enable()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()
 
     def _home(self) -> Screen[Any]:
         return DashboardScreen()
@@ -172,7 +187,9 @@ class TrackerApp(App[None]):
             self.post_message(DataChanged(view, token, events))
 
     def on_data_changed(self, message: DataChanged) -> None:
+        gc.unfreeze()  # the old state may go now
         self.view = message.view
+        self.call_after_refresh(gc.freeze)
         self._token = message.token
         self._seen_size = message.token[0]
         others = [e for e in message.events if e.get("user") != self.store.user]
@@ -215,6 +232,8 @@ class TrackerApp(App[None]):
     # -- navigation ----------------------------------------------------------------------
     def action_go(self, name: str) -> None:
         """Number keys: back to the dashboard, then (for 2-5) that list on top of it."""
+        from screens import registry
+
         while len(self.screen_stack) > 2:
             self.pop_screen()
         if name != "dashboard":
@@ -222,9 +241,13 @@ class TrackerApp(App[None]):
 
     def open_target(self, text: str) -> None:
         """Open a task, county or recommendation by id, code or name."""
+        from screens import registry
+
         registry.open_target(self, text)
 
     def action_help(self) -> None:
+        from screens.help import HelpScreen
+
         self.push_screen(HelpScreen(self.screen))
 
     def action_quit_app(self) -> None:

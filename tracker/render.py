@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from tracker.dates import NAMED_CADENCES
 from tracker.i18n import _
 from tracker.model import Status, Task
 from tracker.plan import IndicatorKind
@@ -127,7 +128,7 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
     rows = [
         ("status", status), ("owner", _t(task.owner)),
         ("due", _t(task.due, "red" if task.is_overdue(today) else "")),
-        ("next", _t(task.next_followup)), ("cadence", _t(task.cadence)),
+        ("next", _t(task.next_followup)), ("cadence", _t(field_value("cadence", task.cadence))),
         ("priority", _t(_(f"priority.{task.priority.value}"))),
         ("version", _t(task.version)),
         ("updated", _t(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
@@ -212,8 +213,9 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
     """One line for a history event; with ``plan``, fact and indicator titles."""
     kind = e["type"]
     if kind == "set":
-        return _("event.set", field=_(f"field.{e['field']}"), old=_plain(e.get("old")),
-                 new=_plain(e.get("new")))
+        return _("event.set", field=_(f"field.{e['field']}"),
+                 old=field_value(e["field"], e.get("old")),
+                 new=field_value(e["field"], e.get("new")))
     if kind == "note":
         return _("event.note", text=e["new"])
     if kind == "followup":
@@ -234,6 +236,16 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
 
 def _plain(value: Any) -> str:
     return "-" if value is None else _value(value)
+
+
+def field_value(field: str, value: Any) -> str:
+    """A task field's value as people read it: statuses, priorities and named cadences
+    in the current language; dates and owners as they are."""
+    if value is None:
+        return "-"
+    if field in ("status", "priority") or (field == "cadence" and value in NAMED_CADENCES):
+        return _(f"{field}.{value}")
+    return str(value)
 
 
 def _measure_title(plan: Any, key: str) -> str:
