@@ -123,7 +123,7 @@ class TaskScreen(TrackerScreen):
     def _load_history(self, task_id: str) -> None:
         """The task's events, read off the journal in a worker (a long history must not
         stall the screen)."""
-        events = [e for e in self.tracker.store.events() if e.get("task") == task_id]
+        events = self.tracker.store.task_events(task_id)
         if self.tracker.as_of is not None:
             limit = self.tracker.as_of.isoformat()
             events = [e for e in events if e["ts"][:10] <= limit]

@@ -112,6 +112,29 @@ class History:
             position += len(line) + 1
         return events, offset + end
 
+    def matching(self, needle: bytes) -> list[dict[str, Any]]:
+        """The complete events whose line contains ``needle`` (e.g. one task's id as it
+        is written: ``"task":"211421-2.5"``): a byte search first, so that one task's
+        history does not mean parsing every event."""
+        try:
+            with open(self.path, "rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            raise StorageError("history.missing", path=str(self.path)) from None
+        except OSError as error:
+            raise StorageError("db.unreadable", path=str(self.path),
+                               reason=describe_os_error(error)) from None
+        events = []
+        start = 0
+        while (found := raw.find(needle, start)) >= 0:
+            begin = raw.rfind(b"\n", 0, found) + 1
+            end = raw.find(b"\n", found)
+            if end < 0:  # a torn last line: not an event yet
+                break
+            events.append(json.loads(raw[begin:end]))
+            start = end + 1
+        return events
+
     def tail(self, max_bytes: int = 262_144) -> list[dict[str, Any]]:
         """The complete events in the last ``max_bytes`` of the journal (recent changes,
         without reading a long history from the start)."""

@@ -17,6 +17,7 @@ reader rolls a lagging state forward in memory.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -413,6 +414,11 @@ class Store:
         events, _end = self.history.read_from(0)
         yield from events
 
+    def task_events(self, task_id: str) -> list[Event]:
+        """One task's events, oldest first, without parsing everyone else's."""
+        needle = ('"task":' + json.dumps(task_id, ensure_ascii=False)).encode()
+        return [e for e in self.history.matching(needle) if e.get("task") == task_id]
+
     def verify(self) -> list[Finding]:
         """Check the chain, then that the state equals the replay of history."""
         from tracker.verify import compare_tables
@@ -421,8 +427,6 @@ class Store:
         tables = empty_tables()
         index = Index(tables)
         previous, last = GENESIS, None
-        import json
-
         for seq, (offset, line) in enumerate(self.history.iter_lines(), start=1):
             try:
                 event = json.loads(line)

@@ -351,8 +351,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args, lazy=True)
     view = store.view(_as_of(args))
     task = view.task(resolve_task(view, args.task))
-    events = [e for e in store.events() if e.get("task") == task.id
-              and (view.as_of is None or e["ts"][:10] <= view.as_of.isoformat())]
+    events = [e for e in store.task_events(task.id)
+              if view.as_of is None or e["ts"][:10] <= view.as_of.isoformat()]
     if args.json:
         from tracker.render import show_json
 
@@ -480,7 +480,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     since = _date_opt(args.since, "--since")
     until = _as_of(args)
     events = []
-    for event in store.events():
+    for event in store.task_events(task_id) if task_id else store.events():
         day = event["ts"][:10]
         if task_id and event.get("task") != task_id:
             continue

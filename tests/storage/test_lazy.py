@@ -80,3 +80,16 @@ def test_a_damaged_document_line_is_a_clear_error(pair: tuple[Path, Path]) -> No
     with pytest.raises(StorageError, match=r"document \d+ is not valid JSON"):
         Store(lazy, lazy=True).apply(SetFields("211421-2.5", {"owner": "G07"}))
     assert lazy.read_bytes() == damaged
+
+
+def test_one_tasks_events_are_found_without_parsing_the_others(pair: tuple[Path, Path]) -> None:
+    eager, _lazy = pair
+    store = Store(eager)
+    for command in _edits():
+        store.apply(command)
+    store.apply(AddNote("211421-2.5", 'mentions "task":"210102-1.1" in its text'))
+    mine = store.task_events("211421-2.5")
+    assert [e["type"] for e in mine] == ["set", "set", "note"]
+    assert [e["type"] for e in store.task_events("210102-1.1")] == ["note"]
+    assert store.task_events("211421-2.5") == [e for e in store.events()
+                                               if e.get("task") == "211421-2.5"]
