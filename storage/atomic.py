@@ -200,6 +200,7 @@ class AtomicJSONStorage(Storage):
         self._data: Tables | None = None
         self._key: tuple[int, int, int, int] | None = None
         self._lines: dict[tuple[str, str], tuple[int, bytes]] = {}
+        self.fresh = False
 
     # -- reading -----------------------------------------------------------------------
     def is_current(self) -> bool:
@@ -212,8 +213,12 @@ class AtomicJSONStorage(Storage):
             return False
 
     def read(self) -> Tables | None:
+        """The tables; ``self.fresh`` says whether they were parsed by this call (rather
+        than the copy an earlier call returned)."""
         if self._data is not None and self.is_current():
+            self.fresh = False
             return self._data
+        self.fresh = True
         raw, st = read_bytes(self.path)
         lazy = split_lines(raw, self.path) if self.lazy else None
         if lazy is not None:

@@ -123,7 +123,7 @@ class Store:
         self.lock_timeout = lock_timeout
         self.user = current_user()
         self._index: Index | None = None
-        self._index_of: int | None = None
+        self._indexed: Tables | None = None
         self._backed_up = False
 
     # -- loading ---------------------------------------------------------------------
@@ -137,9 +137,9 @@ class Store:
         head = meta.get("head")
         if not isinstance(head, dict):
             raise StorageError("db.not_tracker", path=str(self.path))
-        if id(tables) != self._index_of or self._index is None:
+        if tables is not self._indexed or self._index is None:
             self._index = Index(tables)
-            self._index_of = id(tables)
+            self._indexed = tables
         if not self.history.exists():
             raise StorageError("history.missing", path=str(self.history.path))
         size = self.history.size()
@@ -151,6 +151,11 @@ class Store:
                 return self._load(reread=False)
             raise StorageError("history.truncated", path=str(self.history.path),
                                expected=head["size"], actual=size)
+        if size > head["size"] and not self.storage.fresh:
+            # Roll forward on a copy of our own: the cached one may be in a reader's
+            # hands (the app's screens read it while a worker loads).
+            self.storage.forget()
+            return self._load(reread=reread)
         if size > head["size"]:
             events, end = self.history.read_from(head["size"])
             for event in events:

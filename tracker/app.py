@@ -88,6 +88,11 @@ class TrackerApp(App[None]):
             set_language(lang)
         super().__init__()
         self.store = store
+        # Writes go through a store of their own: applying a command changes its copy
+        # of the state in a worker thread, which must not be the copy the screens are
+        # reading at that moment. The screens' store rereads the file after each save.
+        self.writer = Store(store.path, clock=store.clock, lazy=True)
+        self.writer.user = store.user
         self.start = start
         self.as_of = as_of
         self.view: StateView = store.view(as_of)
@@ -150,7 +155,7 @@ class TrackerApp(App[None]):
     @work(thread=True, group="apply")
     def _apply(self, command: Any, on_done: Any) -> None:
         try:
-            result = self.store.apply(command)
+            result = self.writer.apply(command)
         except TrackerError as error:
             self.post_message(CommandDone([], error, on_done))
             return

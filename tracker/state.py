@@ -18,6 +18,7 @@ class StateView:
     plan: Plan
     as_of: date | None = None
     _tasks: list[Task] | None = field(default=None, repr=False)
+    _series: dict[tuple[str, str], list[Measurement]] = field(default_factory=dict, repr=False)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -53,9 +54,12 @@ class StateView:
 
     def measurements(self, code: str, key: str) -> list[Measurement]:
         """Measurements of ``key`` for county ``code`` up to the view's date."""
-        series = measurements_of(self.county_doc(code), key)
-        if self.as_of is not None:
-            series = [m for m in series if m.date <= self.as_of]
+        series = self._series.get((code, key))
+        if series is None:  # a view is read-only: build each series once
+            series = measurements_of(self.county_doc(code), key)
+            if self.as_of is not None:
+                series = [m for m in series if m.date <= self.as_of]
+            self._series[(code, key)] = series
         return series
 
     def latest(self, code: str, key: str) -> Measurement | None:
