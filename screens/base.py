@@ -12,6 +12,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 from screens.localize import localize_bindings
 from tracker.i18n import _
 from tracker.model import Status
+from tracker.render import STATUS_STYLE
 from tracker.text import clean_text
 
 if TYPE_CHECKING:
@@ -24,14 +25,6 @@ STATUS_GLYPH = {
     Status.DONE: "●",
     Status.VERIFIED: "✔",
     Status.NOT_APPLICABLE: "–",
-}
-STATUS_STYLE = {
-    Status.NOT_STARTED: "dim",
-    Status.IN_PROGRESS: "cyan",
-    Status.BLOCKED: "red",
-    Status.DONE: "green",
-    Status.VERIFIED: "bold green",
-    Status.NOT_APPLICABLE: "dim",
 }
 
 

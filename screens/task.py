@@ -22,7 +22,7 @@ from tracker.dates import next_occurrence
 from tracker.errors import ConflictError, NotFoundError, TrackerError
 from tracker.i18n import _
 from tracker.model import Task
-from tracker.render import describe_event, field_value
+from tracker.render import describe_event, field_value, task_timeline
 from tracker.text import clean_text
 
 
@@ -101,20 +101,7 @@ class TaskScreen(TrackerScreen):
             grid.add_row("", cell(f"{revision.at:%Y-%m-%d} {revision.by}: {revision.previous}"
                                   f" → {revision.due}  {revision.reason or ''}", "dim"))
         self.query_one("#task-fields", Static).update(grid)
-        timeline: list[tuple[str, Text]] = []
-        for note in task.notes:
-            line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
-            line.append(_("show.note") + ": ", style="bold")
-            line.append(clean_text(note.text))
-            timeline.append((note.at.isoformat(), line))
-        for f in task.followups:
-            line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
-            line.append(f"{_(f'kind.{f.kind.value}')} {f.date}: ", style="bold")
-            line.append(clean_text(f.outcome))
-            if f.next:
-                line.append(f"  → {f.next}", style="cyan")
-            timeline.append((f.at.isoformat(), line))
-        text = Text("\n").join(line for _key, line in sorted(timeline, key=lambda i: i[0]))
+        text = Text("\n").join(task_timeline(task))
         self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
                                                                      style="dim"))
         self._load_history(task.id)

@@ -11,6 +11,7 @@ from screens.base import cell, keep_cursor, status_cell
 from screens.widgets import Table
 from tracker.i18n import _
 from tracker.model import Task
+from tracker.render import task_flags
 from tracker.state import StateView
 
 # A table shows at most this many rows (all of a province's counties, or of one
@@ -84,11 +85,7 @@ class TaskTable(Table):
             rows: list[tuple[Any, ...]] = []
             for task in shown:
                 county = view.plan.county(task.county)
-                flags = []
-                if task.is_overdue(day):
-                    flags.append(_("flag.overdue"))
-                if task.is_stale(day, view.stale_days):
-                    flags.append(_("flag.stale"))
+                flags = task_flags(task, day, view.stale_days)
                 rows.append((task.id,
                              *([cell(county.name.get())] if self.with_county else []),
                              *([task.recommendation] if self.with_rec else []),

@@ -91,15 +91,7 @@ class History:
     def read_from(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """Complete events from byte ``offset`` on, and the offset just past the last
         complete line (a torn last line, from a writer that died mid-append, is left)."""
-        try:
-            with open(self.path, "rb") as handle:
-                handle.seek(offset)
-                raw = handle.read()
-        except FileNotFoundError:
-            raise StorageError("history.missing", path=str(self.path)) from None
-        except OSError as error:
-            raise StorageError("db.unreadable", path=str(self.path),
-                               reason=describe_os_error(error)) from None
+        raw = self._read(offset)
         end = raw.rfind(b"\n") + 1
         events = []
         position = offset
@@ -112,18 +104,24 @@ class History:
             position += len(line) + 1
         return events, offset + end
 
-    def matching(self, needle: bytes) -> list[dict[str, Any]]:
-        """The complete events whose line contains ``needle`` (e.g. one task's id as it
-        is written: ``"task":"211421-2.5"``): a byte search first, so that one task's
-        history does not mean parsing every event."""
+    def _read(self, offset: int) -> bytes:
+        """The journal's bytes from ``offset``; a missing or unreadable journal is a
+        StorageError."""
         try:
             with open(self.path, "rb") as handle:
-                raw = handle.read()
+                handle.seek(offset)
+                return handle.read()
         except FileNotFoundError:
             raise StorageError("history.missing", path=str(self.path)) from None
         except OSError as error:
             raise StorageError("db.unreadable", path=str(self.path),
                                reason=describe_os_error(error)) from None
+
+    def matching(self, needle: bytes) -> list[dict[str, Any]]:
+        """The complete events whose line contains ``needle`` (e.g. one task's id as it
+        is written: ``"task":"211421-2.5"``): a byte search first, so that one task's
+        history does not mean parsing every event."""
+        raw = self._read(0)
         events = []
         start = 0
         while (found := raw.find(needle, start)) >= 0:

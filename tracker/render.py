@@ -65,11 +65,7 @@ def render_task_list(view: StateView, tasks: list[Task], today: date) -> None:
                          {"county": 14, "flags": 8}.get(key))
     for task in tasks:
         county = view.plan.county(task.county)
-        flags = []
-        if task.is_overdue(today):
-            flags.append(_("flag.overdue"))
-        if task.is_stale(today, view.stale_days):
-            flags.append(_("flag.stale"))
+        flags = task_flags(task, today, view.stale_days)
         row: list[Any] = [task.id]
         if wide:
             row.append(view.plan.prefecture(county.prefecture).name.get())
@@ -145,22 +141,10 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
             table.add_row(f"{r.at:%Y-%m-%d %H:%M}", _t(r.by), _t(r.previous), _t(r.due),
                           _t(r.reason))
         out.print(table)
-    timeline: list[tuple[str, Text]] = []
-    for note in task.notes:
-        line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
-        line.append(_("show.note") + ": ", style="bold")
-        line.append(_t(note.text))
-        timeline.append((note.at.isoformat(), line))
-    for f in task.followups:
-        line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
-        line.append(_(f"kind.{f.kind.value}") + f" {f.date}: ", style="bold")
-        line.append(_t(f.outcome))
-        if f.next:
-            line.append("  → " + f.next.isoformat(), style="cyan")
-        timeline.append((f.at.isoformat(), line))
+    timeline = task_timeline(task)
     if timeline:
         out.print(Text(_("show.timeline"), style="bold"))
-        for _key, line in sorted(timeline, key=lambda item: item[0]):
+        for line in timeline:
             out.print(line)
     indicators = [i for i in view.plan.indicators if i.recommendation == rec.id]
     if indicators:
@@ -179,6 +163,34 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
     if events:
         out.print(Text(_("show.history"), style="bold"))
         render_history(view, events, out=out, with_task=False)
+
+
+def task_flags(task: Task, today: date, stale_days: int) -> list[str]:
+    """The words that flag a task in lists: overdue, stale."""
+    flags = []
+    if task.is_overdue(today):
+        flags.append(_("flag.overdue"))
+    if task.is_stale(today, stale_days):
+        flags.append(_("flag.stale"))
+    return flags
+
+
+def task_timeline(task: Task) -> list[Text]:
+    """A task's notes and follow-ups as lines, oldest first (user text literal)."""
+    dated: list[tuple[str, Text]] = []
+    for note in task.notes:
+        line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
+        line.append(_("show.note") + ": ", style="bold")
+        line.append(clean_text(note.text))
+        dated.append((note.at.isoformat(), line))
+    for f in task.followups:
+        line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
+        line.append(f"{_(f'kind.{f.kind.value}')} {f.date}: ", style="bold")
+        line.append(clean_text(f.outcome))
+        if f.next:
+            line.append(f"  → {f.next}", style="cyan")
+        dated.append((f.at.isoformat(), line))
+    return [line for _key, line in sorted(dated, key=lambda item: item[0])]
 
 
 def _value(value: Any) -> str:
