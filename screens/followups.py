@@ -29,13 +29,13 @@ def my_owners(user: str) -> set[str]:
     """Me and my survey groups: the OS groups I am in whose names are G01..G20
     (an administrator gives each survey group a Unix group of that name)."""
     owners = {user.lower()}
-    try:
-        for gid in os.getgroups():
+    for gid in os.getgroups():
+        try:
             name = grp.getgrgid(gid).gr_name
-            if len(name) == 3 and name[0] in "gG" and name[1:].isdigit():
-                owners.add(name.lower())
-    except (KeyError, OSError):
-        pass
+        except KeyError:  # a group with no name on this server
+            continue
+        if len(name) == 3 and name[0] in "gG" and name[1:].isdigit():
+            owners.add(name.lower())
     return owners
 
 

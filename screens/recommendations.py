@@ -41,7 +41,7 @@ class RecommendationsScreen(TrackerScreen):
             for rec in view.plan.recommendations:
                 mine = [t for t in tasks if t.recommendation == rec.id]
                 closed = sum(1 for t in mine if t.status in CLOSED_STATUSES)
-                table.add_row(rec.id, cell(rec.title.get()), ", ".join(rec.findings),
+                table.add_row(cell(rec.id), cell(rec.title.get()), cell(", ".join(rec.findings)),
                               bar(closed / len(mine) if mine else 0), key=rec.id)
 
         keep_cursor(table, fill)

@@ -219,7 +219,10 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     today = app.today()
     prefill = task.next_followup
     if task.cadence:
-        prefill = next_occurrence(task.cadence, task.next_followup or today, today)
+        try:
+            prefill = next_occurrence(task.cadence, task.next_followup or today, today)
+        except TrackerError as error:  # a rule that has run out: the user types a date
+            app.notify(error.message, severity="warning", markup=False)
 
     def chosen(result: Any) -> None:
         if result:

@@ -79,8 +79,10 @@ def atomic_write(path: Path, chunks: list[bytes] | bytes) -> os.stat_result:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        fsync_dir(directory)
     except OSError as error:
         raise StorageError("db.write_failed", path=str(path),
                            reason=describe_os_error(error)) from None
-    return path.stat()
+    # The new file is in place: from here on the write has happened, whatever follows.
+    with contextlib.suppress(OSError):
+        fsync_dir(directory)
+    return os.stat(path)

@@ -129,7 +129,11 @@ class History:
             end = raw.find(b"\n", found)
             if end < 0:  # a torn last line: not an event yet
                 break
-            events.append(json.loads(raw[begin:end]))
+            try:
+                events.append(json.loads(raw[begin:end]))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise StorageError("history.corrupt", path=str(self.path),
+                                   offset=begin) from None
             start = end + 1
         return events
 

@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ from tracker.plan import BUILTIN_PLANS, Plan, builtin_plan, plan_from_dict
 from tracker.state import StateView
 
 AUTO_BACKUPS_KEPT = 10
+# Errors that mean the state file itself is damaged (the journal may still be whole).
+DAMAGED = {"db.corrupt", "db.empty", "db.not_utf8", "db.corrupt_doc", "db.not_tracker",
+           "db.missing"}
 AUTO_BACKUP_EVERY = 3600.0  # seconds: at most one automatic backup an hour
 Event = dict[str, Any]
 
@@ -125,6 +129,7 @@ class Store:
         self._index: Index | None = None
         self._indexed: Tables | None = None
         self._backed_up = False
+        self._mutex = threading.RLock()
 
     # -- loading ---------------------------------------------------------------------
     def _load(self, *, reread: bool = True) -> tuple[Tables, Index]:
@@ -138,7 +143,10 @@ class Store:
         if not isinstance(head, dict):
             raise StorageError("db.not_tracker", path=str(self.path))
         if tables is not self._indexed or self._index is None:
-            self._index = Index(tables)
+            try:
+                self._index = Index(tables)
+            except (KeyError, TypeError, AttributeError):  # a document without its id
+                raise StorageError("db.not_tracker", path=str(self.path)) from None
             self._indexed = tables
         if not self.history.exists():
             raise StorageError("history.missing", path=str(self.history.path))
@@ -190,7 +198,12 @@ class Store:
             raise _NeedsMigration(schema)
 
     def view(self, as_of: date | None = None) -> StateView:
-        """The state to read from: current, or rebuilt from history as of ``as_of``."""
+        """The state to read from: current, or rebuilt from history as of ``as_of``.
+        Safe to call from several threads (the app's loaders)."""
+        with self._mutex:
+            return self._view(as_of)
+
+    def _view(self, as_of: date | None) -> StateView:
         try:
             tables, index = self._load()
         except _NeedsMigration:
@@ -228,14 +241,20 @@ class Store:
 
     def apply_all(self, items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
         """Apply ``(command, user, time)`` items in one locked write, all or nothing.
-        A given time is for synthetic histories (the demo); a live edit uses the clock."""
-        with locked(self.lock_path, self.lock_timeout):
-            try:
-                tables, index = self._load()
-            except _NeedsMigration:
-                raise StorageError("db.needs_migration", path=str(self.path)) from None
-            self._auto_backup(tables)
-            return self._commit(tables, index, items)
+        A given time is for synthetic histories (the demo); a live edit uses the clock.
+        An older schema is migrated first (with its own backup)."""
+        items = list(items)
+        for _attempt in range(2):
+            with locked(self.lock_path, self.lock_timeout):
+                try:
+                    tables, index = self._load()
+                except _NeedsMigration:
+                    pass
+                else:
+                    self._auto_backup(tables)
+                    return self._commit(tables, index, items)
+            self.migrate()
+        raise StorageError("db.needs_migration", path=str(self.path))
 
     def _commit(self, tables: Tables, index: Index,
                 items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
@@ -275,10 +294,14 @@ class Store:
         meta["head"] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"], "size": size,
                         "ts": events[-1]["ts"]}
         self._sweep_temp_files()
+        before = _inode(self.path)
         try:
             self.storage.write(tables)
         except BaseException:
-            self.history.truncate(head["size"])
+            # Take the journal back only if the new state is not in place: once it is
+            # (an interrupt after the rename, say), the edit has happened.
+            if _inode(self.path) == before:
+                self.history.truncate(head["size"])
             raise
         return Result(events)
 
@@ -377,14 +400,22 @@ class Store:
         except StorageError as error:
             if error.key == "db.missing":
                 raise StorageError("restore.missing", path=str(source)) from None
-            raise
+            raise StorageError("restore.not_backup", path=str(source)) from None
         if not isinstance(data, dict) or "meta" not in data or "tasks" not in data:
             raise StorageError("restore.not_backup", path=str(source))
         try:
             self._check_schema(data)
         except _NeedsMigration:
             raise StorageError("restore.old_schema", path=str(source)) from None
-        current = self.view()
+        except StorageError:
+            raise StorageError("restore.not_backup", path=str(source)) from None
+        try:
+            current = self.view()
+        except StorageError as error:
+            if error.key not in DAMAGED:
+                raise
+            self.rebuild_from_history()  # the state file is damaged; the journal is not
+            current = self.view()
         if data["meta"][META_ID].get("plan_id") != current.plan.id:
             raise StorageError("restore.other_plan", path=str(source),
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
@@ -393,9 +424,30 @@ class Store:
         return self.apply(Restore(data, f"{source.name} sha256:{digest}",
                                   comment=f"restore {source}"))
 
+    def rebuild_from_history(self) -> None:
+        """Write the state anew as the replay of the journal (a damaged state file is
+        moved to the backups folder first). The journal itself must be whole."""
+        with locked(self.lock_path, self.lock_timeout):
+            tables, _index = self.replay()
+            if not tables["plan"]:
+                raise StorageError("history.missing", path=str(self.history.path))
+            last = list(self.events())[-1]
+            tables["meta"][META_ID]["head"] = {"seq": last["seq"], "hash": last["hash"],
+                                               "size": self.history.size(), "ts": last["ts"]}
+            backups = self._backup_dir()
+            if self.path.exists():
+                os.replace(self.path, _unused(
+                    backups / f"damaged-{self.clock().strftime('%Y%m%dT%H%M%S')}.json"))
+            self.storage.forget()
+            atomic_write(self.path, AtomicJSONStorage(self.path).encode(tables))
+
     # -- migration ---------------------------------------------------------------------
     def migrate(self) -> None:
         """Migrate an older schema: back up, then migrate as an event."""
+        if self.storage.lazy:  # a migration rewrites every document: read them all
+            Store(self.path, clock=self.clock, lock_timeout=self.lock_timeout).migrate()
+            self.storage.forget()
+            return
         with locked(self.lock_path, self.lock_timeout):
             tables = self.storage.read()
             assert tables is not None
@@ -495,6 +547,13 @@ def _unused(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
     return candidate
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
 
 
 class _NeedsMigration(Exception):

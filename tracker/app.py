@@ -183,11 +183,15 @@ class TrackerApp(App[None]):
         try:
             token = self.store.token()
             view = self.store.view(as_of)
-            events, _end = self.store.history.read_from(self._seen_size)
         except TrackerError as error:
             self.call_from_thread(self.notify, error.message, severity="error",
                                   markup=False)
             return
+        try:  # what others did since we last looked, to say so
+            events = (self.store.history.read_from(self._seen_size)[0]
+                      if token[0] >= self._seen_size else [])
+        except TrackerError:  # the journal was replaced (init --force): nothing to name
+            events = []
         if not worker.is_cancelled:
             self.post_message(DataChanged(view, token, events))
 

@@ -484,7 +484,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         day = event["ts"][:10]
         if task_id and event.get("task") != task_id:
             continue
-        if args.user and event.get("user") != args.user:
+        if args.user is not None and event.get("user") != args.user:
             continue
         if since and day < since.isoformat():
             continue

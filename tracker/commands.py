@@ -145,7 +145,10 @@ def _stored(value: Any) -> Any:
 
 
 def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None:
-    if seen is None or seen >= doc["version"]:
+    if seen is not None and seen > doc["version"]:
+        raise InvalidEdit("edit.future_version", task=doc["id"], seen=seen,
+                          version=doc["version"])
+    if seen is None or seen == doc["version"]:
         return
     for name in fields:
         changed = doc["changed"].get(name)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
-from tracker.errors import UsageError
+from tracker.errors import InvalidEdit, UsageError
 
 ACCEPTED_FORMS = "2020-12-31, 2020/12/31, 2020年12月31日, today, +2w, -3d, +1m"
 
@@ -22,6 +22,7 @@ _NUMERIC = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})$")
 _CHINESE = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$")
 _OFFSET = re.compile(r"^([+-])\s*(\d{1,4})\s*([dwmy])$", re.IGNORECASE)
 _TODAY = {"today", "今天", "今日"}
+_RRULE = re.compile(r"^FREQ=[A-Z]+(;[A-Z]+=[-+,0-9A-Z]+)*$", re.IGNORECASE)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９－／．＋", "0123456789-/.+")
 
 NAMED_CADENCES = {
@@ -74,14 +75,18 @@ def validate_cadence(text: str, *, option: str = "--cadence") -> str:
     if value.lower() in NAMED_CADENCES:
         return value.lower()
     rule = value[6:] if value.upper().startswith("RRULE:") else value
-    if not re.match(r"^FREQ=", rule, re.IGNORECASE):
+    # One rule line, starting with its frequency; no INTERVAL=0 (dateutil would loop).
+    if not _RRULE.match(rule) or re.search(r"INTERVAL=0*(;|$)", rule, re.IGNORECASE):
         raise UsageError("cadence.bad", option=option, value=text)
-    from dateutil.rrule import rrulestr
+    from dateutil.rrule import rrule, rrulestr
 
     try:
-        rrulestr(rule, dtstart=datetime(2020, 1, 1))
-    except (ValueError, TypeError):
+        parsed = rrulestr(rule, dtstart=datetime(2020, 1, 1))
+    except (ValueError, TypeError, OverflowError):
         raise UsageError("cadence.bad", option=option, value=text) from None
+    if not isinstance(parsed, rrule) or parsed.after(datetime.now()) is None:
+        # A rule that ends (COUNT, UNTIL) would leave a task with no next follow-up.
+        raise UsageError("cadence.ends", option=option, value=text)
     return rule.upper()
 
 
@@ -113,5 +118,5 @@ def next_occurrence(cadence: str, anchor: date, after: date) -> date:
     rule = rrulestr(cadence, dtstart=datetime.combine(anchor, datetime.min.time()))
     found = rule.after(datetime.combine(after, datetime.max.time()))
     if found is None:
-        raise UsageError("cadence.exhausted", value=cadence, after=after.isoformat())
+        raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
     return found.date()

@@ -312,3 +312,20 @@ def test_at_most_ten_automatic_backups_are_kept(db: Path, tracker: RunTracker) -
     assert len(kept) == AUTO_BACKUPS_KEPT == 10
     assert kept[:-1] == oldest[-9:]  # the oldest three went
     assert kept[-1] not in oldest  # the new one is kept
+
+
+def test_restore_mends_a_damaged_state_file(db: Path, tmp_path: Path) -> None:
+    """The damage messages say to restore a backup: that works even when the state file
+    no longer parses (it is rebuilt from the journal first, and kept aside)."""
+    store = Store(db)
+    task = "211421-2.5"
+    store.apply(SetFields(task, {"owner": "G07"}))
+    good = store.backup(tmp_path / "good.json")
+    store.apply(SetFields(task, {"owner": "G08"}))
+    db.write_bytes(db.read_bytes()[: len(db.read_bytes()) // 2])  # truncated
+    Store(db).restore(good)
+    fresh = Store(db)
+    assert fresh.view().task(task).owner == "G07"
+    assert fresh.verify() == []
+    kept = list(db.with_name(db.name + ".backups").glob("damaged-*.json"))
+    assert len(kept) == 1

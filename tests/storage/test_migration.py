@@ -101,3 +101,13 @@ def test_a_newer_schema_is_refused_and_left_unchanged(db: Path, upgrade: Upgrade
         Store(db).apply(AddNote(task_ids(1)[0], "must not land"))
     assert {p: p.read_bytes() for p in db.parent.iterdir() if p.is_file()} == files_before
     assert not db.with_name(db.name + ".backups").exists()
+
+
+def test_a_one_shot_lazy_command_migrates_every_document(db: Path, upgrade: Upgrade) -> None:
+    upgrade()
+    store = Store(db, lazy=True)  # what `tracker set` uses
+    store.apply(AddNote(task_ids(1)[0], "after the upgrade"))
+    data = json.loads(db.read_bytes())
+    assert data["meta"]["1"]["schema"] == 2
+    assert all(doc["checked"] is False for doc in data["tasks"].values())
+    assert Store(db).verify() == []

@@ -79,13 +79,18 @@ def test_rrule_cadence() -> None:
     assert next_occurrence(rule, date(2020, 1, 15), date(2020, 1, 20)) == date(2020, 3, 15)
 
 
-@pytest.mark.parametrize("text", ["daily-ish", "FREQ=SOMETIMES", "BYDAY=MO", ""])
+@pytest.mark.parametrize("text", [
+    "daily-ish", "FREQ=SOMETIMES", "BYDAY=MO", "", "FREQ=YEARLY;INTERVAL=0",
+    "FREQ=DAILY;COUNT=1", "FREQ=DAILY;UNTIL=20000101", "FREQ=MONTHLY;BYMONTH=13",
+    "FREQ=DAILY\nEXDATE:20200101"])
 def test_bad_cadence(text: str) -> None:
     with pytest.raises(UsageError):
         validate_cadence(text)
 
 
-def test_exhausted_rrule() -> None:
-    rule = validate_cadence("FREQ=WEEKLY;COUNT=2")
-    with pytest.raises(UsageError):
+def test_rule_that_ran_out_is_a_refused_edit_not_a_hang() -> None:
+    from tracker.errors import InvalidEdit
+
+    rule = "FREQ=WEEKLY;UNTIL=20200301"  # stored before it ran out
+    with pytest.raises(InvalidEdit):
         next_occurrence(rule, date(2020, 1, 1), date(2020, 3, 1))
