@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
-from screens.tasks import MAX_ROWS, name_width
+from screens.tasks import name_width, row_limit
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.progress import county_value
@@ -97,9 +97,10 @@ class CountiesScreen(TrackerScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#counties", Table)
         rows = self.rows()
+        limit = row_limit(self.query_one("#filter", FilterInput).value)
 
         def fill() -> None:
-            for code, prefecture, name, tasks, share, next_date, _text in rows[:MAX_ROWS]:
+            for code, prefecture, name, tasks, share, next_date, _text in rows[:limit]:
                 glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
                                         else Text("?") for t in tasks)
                 share_text = Text("-" if share is None else f"{share:.1f}%",
@@ -110,8 +111,8 @@ class CountiesScreen(TrackerScreen):
 
         keep_cursor(table, fill)
         status = _("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
-        if len(rows) > MAX_ROWS:
-            status += " " + _("tasks.hidden", count=len(rows) - MAX_ROWS)
+        if len(rows) > limit:
+            status += " " + _("tasks.hidden", count=len(rows) - limit)
         line = Text(status + "   ", style="dim", no_wrap=True, overflow="ellipsis")
         line.append_text(status_legend())
         self.query_one("#counties-status", Static).update(line)

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor
-from screens.tasks import MAX_ROWS
+from screens.tasks import row_limit
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.render import describe_event
@@ -67,7 +67,9 @@ class HistoryScreen(TrackerScreen):
         self._fill()
 
     def _fill(self) -> None:
-        words = self.query_one("#filter", FilterInput).value.lower().split()
+        query = self.query_one("#filter", FilterInput).value
+        limit = row_limit(query)
+        words = query.lower().split()
         picked = [e for e, text in zip(self.events, self._texts, strict=True)
                   if all(word in text or (word == e.get("task", "").split("-")[-1])
                          for word in words)]
@@ -76,7 +78,7 @@ class HistoryScreen(TrackerScreen):
         plan = self.tracker.view.plan
 
         def fill() -> None:
-            for e in picked[:MAX_ROWS]:
+            for e in picked[:limit]:
                 table.add_row(str(e["seq"]), e["ts"][:16].replace("T", " "), cell(e["user"]),
                               cell(e.get("task") or e.get("county") or ""),
                               cell(describe_event(e, plan)), cell(e.get("comment")),
@@ -84,8 +86,8 @@ class HistoryScreen(TrackerScreen):
 
         keep_cursor(table, fill)
         status = _("history.count", count=len(picked))
-        if len(picked) > MAX_ROWS:
-            status += "  " + _("tasks.hidden", count=len(picked) - MAX_ROWS)
+        if len(picked) > limit:
+            status += "  " + _("tasks.hidden", count=len(picked) - limit)
         self.query_one("#history-status", Static).update(Text(status, style="dim"))
 
     def on_input_changed(self, event: Input.Changed) -> None:

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Input, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor
-from screens.tasks import Searcher, TaskTable
+from screens.tasks import Searcher, TaskTable, row_limit
 from screens.widgets import FilterInput, Table, bar
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES
@@ -117,7 +117,8 @@ class RecommendationScreen(TrackerScreen):
         tasks = [t for t in view.tasks() if t.recommendation == self.rec_id]
         query = self.query_one("#filter", FilterInput).value
         found = self.searcher.matches(view, tasks, query)
-        hidden = self.query_one("#rec-tasks", TaskTable).show(view, found, self.tracker.day())
+        hidden = self.query_one("#rec-tasks", TaskTable).show(view, found, self.tracker.day(),
+                                                              row_limit(query))
         status = _("tasks.count", count=len(found))
         if hidden:
             status += "  " + _("tasks.hidden", count=hidden)

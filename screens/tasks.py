@@ -18,6 +18,13 @@ from tracker.state import StateView
 # recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
 # DataTable costs per row, so this keeps every keystroke quick on large databases.
 MAX_ROWS = 100
+# While a filter is typed, the best matches are what the user reads: fewer rows keep
+# each keystroke quick; clearing the filter shows MAX_ROWS again.
+FILTERED_ROWS = 40
+
+
+def row_limit(query: str) -> int:
+    return FILTERED_ROWS if query.strip() else MAX_ROWS
 NARROW = 100  # below this many columns, long names are cut to fit the other columns
 
 
@@ -77,9 +84,11 @@ class TaskTable(Table):
         self.add_column(_("col.next"), key="next")
         self.add_column(_("col.flags"), key="flags")
 
-    def show(self, view: StateView, tasks: list[Task], day: date) -> int:
-        """Fill with up to MAX_ROWS tasks, keeping the cursor; returns how many are hidden."""
-        shown = tasks[:MAX_ROWS]
+    def show(self, view: StateView, tasks: list[Task], day: date,
+             limit: int = MAX_ROWS) -> int:
+        """Fill with up to ``limit`` tasks, keeping the cursor; returns how many are
+        hidden."""
+        shown = tasks[:limit]
 
         def fill() -> None:
             rows: list[tuple[Any, ...]] = []
