@@ -20,7 +20,7 @@ from tracker.state import StateView
 MAX_ROWS = 100
 # While a filter is typed, the best matches are what the user reads: fewer rows keep
 # each keystroke quick; clearing the filter shows MAX_ROWS again.
-FILTERED_ROWS = 40
+FILTERED_ROWS = 20
 
 
 def row_limit(query: str) -> int:
