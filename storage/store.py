@@ -245,7 +245,7 @@ class Store:
         An older schema is migrated first (with its own backup)."""
         items = list(items)
         for _attempt in range(2):
-            with locked(self.lock_path, self.lock_timeout):
+            with self._mutex, locked(self.lock_path, self.lock_timeout):
                 try:
                     tables, index = self._load()
                 except _NeedsMigration:
