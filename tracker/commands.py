@@ -127,8 +127,10 @@ class SetFields:
                 continue
             if name == "status":
                 check_move(self.task, Status(old), Status(new), comment)
-            if name == "due" and old and new and new > old and not comment:
-                raise InvalidEdit("due.reason_required", task=self.task, old=old, new=new)
+            if name == "due" and old and (new is None or new > old) and not comment:
+                # Later, or no due date at all: oversight asks why the date slipped.
+                raise InvalidEdit("due.reason_required", task=self.task, old=old,
+                                  new=new or "-")
             events.append({"type": "set", "task": self.task, "field": name, "old": old,
                            "new": new, "comment": comment})
         if not events:

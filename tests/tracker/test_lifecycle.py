@@ -93,6 +93,14 @@ def test_due_later_needs_reason_and_every_revision_is_kept(store: Store, clock) 
     assert task.due_revisions[0].at < task.due_revisions[1].at
 
 
+def test_clearing_the_due_date_needs_a_reason(store: Store) -> None:
+    with pytest.raises(InvalidEdit, match="needs a reason"):
+        store.apply(SetFields(TASK, {"due": None}))
+    store.apply(SetFields(TASK, {"due": None}, comment="county merged into a district"))
+    task = store.view().task(TASK)
+    assert task.due is None and task.due_revisions[-1].reason == "county merged into a district"
+
+
 def test_stale_edit_to_same_field_is_refused_naming_who_when_what(store: Store) -> None:
     seen = store.view().task(TASK).version
     store.apply(SetFields(TASK, {"owner": "G07"}, seen_version=seen))
