@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from screens.localize import localize_bindings
+from screens.widgets import FilterInput
 from tracker.i18n import _
 from tracker.model import Status
 from tracker.render import STATUS_STYLE
@@ -72,6 +74,56 @@ class TrackerScreen(Screen[Any]):
 
     def on_mount(self) -> None:
         """Set up columns and fill the widgets (subclasses)."""
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class FilteredScreen(TrackerScreen):
+    """A screen with a `/` filter (a FilterInput with id ``filter``) over one table."""
+
+    FILTERED_TABLE = ""  # the selector of the table the filter narrows
+    # `/` was pressed and the keys typed with it are still on their way through the
+    # table (Textual moves the focus only after the keys already queued are forwarded).
+    # Ends when the filter gets a key itself, or is left with Enter or Escape.
+    _opening = False
+
+    def filter_changed(self) -> None:
+        """The filter text changed: show the matching rows (default: refresh all)."""
+        self.refresh_data()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.filter_changed()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._opening = False
+        self.query_one(self.FILTERED_TABLE).focus()
+
+    def action_filter(self) -> None:
+        self._opening = True
+        self.query_one("#filter", FilterInput).show()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter opens, letters are text, not this screen's commands."""
+        return not self._opening or action == "filter"
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after `/`, before Textual has moved the focus (it does so
+        on its next turn), belong in the filter, not to the table's key bindings."""
+        if event.key == "slash" and not self._opening:
+            self._opening = True  # the `/` binding shows the field once this has bubbled
+            return
+        if self._opening and event.key == "enter":  # typed with the rest: ends the filter
+            self._opening = False
+            event.stop()
+            event.prevent_default()
+            self.query_one(self.FILTERED_TABLE).focus()
+            return
+        if self._opening and event.is_printable and event.character:
+            field = self.query_one("#filter", FilterInput)
+            field.insert_text_at_cursor(event.character)
+            event.stop()
+            event.prevent_default()
 
 
 class TrackerModal(ModalScreen[Any]):

@@ -9,9 +9,9 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
-from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
+from screens.base import FilteredScreen, cell, keep_cursor, status_cell, status_legend
 from screens.tasks import name_width, row_limit
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
@@ -20,7 +20,8 @@ from tracker.progress import county_value
 SORTS = ("code", "prefecture", "county", "share", "next")
 
 
-class CountiesScreen(TrackerScreen):
+class CountiesScreen(FilteredScreen):
+    FILTERED_TABLE = "#counties"
     BINDINGS = [
         Binding("slash", "filter", "filter", id="filter"),
         Binding("s", "sort", "sort", id="sort"),
@@ -117,21 +118,9 @@ class CountiesScreen(TrackerScreen):
         line.append_text(status_legend())
         self.query_one("#counties-status", Static).update(line)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.refresh_data()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#counties", Table).focus()
-
-    def action_filter(self) -> None:
-        self.query_one("#filter", FilterInput).show()
-
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
         self.refresh_data()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         from screens.county import CountyScreen

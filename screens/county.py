@@ -101,6 +101,3 @@ class CountyScreen(TrackerScreen):
         task_id = self.query_one("#county-tasks", TaskTable).current_task()
         if task_id:
             log_followup(self.tracker, self.tracker.view.task(task_id))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

@@ -153,6 +153,3 @@ class FollowupsScreen(TrackerScreen):
         from screens.task import TaskScreen
 
         self.app.push_screen(TaskScreen(str(event.row_key.value)))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

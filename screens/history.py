@@ -9,16 +9,17 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
-from screens.base import TrackerScreen, cell, keep_cursor
+from screens.base import FilteredScreen, cell, keep_cursor
 from screens.tasks import row_limit
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.render import describe_event
 
 
-class HistoryScreen(TrackerScreen):
+class HistoryScreen(FilteredScreen):
+    FILTERED_TABLE = "#history"
     BINDINGS = [
         Binding("slash", "filter", "filter", id="filter"),
         Binding("escape", "back", "back", id="back", show=False),
@@ -90,17 +91,8 @@ class HistoryScreen(TrackerScreen):
             status += "  " + _("tasks.hidden", count=len(picked) - limit)
         self.query_one("#history-status", Static).update(Text(status, style="dim"))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
+    def filter_changed(self) -> None:
         self._fill()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#history", Table).focus()
-
-    def action_filter(self) -> None:
-        self.query_one("#filter", FilterInput).show()
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         seq = int(str(event.row_key.value))

@@ -7,9 +7,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
-from screens.base import TrackerScreen, cell, keep_cursor
+from screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
 from screens.tasks import Searcher, TaskTable, row_limit
 from screens.widgets import FilterInput, Table, bar
 from tracker.i18n import _
@@ -74,12 +74,11 @@ class RecommendationsScreen(TrackerScreen):
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
         self.app.push_screen(RecommendationScreen(str(event.row_key.value)))
 
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
-
-class RecommendationScreen(TrackerScreen):
+class RecommendationScreen(FilteredScreen):
     """One recommendation's county tasks (optionally opened on one prefecture)."""
+
+    FILTERED_TABLE = "#rec-tasks"
 
     BINDINGS = [
         Binding("slash", "filter", "filter", id="filter"),
@@ -108,7 +107,7 @@ class RecommendationScreen(TrackerScreen):
         if self.prefecture:
             prefecture = self.tracker.view.plan.prefecture(self.prefecture)
             self.query_one("#filter", FilterInput).value = prefecture.name.get()
-            self.query_one("#filter", FilterInput).add_class("shown")
+            self.query_one("#filter", FilterInput).show(focus=False)
         self.refresh_data()
         self.query_one("#rec-tasks", TaskTable).focus()
 
@@ -124,15 +123,6 @@ class RecommendationScreen(TrackerScreen):
             status += "  " + _("tasks.hidden", count=hidden)
         self.query_one("#rec-status", Static).update(Text(status, style="dim"))
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.refresh_data()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#rec-tasks", TaskTable).focus()
-
-    def action_filter(self) -> None:
-        self.query_one("#filter", FilterInput).show()
-
     def action_followup(self) -> None:
         from screens.task import log_followup
 
@@ -144,6 +134,3 @@ class RecommendationScreen(TrackerScreen):
         from screens.task import TaskScreen
 
         self.app.push_screen(TaskScreen(str(event.row_key.value)))
-
-    def action_back(self) -> None:
-        self.app.pop_screen()

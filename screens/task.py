@@ -22,7 +22,7 @@ from tracker.dates import next_occurrence
 from tracker.errors import ConflictError, NotFoundError, TrackerError
 from tracker.i18n import _
 from tracker.model import Task
-from tracker.render import describe_event, field_value, task_timeline
+from tracker.render import describe_event, task_fields, task_timeline
 from tracker.text import clean_text
 
 
@@ -80,22 +80,7 @@ class TaskScreen(TrackerScreen):
         grid = RichTable.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
-        status = status_cell(task.status)
-        if task.reason:
-            status.append("  ")
-            status.append(clean_text(task.reason), style="italic")
-        due = cell(task.due, "red" if task.is_overdue(day) else "")
-        if task.due_revisions:
-            due.append("  " + _("task.due_revised", count=len(task.due_revisions)),
-                       style="dim")
-        for key, value in (
-            ("status", status), ("owner", cell(task.owner)), ("due", due),
-            ("next", cell(task.next_followup)),
-            ("cadence", cell(field_value("cadence", task.cadence))),
-            ("priority", cell(_(f"priority.{task.priority.value}"))),
-            ("updated", cell(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
-            ("version", cell(task.version)),
-        ):
+        for key, value in task_fields(task, day, status_cell(task.status)):
             grid.add_row(_(f"col.{key}"), value)
         for revision in task.due_revisions:
             grid.add_row("", cell(f"{revision.at:%Y-%m-%d} {revision.by}: {revision.previous}"
@@ -129,8 +114,10 @@ class TaskScreen(TrackerScreen):
         keep_cursor(history, fill)
 
     # -- edits ---------------------------------------------------------------------------
-    def _set(self, changes: dict[str, Any], comment: str | None = None) -> None:
-        task = self.task
+    def _set(self, task: Task, changes: dict[str, Any], comment: str | None = None) -> None:
+        """Submit ``changes`` as based on ``task`` as it was when the user opened the
+        form: a colleague's save meanwhile (even one already reloaded on screen) to the
+        same field is then refused, not silently overwritten."""
         self.tracker.submit(SetFields(task.id, changes, task.version, comment), self._done)
 
     def _done(self, error: TrackerError | None) -> None:
@@ -149,7 +136,7 @@ class TaskScreen(TrackerScreen):
         def chosen(result: Any) -> None:
             if result:
                 status, reason = result
-                self._set({"status": status}, reason)
+                self._set(task, {"status": status}, reason)
 
         self.app.push_screen(StatusForm(task.id, task.status), chosen)
 
@@ -161,7 +148,7 @@ class TaskScreen(TrackerScreen):
 
         def chosen(owner: Any) -> None:
             if owner is not None:
-                self._set({"owner": owner[0]})
+                self._set(task, {"owner": owner[0]})
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
@@ -176,7 +163,7 @@ class TaskScreen(TrackerScreen):
         def chosen(result: Any) -> None:
             if result:
                 day, reason = result
-                self._set({"due": day}, reason)
+                self._set(task, {"due": day}, reason)
 
         self.app.push_screen(DateForm(_("form.due_title", task=task.id), task.due,
                                       reason_after=task.due or date.max), chosen)
@@ -188,7 +175,7 @@ class TaskScreen(TrackerScreen):
 
         def chosen(day: Any) -> None:
             if day:
-                self._set({"next_followup": day})
+                self._set(task, {"next_followup": day})
 
         self.app.push_screen(DateForm(_("form.next_title", task=task.id),
                                       task.next_followup), chosen)
@@ -207,9 +194,6 @@ class TaskScreen(TrackerScreen):
 
     def action_followup(self) -> None:
         log_followup(self.tracker, self.task, self._done)
-
-    def action_back(self) -> None:
-        self.app.pop_screen()
 
 
 def log_followup(app: Any, task: Task, on_done: Any = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.events import Key
 from textual.widgets import DataTable, Input, Static
 
 from tracker.i18n import _
@@ -53,19 +54,25 @@ class FilterInput(Input):
     """The `/` filter: hidden until asked for; Escape clears and hides it."""
 
     DEFAULT_CSS = """
-    FilterInput { display: none; }
-    FilterInput.shown { display: block; }
+    FilterInput { display: none; background: $boost; }
     """
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder=_("filter.placeholder"), id=id)
 
     BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False)]
 
-    def show(self) -> None:
-        self.add_class("shown")
-        self.focus()
-        self.call_after_refresh(self._place_cursor)
+    def __init__(self, *, id: str | None = None) -> None:
+        # Not select_on_focus: keys typed with `/` may be in the field before its focus
+        # lands, and selecting them would make the next key replace them.
+        super().__init__(placeholder=_("filter.placeholder"), id=id, compact=True,
+                         select_on_focus=False)
+
+    def show(self, *, focus: bool = True) -> None:
+        """Show it (one line) and take the keys. The display style is set directly, not
+        through a CSS class, so that the field can take focus at once: keys typed right
+        after `/` must land in it, not in the table below."""
+        self.styles.display = "block"
+        if focus:
+            self.focus()
+            self.call_after_refresh(self._place_cursor)
 
     def _place_cursor(self) -> None:
         """Once shown and laid out, the terminal cursor goes to the caret (where an input
@@ -73,7 +80,11 @@ class FilterInput(Input):
         if self.has_focus:
             self.app.cursor_position = self.cursor_screen_offset
 
+    def on_key(self, event: Key) -> None:
+        self.screen._opening = False  # type: ignore[attr-defined]  # keys come here now
+
     def action_hide(self) -> None:
+        self.screen._opening = False  # type: ignore[attr-defined]
         self.value = ""
-        self.remove_class("shown")
+        self.styles.display = "none"
         self.screen.focus_next()

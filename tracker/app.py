@@ -122,6 +122,11 @@ class TrackerApp(App[None]):
     def _home(self) -> Screen[Any]:
         return DashboardScreen()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys typed right after `/` are filter text (see screens.base.FilteredScreen),
+        not the app's commands (a `q` there must not quit)."""
+        return not getattr(self.screen, "_opening", False)
+
     def today(self) -> date:
         return self.store.clock().date()
 

@@ -117,18 +117,7 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column()
-    status = _status(task.status)
-    if task.reason:
-        status.append("  ")
-        status.append(_t(task.reason))
-    rows = [
-        ("status", status), ("owner", _t(task.owner)),
-        ("due", _t(task.due, "red" if task.is_overdue(today) else "")),
-        ("next", _t(task.next_followup)), ("cadence", _t(field_value("cadence", task.cadence))),
-        ("priority", _t(_(f"priority.{task.priority.value}"))),
-        ("version", _t(task.version)),
-        ("updated", _t(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
-    ]
+    rows = task_fields(task, today, _status(task.status))
     for key, value in rows:
         fields.add_row(_(f"col.{key}"), value)
     out.print(fields)
@@ -163,6 +152,25 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
     if events:
         out.print(Text(_("show.history"), style="bold"))
         render_history(view, events, out=out, with_task=False)
+
+
+def task_fields(task: Task, today: date, status: Text) -> list[tuple[str, Text]]:
+    """(column key, value) for a task's fields, as the CLI and the task screen show them;
+    ``status`` is the caller's rendering of the status, the reason is added to it."""
+    if task.reason:
+        status.append("  ")
+        status.append(clean_text(task.reason), style="italic")
+    due = _t(task.due, "red" if task.is_overdue(today) else "")
+    if task.due_revisions:
+        due.append("  " + _("task.due_revised", count=len(task.due_revisions)), style="dim")
+    return [
+        ("status", status), ("owner", _t(task.owner)), ("due", due),
+        ("next", _t(task.next_followup)),
+        ("cadence", _t(field_value("cadence", task.cadence))),
+        ("priority", _t(_(f"priority.{task.priority.value}"))),
+        ("updated", _t(f"{task.updated_at:%Y-%m-%d %H:%M} {task.updated_by}")),
+        ("version", _t(task.version)),
+    ]
 
 
 def task_flags(task: Task, today: date, stale_days: int) -> list[str]:

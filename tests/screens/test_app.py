@@ -122,11 +122,14 @@ async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
     app = make_app(demo_db, start=TASK)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        # A colleague (another process) changes the owner meanwhile.
+        await pilot.press("o")
+        await settle(pilot)
+        # A colleague (another process) changes the owner while the form is open; the
+        # app may even reload it on screen before the user saves.
         other = Store(demo_db, clock=Clock())
         seen = other.view().task(TASK).version
         other.apply(SetFields(TASK, {"owner": "G03"}, seen))
-        await pilot.press("o")
+        app._reload()
         await settle(pilot)
         field = app.screen.query_one("#text", Input)
         field.value = "G09"
@@ -300,3 +303,22 @@ async def test_history_filters_by_user_and_date(demo_db: Path) -> None:
         assert who and set(who) == {"demo.liu"}
         assert all(w.startswith("2020-12") for w in when)
         assert when == sorted(when, reverse=True)  # newest first
+
+
+async def test_keys_typed_with_the_slash_land_in_the_filter(demo_db: Path) -> None:
+    """A fast typist's `/qs` reaches the app before the focus has moved to the filter:
+    the letters are filter text, not Quit or Sort."""
+    from textual import events
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        for key, char in (("slash", "/"), ("q", "q"), ("i", "i"), ("n", "n"), ("g", "g")):
+            app.post_message(events.Key(key, char))  # all queued before any is handled
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, CountiesScreen)
+        assert app.screen.query_one("#filter", Input).value == "qing"
+        assert app.screen.sort == 0
+        codes = column(app, "#counties", "code")
+        assert codes and len(codes) < 100
