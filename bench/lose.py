@@ -112,9 +112,8 @@ def store_trial(db: Path, task: str, writers: int, count: int) -> Outcome:
     acknowledged, errors, seconds = _run(
         _store_writer, lambda w: (str(db), task, w, count), writers)
     store = Store(db)
-    view = store.view()
-    doc = view.tables["tasks"][view.index.tasks[task]]
-    survived = sum(1 for note in doc["notes"] if note["text"].startswith("writer "))
+    survived = sum(1 for note in store.view().timeline(task).notes
+                   if note.text.startswith("writer "))
     findings = store.verify()
     detail = "verify: ok" if not findings else f"verify: {len(findings)} findings"
     return Outcome(acknowledged, errors, survived, True, seconds, detail)

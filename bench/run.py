@@ -194,7 +194,7 @@ def measure_plain(path: Path, reps: int, seed: int) -> dict[str, list[float]]:
         note = {"at": "2018-06-01T10:00:00+08:00", "by": "bench", "text": f"note {rep}"}
 
         def add_note(doc: dict[str, Any], note: dict[str, str] = note) -> None:
-            doc["notes"].append(note)
+            doc.setdefault("notes", []).append(note)
 
         started = clock()
         tasks.update(add_note, doc_ids=[int(key)])
@@ -350,8 +350,8 @@ def part1(settings: Settings, dbs: list[Database], targets: Targets) -> dict[str
     say(f"+sets: {settings.events:,} owner/priority changes (the journal grows; the state "
         "grows only by those stamps).")
     say(f"+notes/measures: {settings.events:,} events, half notes on tasks, half county "
-        "measurements (both are kept in the state documents, so the state grows with "
-        "them).")
+        "measurements (both stay in the journal; the state keeps each county's latest "
+        "value of each measured key).")
     rows = []
     for db in dbs:
         before = db.fresh_size

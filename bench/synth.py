@@ -90,7 +90,8 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
 
     ``mix`` is ``"sets"`` (owner and priority changes: the journal grows, the state only
     by the ``changed`` stamp each task gets once) or ``"notes"`` (notes on tasks and
-    county measurements, which live in the documents: both grow)."""
+    county measurements: the journal grows; the state keeps only each county's latest
+    measurement of each key, schema 2)."""
     import time
 
     started = time.perf_counter()
@@ -121,7 +122,6 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
     prio_of = [_js(doc["priority"]) for doc in tasks]
     last_touch: dict[int, tuple[str, str]] = {}
     changed: dict[tuple[int, str], list[Any]] = {}
-    notes: dict[int, list[dict[str, str]]] = {}
     county_versions = [doc["version"] for doc in counties]
     measures: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     stride = 7919  # a prime: consecutive events touch tasks spread over the database
@@ -154,7 +154,6 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
             tail = (f'"new":"{text}","prev":"{prev}","seq":{seq},"task":{task_ids[t]},'
                     f'"ts":{ts_js},"type":"note","user":{user},"version":{versions[t]}}}')
             last_touch[t] = (ts, USERS[who])
-            notes.setdefault(t, []).append({"at": ts, "by": USERS[who], "text": text})
         else:
             c = (number * stride + seed) % county_count
             county_versions[c] += 1
@@ -192,11 +191,12 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
             if (t, field) in changed:
                 doc[field] = json.loads(current[t])
                 doc["changed"][field] = changed[(t, field)]
-        doc["notes"].extend(notes.get(t, ()))
     for c, doc in enumerate(counties):
         doc["version"] = county_versions[c]
         for fact, entry in measures.get(c, ()):
-            doc["measurements"].setdefault(fact, []).append(entry)
+            current = doc["measurements"].get(fact)
+            if current is None or current["date"] <= entry["date"]:
+                doc["measurements"][fact] = entry
     if lines:
         last = json.loads(lines[-1])
         meta["head"] = {"seq": last["seq"], "hash": last["hash"],

@@ -86,22 +86,19 @@ class TaskScreen(TrackerScreen):
             grid.add_row("", cell(f"{revision.at:%Y-%m-%d} {revision.by}: {revision.previous}"
                                   f" → {revision.due}  {revision.reason or ''}", "dim"))
         self.query_one("#task-fields", Static).update(grid)
-        text = Text("\n").join(task_timeline(task))
-        self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
-                                                                     style="dim"))
         self._load_history(task.id)
 
     @work(thread=True, exclusive=True, group="task-history")
     def _load_history(self, task_id: str) -> None:
         """The task's events, read off the journal in a worker (a long history must not
-        stall the screen)."""
-        events = self.tracker.store.task_events(task_id)
-        if self.tracker.as_of is not None:
-            limit = self.tracker.as_of.isoformat()
-            events = [e for e in events if e["ts"][:10] <= limit]
+        stall the screen): its notes and follow-ups, and its changes."""
+        events = self.tracker.view.task_events(task_id)
         self.app.call_from_thread(self._show_history, events)
 
     def _show_history(self, events: list[dict[str, Any]]) -> None:
+        text = Text("\n").join(task_timeline(events))
+        self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
+                                                                     style="dim"))
         history = self.query_one("#task-history", Table)
         plan = self.tracker.view.plan
 

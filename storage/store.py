@@ -48,7 +48,7 @@ from tracker.events import (
     event_hash,
 )
 from tracker.identity import current_user
-from tracker.migrations import MIGRATIONS
+from tracker.migrations import MIGRATIONS, migrate_tables
 from tracker.plan import BUILTIN_PLANS, Plan, builtin_plan, plan_from_dict
 from tracker.state import StateView
 
@@ -211,12 +211,13 @@ class Store:
             tables, index = self._load()
         plan = plan_for(tables, str(self.path))
         if as_of is None or as_of >= self.clock().date():
-            return StateView(tables, index, plan)
+            return StateView(tables, index, plan, journal=self)
         past, past_index = self.replay(until=as_of)
         if not past["plan"]:
             raise UsageError("asof.before_start", date=as_of.isoformat(),
                              start=tables["meta"][META_ID]["created_at"][:10])
-        return StateView(past, past_index, plan_for(past, str(self.path)), as_of=as_of)
+        return StateView(past, past_index, plan_for(past, str(self.path)), as_of=as_of,
+                         journal=self)
 
     def replay(self, until: date | None = None) -> tuple[Tables, Index]:
         """Rebuild the state from the journal: all of it, or the events up to the end of
@@ -405,8 +406,8 @@ class Store:
             raise StorageError("restore.not_backup", path=str(source))
         try:
             self._check_schema(data)
-        except _NeedsMigration:
-            raise StorageError("restore.old_schema", path=str(source)) from None
+        except _NeedsMigration as need:  # a backup from before an upgrade
+            migrate_tables(data, need.schema, SCHEMA_VERSION)
         except StorageError:
             raise StorageError("restore.not_backup", path=str(source)) from None
         try:
@@ -419,10 +420,21 @@ class Store:
         if data["meta"][META_ID].get("plan_id") != current.plan.id:
             raise StorageError("restore.other_plan", path=str(source),
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
+        upto = self._backup_head(data, source)
         self.backup()
         digest = hashlib.sha256(text.encode()).hexdigest()
-        return self.apply(Restore(data, f"{source.name} sha256:{digest}",
+        return self.apply(Restore(data, f"{source.name} sha256:{digest}", upto,
                                   comment=f"restore {source}"))
+
+    def _backup_head(self, data: Tables, source: Path) -> int:
+        """The seq of the backup's last event, which must be one of ours: a backup of
+        another database has a history this one does not share."""
+        head = data["meta"][META_ID].get("head") or {}
+        needle = f'"hash":{json.dumps(head.get("hash"))}'.encode()
+        if not any(e.get("seq") == head.get("seq") and e.get("hash") == head.get("hash")
+                   for e in self.history.matching(needle)):
+            raise StorageError("restore.other_history", path=str(source))
+        return int(head["seq"])
 
     def rebuild_from_history(self) -> None:
         """Write the state anew as the replay of the journal (a damaged state file is
@@ -473,8 +485,15 @@ class Store:
 
     def task_events(self, task_id: str) -> list[Event]:
         """One task's events, oldest first, without parsing everyone else's."""
-        needle = ('"task":' + json.dumps(task_id, ensure_ascii=False)).encode()
-        return [e for e in self.history.matching(needle) if e.get("task") == task_id]
+        return self._subject_events("task", task_id)
+
+    def county_events(self, code: str) -> list[Event]:
+        """One county's events (measurements, restores), oldest first."""
+        return self._subject_events("county", code)
+
+    def _subject_events(self, field: str, ident: str) -> list[Event]:
+        needle = (f'"{field}":' + json.dumps(ident, ensure_ascii=False)).encode()
+        return [e for e in self.history.matching(needle) if e.get(field) == ident]
 
     def verify(self) -> list[Finding]:
         """Check the chain, then that the state equals the replay of history."""
@@ -526,6 +545,7 @@ class Store:
                     return findings
             else:
                 findings.append(Finding("verify.head_mismatch", {"seq": head.get("seq")}))
+        _as_current_schema(state, tables)
         findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
         return findings
 
@@ -537,6 +557,19 @@ class Store:
                 break
             apply_event(tables, index, event)
         return (tables, index) if seq else (None, None)
+
+
+def _as_current_schema(state: Any, replay: Tables) -> None:
+    """A state not yet migrated is compared as migrated: the replay builds documents in
+    today's shape from the oldest history."""
+    try:
+        schema = state["meta"][META_ID]["schema"]
+        if schema < SCHEMA_VERSION and all(v in MIGRATIONS for v in range(schema,
+                                                                           SCHEMA_VERSION)):
+            migrate_tables(state, schema, SCHEMA_VERSION)
+            replay["meta"][META_ID]["schema"] = SCHEMA_VERSION
+    except (KeyError, TypeError, AttributeError):
+        return  # not a tracker state: the comparison says what differs
 
 
 def _unused(path: Path) -> Path:

@@ -351,8 +351,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     store = _store(args, lazy=True)
     view = store.view(_as_of(args))
     task = view.task(resolve_task(view, args.task))
-    events = [e for e in store.task_events(task.id)
-              if view.as_of is None or e["ts"][:10] <= view.as_of.isoformat()]
+    events = view.task_events(task.id)
     if args.json:
         from tracker.render import show_json
 

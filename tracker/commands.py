@@ -279,15 +279,20 @@ class SetSetting:
         return [{"type": "setting", "field": self.key, "old": old, "new": value}]
 
 
-_BOOKKEEPING = ("version", "changed", "updated_at", "updated_by")
+_BOOKKEEPING = ("version", "changed", "updated_at", "updated_by", "last_followup",
+                "due_revisions")
 
 
 @dataclass(frozen=True)
 class Restore:
-    """Bring tasks and county facts back to a backup's state, as new events."""
+    """Bring tasks and county facts back to a backup's state, as new events. ``upto`` is
+    the seq of the backup's last event: measurements recorded after it are taken back.
+    What happened stays: notes and follow-ups are in the journal and are kept, a task's
+    last follow-up with them, and a due date that the restore moves is a new revision."""
 
     tables: Tables
     source: str
+    upto: int
     comment: str = field(default="")
 
     def events(self, ctx: Context) -> list[Event]:
@@ -305,6 +310,12 @@ class Restore:
                 if old[name] != current[name]:
                     new["changed"][name] = [new["version"], ctx.user, ctx.ts]
             new["updated_at"], new["updated_by"] = ctx.ts, ctx.user
+            new["last_followup"] = current["last_followup"]
+            new["due_revisions"] = list(current["due_revisions"])
+            if old["due"] != current["due"]:
+                new["due_revisions"].append({
+                    "at": ctx.ts, "by": ctx.user, "due": old["due"],
+                    "previous": current["due"], "reason": self.comment or None})
             events.append({"type": "put", "task": task_id, "old": current, "new": new,
                            "comment": self.comment, "source": self.source})
         for code, key in ctx.index.counties.items():
@@ -315,7 +326,8 @@ class Restore:
             new = copy.deepcopy(old)
             new["version"] = current["version"] + 1
             events.append({"type": "put", "county": code, "old": current, "new": new,
-                           "comment": self.comment, "source": self.source})
+                           "upto": self.upto, "comment": self.comment,
+                           "source": self.source})
         settings = self.tables["meta"]["1"]["settings"]
         for name, value in settings.items():
             old_value = ctx.tables["meta"]["1"]["settings"].get(name)

@@ -8,11 +8,17 @@ and compare. Events are plain dicts so that they serialise exactly as they are s
 Event fields: ``seq``, ``ts`` (ISO time with offset), ``user`` (OS account), ``type``,
 then by type: ``task``/``county``, ``field``, ``old``, ``new``, ``comment``, ``source``;
 and ``prev``/``hash`` for the chain (added by the store).
+
+What only grows lives in the journal alone: a task's notes and follow-ups, and a county's
+measurement series. The state keeps what reads need at once and what stays the same size
+(a task's last follow-up, a county's latest measurement of each fact and indicator), so
+that an edit costs the same after 500,000 notes as after none (schema 2; schema 1 kept
+the lists in the state). Readers get the full lists from the journal
+(``tracker.timeline``).
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
 import hashlib
 import json
@@ -20,7 +26,7 @@ from typing import Any
 
 from tracker.model import EDITABLE_FIELDS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_ID = "1"
 PLAN_ID = "1"
 
@@ -63,8 +69,7 @@ def new_task_doc(county: str, rec: str, due: str | None, ts: str, user: str) -> 
         "updated_by": user,
         "changed": {},
         "due_revisions": [],
-        "notes": [],
-        "followups": [],
+        "last_followup": None,
     }
 
 
@@ -143,35 +148,32 @@ def _set(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 
 
 def _note(tables: Tables, index: Index, event: dict[str, Any]) -> None:
-    doc = tables["tasks"][index.tasks[event["task"]]]
-    doc["notes"].append({"at": event["ts"], "by": event["user"], "text": event["new"]})
-    _touch(doc, event)
+    # The note itself stays in the journal; the task only records that it changed.
+    _touch(tables["tasks"][index.tasks[event["task"]]], event)
 
 
 def _followup(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     doc = tables["tasks"][index.tasks[event["task"]]]
+    doc["last_followup"] = followup_entry(event)
+    _touch(doc, event)
+
+
+def followup_entry(event: dict[str, Any]) -> dict[str, Any]:
     entry = dict(event["new"])
     entry.update(at=event["ts"], by=event["user"])
-    doc["followups"].append(entry)
-    _touch(doc, event)
+    return entry
 
 
 def _measure(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     doc = tables["counties"][index.counties[event["county"]]]
     entry = dict(event["new"])
     entry.update(at=event["ts"], by=event["user"])
-    series = doc["measurements"].setdefault(event["field"], [])
-    # Kept ordered by measurement date; same-date entries in the order recorded. Most
-    # measurements are the newest, so appending is the common case.
-    if not series or series[-1]["date"] <= entry["date"]:
-        series.append(entry)
-    else:
-        series.insert(bisect.bisect_right(series, entry["date"], key=_date), entry)
+    # The latest by measurement date (of the same date, the last recorded); the series
+    # is in the journal.
+    current = doc["measurements"].get(event["field"])
+    if current is None or current["date"] <= entry["date"]:
+        doc["measurements"][event["field"]] = entry
     doc["version"] += 1
-
-
-def _date(measurement: dict[str, Any]) -> str:
-    return str(measurement["date"])
 
 
 def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:
@@ -179,13 +181,16 @@ def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 
 
 def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
-    """Replace a whole task or county document (restore from a backup)."""
+    """Replace a whole task or county document (restore from a backup). A document put
+    by a schema-1 restore is brought to today's shape as the migration would."""
+    from tracker.migrations import county_doc_v2, task_doc_v2
+
     if event.get("task"):
         key = index.tasks[event["task"]]
-        tables["tasks"][key] = copy.deepcopy(event["new"])
+        tables["tasks"][key] = task_doc_v2(copy.deepcopy(event["new"]))
     else:
         key = index.counties[event["county"]]
-        tables["counties"][key] = copy.deepcopy(event["new"])
+        tables["counties"][key] = county_doc_v2(copy.deepcopy(event["new"]))
 
 
 def _migrate(tables: Tables, index: Index, event: dict[str, Any]) -> None:

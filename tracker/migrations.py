@@ -16,7 +16,34 @@ from typing import Any
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
-MIGRATIONS: dict[int, Callable[[Tables], None]] = {}
+
+def task_doc_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    doc.pop("notes", None)
+    followups = doc.pop("followups", None)
+    if followups is not None:
+        doc["last_followup"] = followups[-1] if followups else None
+    doc.setdefault("last_followup", None)
+    return doc
+
+
+def county_doc_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    for key, series in list(doc.get("measurements", {}).items()):
+        if isinstance(series, list):  # ordered by date, the last recorded last
+            if series:
+                doc["measurements"][key] = series[-1]
+            else:
+                del doc["measurements"][key]
+    return doc
+
+
+def _v1_to_v2(tables: Tables) -> None:
+    for doc in tables["tasks"].values():
+        task_doc_v2(doc)
+    for doc in tables["counties"].values():
+        county_doc_v2(doc)
+
+
+MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _v1_to_v2}
 
 
 def migrate_tables(tables: Tables, old: int, new: int) -> None:

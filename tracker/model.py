@@ -103,9 +103,8 @@ class Task:
     created_at: datetime
     updated_at: datetime
     updated_by: str
-    notes: tuple[Note, ...]
-    followups: tuple[Followup, ...]
     due_revisions: tuple[DueRevision, ...]
+    last_followup: Followup | None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Task:
@@ -124,16 +123,11 @@ class Task:
             created_at=_ts(doc["created_at"]),
             updated_at=_ts(doc["updated_at"]),
             updated_by=doc["updated_by"],
-            notes=tuple(Note(_ts(n["at"]), n["by"], n["text"]) for n in doc["notes"]),
-            followups=tuple(
-                Followup(_ts(f["at"]), f["by"], date.fromisoformat(f["date"]),
-                         FollowupKind(f["kind"]), f["outcome"], _d(f["next"]))
-                for f in doc["followups"]
-            ),
             due_revisions=tuple(
                 DueRevision(_ts(r["at"]), r["by"], _d(r["due"]), _d(r["previous"]), r["reason"])
                 for r in doc["due_revisions"]
             ),
+            last_followup=followup_of(doc["last_followup"]) if doc["last_followup"] else None,
         )
 
     def is_overdue(self, today: date) -> bool:
@@ -143,15 +137,13 @@ class Task:
         """Open and not updated (field, note or follow-up) for ``stale_days`` days."""
         return self.status.is_open and (today - self.updated_at.date()).days >= stale_days
 
-    @property
-    def last_followup(self) -> Followup | None:
-        return self.followups[-1] if self.followups else None
 
 
-def measurements_of(county_doc: dict[str, Any], key: str) -> list[Measurement]:
-    """The dated measurements of ``key`` for one county, oldest first."""
-    return [
-        Measurement(key, date.fromisoformat(m["date"]), m["value"], m.get("source"),
-                    m["by"], _ts(m["at"]))
-        for m in county_doc["measurements"].get(key, [])
-    ]
+def followup_of(entry: dict[str, Any]) -> Followup:
+    return Followup(_ts(entry["at"]), entry["by"], date.fromisoformat(entry["date"]),
+                    FollowupKind(entry["kind"]), entry["outcome"], _d(entry["next"]))
+
+
+def measurement_of(key: str, entry: dict[str, Any]) -> Measurement:
+    return Measurement(key, date.fromisoformat(entry["date"]), entry["value"],
+                       entry.get("source"), entry["by"], _ts(entry["at"]))

@@ -49,11 +49,13 @@ class TargetProgress:
 
 
 def _latest(view: StateView, code: str, key: str, as_of: date, period: Period) -> Any:
-    series = view.measurements(code, key)
-    series = [m for m in series if m.date <= as_of]
-    if period == Period.YEARLY:
-        series = [m for m in series if m.date.year == as_of.year]
-    return series[-1].value if series else None
+    latest = view.latest(code, key)  # from the state, without reading the series
+    if latest is not None and latest.date > as_of:  # dated after as_of: look back
+        earlier = [m for m in view.measurements(code, key) if m.date <= as_of]
+        latest = earlier[-1] if earlier else None
+    if latest is None or (period == Period.YEARLY and latest.date.year != as_of.year):
+        return None
+    return latest.value
 
 
 def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) -> CountyValue:

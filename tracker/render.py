@@ -18,6 +18,7 @@ from tracker.plan import IndicatorKind
 from tracker.progress import TargetProgress, status_counts, target_progress
 from tracker.state import StateView
 from tracker.text import clean_text
+from tracker.timeline import timeline_of
 
 STATUS_STYLE = {
     Status.NOT_STARTED: "dim",
@@ -82,6 +83,7 @@ def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
     rec = view.plan.recommendation(task.recommendation)
     indicators = [i for i in view.plan.indicators if i.recommendation == rec.id]
     keys = {k for i in indicators for k in (i.derived_from or (i.id,))}
+    timeline = timeline_of(events)
     return {
         **base,
         "recommendation_title": rec.title.get(),
@@ -90,11 +92,12 @@ def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
                            "due": r.due.isoformat() if r.due else None,
                            "previous": r.previous.isoformat() if r.previous else None,
                            "reason": r.reason} for r in task.due_revisions],
-        "notes": [{"at": n.at.isoformat(), "by": n.by, "text": n.text} for n in task.notes],
+        "notes": [{"at": n.at.isoformat(), "by": n.by, "text": n.text}
+                  for n in timeline.notes],
         "followups": [{"at": f.at.isoformat(), "by": f.by, "date": f.date.isoformat(),
                        "kind": f.kind.value, "outcome": f.outcome,
                        "next": f.next.isoformat() if f.next else None}
-                      for f in task.followups],
+                      for f in timeline.followups],
         "measurements": {key: [{"date": m.date.isoformat(), "value": m.value,
                                 "source": m.source, "by": m.by}
                                for m in view.measurements(task.county, key)]
@@ -130,7 +133,7 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
             table.add_row(f"{r.at:%Y-%m-%d %H:%M}", _t(r.by), _t(r.previous), _t(r.due),
                           _t(r.reason))
         out.print(table)
-    timeline = task_timeline(task)
+    timeline = task_timeline(events)
     if timeline:
         out.print(Text(_("show.timeline"), style="bold"))
         for line in timeline:
@@ -183,15 +186,17 @@ def task_flags(task: Task, today: date, stale_days: int) -> list[str]:
     return flags
 
 
-def task_timeline(task: Task) -> list[Text]:
-    """A task's notes and follow-ups as lines, oldest first (user text literal)."""
+def task_timeline(events: list[dict[str, Any]]) -> list[Text]:
+    """A task's notes and follow-ups (from its events) as lines, oldest first (user text
+    literal)."""
+    timeline = timeline_of(events)
     dated: list[tuple[str, Text]] = []
-    for note in task.notes:
+    for note in timeline.notes:
         line = Text(f"{note.at:%Y-%m-%d %H:%M} {clean_text(note.by)}  ", style="dim")
         line.append(_("show.note") + ": ", style="bold")
         line.append(clean_text(note.text))
         dated.append((note.at.isoformat(), line))
-    for f in task.followups:
+    for f in timeline.followups:
         line = Text(f"{f.at:%Y-%m-%d %H:%M} {clean_text(f.by)}  ", style="dim")
         line.append(f"{_(f'kind.{f.kind.value}')} {f.date}: ", style="bold")
         line.append(clean_text(f.outcome))

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from tracker.events import META_ID, Index, Tables
-from tracker.model import Measurement, Task, measurements_of
+from tracker.model import Measurement, Task, measurement_of
 from tracker.plan import Plan
+from tracker.timeline import Timeline, series_of, timeline_of
 
 
 @dataclass
@@ -17,8 +18,10 @@ class StateView:
     index: Index
     plan: Plan
     as_of: date | None = None
+    # Where notes, follow-ups and measurement series are read (the store's journal).
+    journal: Any = field(default=None, repr=False)
     _tasks: list[Task] | None = field(default=None, repr=False)
-    _series: dict[tuple[str, str], list[Measurement]] = field(default_factory=dict, repr=False)
+    _series: dict[str, dict[str, list[Measurement]]] = field(default_factory=dict, repr=False)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -52,16 +55,34 @@ class StateView:
     def county_doc(self, code: str) -> dict[str, Any]:
         return self.tables["counties"][self.index.counties[code]]
 
+    def task_events(self, task_id: str) -> list[dict[str, Any]]:
+        """One task's events up to the view's date, oldest first."""
+        events: list[dict[str, Any]] = self.journal.task_events(task_id)
+        if self.as_of is not None:
+            limit = self.as_of.isoformat()
+            events = [e for e in events if e["ts"][:10] <= limit]
+        return events
+
+    def timeline(self, task_id: str) -> Timeline:
+        """A task's notes and follow-ups (read off the journal)."""
+        return timeline_of(self.task_events(task_id))
+
     def measurements(self, code: str, key: str) -> list[Measurement]:
-        """Measurements of ``key`` for county ``code`` up to the view's date."""
-        series = self._series.get((code, key))
-        if series is None:  # a view is read-only: build each series once
-            series = measurements_of(self.county_doc(code), key)
-            if self.as_of is not None:
-                series = [m for m in series if m.date <= self.as_of]
-            self._series[(code, key)] = series
-        return series
+        """Measurements of ``key`` for county ``code`` up to the view's date, read off
+        the journal (the state keeps only the latest)."""
+        series = self._series.get(code)
+        if series is None:  # a view is read-only: read each county once
+            self.county_doc(code)  # an unknown county is a KeyError, as before
+            series = series_of(self.journal.county_events(code), self.as_of)
+            self._series[code] = series
+        return series.get(key, [])
 
     def latest(self, code: str, key: str) -> Measurement | None:
-        series = self.measurements(code, key)
-        return series[-1] if series else None
+        """The latest measurement of ``key`` (by its date, up to the view's date)."""
+        entry = self.county_doc(code)["measurements"].get(key)
+        if entry is None:
+            return None
+        if self.as_of is not None and entry["date"] > self.as_of.isoformat():
+            series = self.measurements(code, key)  # dated after the view: look back
+            return series[-1] if series else None
+        return measurement_of(key, entry)

@@ -113,7 +113,8 @@ async def test_log_followup_from_queue_advances_next_date(demo_db: Path) -> None
         await settle(pilot)
         assert isinstance(app.screen, FollowupsScreen)
         after = app.view.task(task_id)
-        assert after.followups[-1].outcome == "电话确认进度"
+        assert after.last_followup is not None
+        assert after.last_followup.outcome == "电话确认进度"
         assert after.next_followup == date.fromisoformat(prefilled)
         assert after.next_followup > task.next_followup
 

@@ -11,13 +11,15 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from storage.store import AUTO_BACKUPS_KEPT, Store
-from tracker.commands import SetFields
+from tracker.commands import AddNote, Measure, SetFields
+from tracker.errors import StorageError
+from tracker.events import SCHEMA_VERSION
 from tracker.plan import builtin_plan
 
 from .storage_helpers import RunTracker, catalog_fragments, hand_over, task_ids
@@ -94,7 +96,7 @@ def newer_schema(db: Path) -> tuple[Path, str, tuple[str, ...]]:
     state = json.loads(db.read_text(encoding="utf-8"))
     state["meta"]["1"]["schema"] = 99
     db.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-    return db, "db.schema_newer", ("schema 99", "knows up to 1")
+    return db, "db.schema_newer", ("schema 99", f"knows up to {SCHEMA_VERSION}")
 
 
 def missing(db: Path) -> tuple[Path, str, tuple[str, ...]]:
@@ -329,3 +331,41 @@ def test_restore_mends_a_damaged_state_file(db: Path, tmp_path: Path) -> None:
     assert fresh.verify() == []
     kept = list(db.with_name(db.name + ".backups").glob("damaged-*.json"))
     assert len(kept) == 1
+
+
+def test_restore_takes_back_later_measurements_and_keeps_what_happened(
+        db: Path, tmp_path: Path) -> None:
+    """Measurements recorded after the backup are taken back (the latest value and the
+    series agree); notes and follow-ups stay; a due date it moves is a new revision."""
+    store = Store(db)
+    code, key = "211421", "permanent_volumes"
+    store.apply(Measure(code, key, 1000, date(2018, 1, 31)),
+                SetFields(TASK, {"due": date(2019, 6, 30)}))
+    good = store.backup(tmp_path / "good.json")
+    store.apply(Measure(code, key, 2000, date(2018, 6, 30)), AddNote(TASK, "called"))
+    store.apply(SetFields(TASK, {"due": date(2020, 6, 30)}, comment="county asked"))
+
+    store.restore(good)
+
+    view = Store(db).view()
+    assert view.latest(code, key).value == 1000  # type: ignore[union-attr]
+    assert [m.value for m in view.measurements(code, key)] == [1000]
+    assert [n.text for n in view.timeline(TASK).notes] == ["called"]
+    task = view.task(TASK)
+    assert task.due == date(2019, 6, 30)
+    assert [r.due for r in task.due_revisions] == [
+        date(2019, 6, 30), date(2020, 6, 30), date(2019, 6, 30)]
+    assert Store(db).verify() == []
+
+
+def test_a_backup_of_another_database_is_refused(db: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.json"
+    Store(other).create(builtin_plan())
+    Store(other).apply(SetFields(TASK, {"owner": "G03"}))
+    backup = Store(other).backup(tmp_path / "other-backup.json")
+    before = db.read_bytes()
+
+    with pytest.raises(StorageError, match="another database"):
+        Store(db).restore(backup)
+
+    assert db.read_bytes() == before

@@ -68,13 +68,13 @@ def test_concurrent_writers_lose_nothing(db: Path, tmp_path: Path, tracker: RunT
     assert [len(r) for r in reports] == [EDITS] * WORKER_COUNT
     view = Store(db).view()
     shared_doc = view.tables["tasks"][view.index.tasks[shared]]
-    shared_notes = [note["text"] for note in shared_doc["notes"]]
+    shared_notes = [note.text for note in view.timeline(shared).notes]
     for n, done in enumerate(reports):
         own_doc = view.tables["tasks"][view.index.tasks[own[n]]]
         # Every note reported as saved is there, once, in the order it was made.
         mine = [d["text"] for d in done if d["type"] == "note" and d["task"] == shared]
         assert [t for t in shared_notes if t.startswith(f"w{n} ")] == mine
-        assert [note["text"] for note in own_doc["notes"]] == [
+        assert [note.text for note in view.timeline(own[n]).notes] == [
             d["text"] for d in done if d["type"] == "note" and d["task"] == own[n]]
         # The last value each worker set is the value now (nobody else sets those fields).
         own_sets = [d for d in done if d["type"] == "set" and d["task"] == own[n]]

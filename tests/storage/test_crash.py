@@ -73,7 +73,7 @@ def test_kill_9_at_random_instants_loses_no_acknowledged_edit(
         # at most one more (done, but killed before it could say so).
         store = Store(db)
         view = store.view()
-        notes = [n.text for n in view.task(note_task).notes]
+        notes = [n.text for n in view.timeline(note_task).notes]
         reported_notes = [d["text"] for d in done if d["type"] == "note"]
         assert [t for t in notes if t.startswith(f"run {run} ")][:len(reported_notes)] == \
             reported_notes, context
@@ -105,7 +105,7 @@ def test_torn_last_journal_line_is_ignored_then_cut_by_the_next_write(db: Path) 
         handle.write(torn)
 
     reader = Store(db)
-    assert [n.text for n in reader.view().task(task).notes] == ["before the crash"]
+    assert [n.text for n in reader.view().timeline(task).notes] == ["before the crash"]
     assert len(list(reader.events())) == 2
     assert reader.verify() == []
 
@@ -117,7 +117,7 @@ def test_torn_last_journal_line_is_ignored_then_cut_by_the_next_write(db: Path) 
     lines = data.splitlines()
     assert [json.loads(line)["seq"] for line in lines] == [1, 2, 3]
     store = Store(db)
-    assert [n.text for n in store.view().task(task).notes] == [
+    assert [n.text for n in store.view().timeline(task).notes] == [
         "before the crash", "after the crash"]
     assert store.verify() == []
 
@@ -136,7 +136,7 @@ def test_journal_written_but_state_not_rolls_forward(db: Path) -> None:
     assert db.read_bytes() == state_before
 
     fresh = Store(db)
-    assert [n.text for n in fresh.view().task(task).notes] == ["journalled only"]
+    assert [n.text for n in fresh.view().timeline(task).notes] == ["journalled only"]
     assert fresh.view().head["seq"] == 2
     assert fresh.verify() == []
 
@@ -144,8 +144,8 @@ def test_journal_written_but_state_not_rolls_forward(db: Path) -> None:
     Store(db).apply(SetFields(task, {"priority": "high"}))
     on_disk = json.loads(db.read_text(encoding="utf-8"))
     doc = next(d for d in on_disk["tasks"].values() if d["id"] == task)
-    assert [n["text"] for n in doc["notes"]] == ["journalled only"]
     assert doc["priority"] == "high"
+    assert [n.text for n in Store(db).view().timeline(task).notes] == ["journalled only"]
     assert on_disk["meta"]["1"]["head"]["seq"] == 3
     assert Store(db).verify() == []
 
@@ -161,10 +161,10 @@ def test_a_reader_recovers_when_a_writer_takes_its_journal_append_back(db: Path)
     event = {"ts": head["ts"], "user": reader.user, "type": "note", "task": task,
              "new": "never saved", "version": 1}
     history.append(History.chain([event], head["seq"], head["hash"]), head["size"])
-    assert [n.text for n in reader.view().task(task).notes] == ["never saved"]
+    assert [n.text for n in reader.view().timeline(task).notes] == ["never saved"]
     history.truncate(head["size"])  # what the failed writer does
 
-    assert [n.text for n in reader.view().task(task).notes] == []
+    assert [n.text for n in reader.view().timeline(task).notes] == []
     reader.apply(AddNote(task, "saved"))
-    assert [n.text for n in Store(db).view().task(task).notes] == ["saved"]
+    assert [n.text for n in Store(db).view().timeline(task).notes] == ["saved"]
     assert Store(db).verify() == []

@@ -122,6 +122,6 @@ def test_a_clock_behind_the_last_event_still_orders_after_it(db: Path) -> None:
     assert times == sorted(times)
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert times[-1] == later
-    assert [n.text for n in Store(db).view().task(TASK).notes] == [
+    assert [n.text for n in Store(db).view().timeline(TASK).notes] == [
         "from a machine ahead", "from a machine behind"]
     assert Store(db).verify() == []

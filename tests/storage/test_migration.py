@@ -1,12 +1,15 @@
 """Schema migration: an older database is backed up, migrated as an event in history, and
 verifies; a database from a newer tracker is refused and left alone.
 
-Schema 1 is the first, so the registry is empty: these tests pretend this tracker is at
-schema 2 with a migration 1 -> 2 that adds a field to every task."""
+The real migration 1 -> 2 runs on a database written by the schema-1 tracker
+(``data/schema1.json`` and its journal, made with the commit before schema 2). The
+general behaviour is tested by pretending this tracker is at schema 3 with a migration
+2 -> 3 that adds a field to every task."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ import pytest
 import storage.store
 import tracker.events
 from storage.store import Store
-from tracker.commands import AddNote
+from tracker.commands import AddNote, SetFields
 from tracker.errors import StorageError
 from tracker.migrations import MIGRATIONS
 
@@ -35,15 +38,15 @@ Upgrade = Callable[[], None]
 
 @pytest.fixture
 def upgrade(monkeypatch: pytest.MonkeyPatch) -> Upgrade:
-    """Call it to make this tracker one at schema 2, with a registered migration from 1
-    (after the test has made what a schema-1 tracker would have)."""
+    """Call it to make this tracker one at schema 3, with a registered migration from 2
+    (after the test has made what a schema-2 tracker would have)."""
 
-    def to_schema_2() -> None:
-        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 2)
-        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 2)
-        monkeypatch.setitem(MIGRATIONS, 1, add_checked_field)
+    def to_schema_3() -> None:
+        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 3)
+        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 3)
+        monkeypatch.setitem(MIGRATIONS, 2, add_checked_field)
 
-    return to_schema_2
+    return to_schema_3
 
 
 def test_opening_an_older_database_backs_up_migrates_and_records_it(
@@ -51,22 +54,22 @@ def test_opening_an_older_database_backs_up_migrates_and_records_it(
     task = task_ids(1)[0]
     Store(db).apply(AddNote(task, "before the upgrade"))
     original = db.read_bytes()
-    assert json.loads(original)["meta"]["1"]["schema"] == 1
+    assert json.loads(original)["meta"]["1"]["schema"] == 2
     upgrade()
 
     view = Store(db).view()  # any read opens it
 
-    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-1-*.json"))
+    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-2-*.json"))
     assert len(backups) == 1
     assert backups[0].read_bytes() == original
     on_disk = json.loads(db.read_text(encoding="utf-8"))
-    assert on_disk["meta"]["1"]["schema"] == 2
+    assert on_disk["meta"]["1"]["schema"] == 3
     assert all(doc["checked"] is False for doc in on_disk["tasks"].values())
-    assert view.meta["schema"] == 2
+    assert view.meta["schema"] == 3
     events = list(Store(db).events())
     assert events[-1]["type"] == "migrate"
-    assert (events[-1]["old"], events[-1]["new"]) == (1, 2)
-    assert [n.text for n in view.task(task).notes] == ["before the upgrade"]
+    assert (events[-1]["old"], events[-1]["new"]) == (2, 3)
+    assert [n.text for n in view.timeline(task).notes] == ["before the upgrade"]
     assert Store(db).verify() == []
 
     # Once only: opening again, and writing, neither migrates nor backs up again.
@@ -79,8 +82,8 @@ def test_opening_an_older_database_backs_up_migrates_and_records_it(
 def test_a_backup_of_an_older_database_migrates_it_first(db: Path, upgrade: Upgrade) -> None:
     upgrade()
     backup = Store(db).backup()
-    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 2
-    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-1-*.json"))) == 1
+    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 3
+    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-2-*.json"))) == 1
     assert Store(db).verify() == []
 
 
@@ -96,7 +99,7 @@ def test_a_newer_schema_is_refused_and_left_unchanged(db: Path, upgrade: Upgrade
 
     message = str(refused.value)
     assert message.startswith(f"{db}: ")
-    assert "written by a newer tracker (schema 99; this one knows up to 2)" in message
+    assert "written by a newer tracker (schema 99; this one knows up to 3)" in message
     with pytest.raises(StorageError):
         Store(db).apply(AddNote(task_ids(1)[0], "must not land"))
     assert {p: p.read_bytes() for p in db.parent.iterdir() if p.is_file()} == files_before
@@ -108,6 +111,64 @@ def test_a_one_shot_lazy_command_migrates_every_document(db: Path, upgrade: Upgr
     store = Store(db, lazy=True)  # what `tracker set` uses
     store.apply(AddNote(task_ids(1)[0], "after the upgrade"))
     data = json.loads(db.read_bytes())
-    assert data["meta"]["1"]["schema"] == 2
+    assert data["meta"]["1"]["schema"] == 3
     assert all(doc["checked"] is False for doc in data["tasks"].values())
     assert Store(db).verify() == []
+
+
+SCHEMA_1 = Path(__file__).parent / "data" / "schema1.json"
+SCHEMA_1_TASK = "211421-2.5"
+
+
+@pytest.fixture
+def schema1(tmp_path: Path) -> Path:
+    """A copy of a database written by the schema-1 tracker: a note, a follow-up, and
+    measurements of Suizhong (one recorded out of date order), in the state's lists."""
+    db = tmp_path / SCHEMA_1.name
+    shutil.copy(SCHEMA_1, db)
+    shutil.copy(SCHEMA_1.with_name(SCHEMA_1.name + ".history"),
+                db.with_name(db.name + ".history"))
+    return db
+
+
+def test_schema_1_moves_notes_follow_ups_and_series_into_the_journal(schema1: Path) -> None:
+    before = json.loads(schema1.read_bytes())
+    assert before["meta"]["1"]["schema"] == 1
+    assert Store(schema1).verify() == []  # verify compares an old state as migrated
+
+    view = Store(schema1).view()
+
+    on_disk = json.loads(schema1.read_bytes())
+    assert on_disk["meta"]["1"]["schema"] == 2
+    doc = next(d for d in on_disk["tasks"].values() if d["id"] == SCHEMA_1_TASK)
+    assert "notes" not in doc and "followups" not in doc
+    assert doc["last_followup"]["outcome"] == "called in 2018"
+    county = next(d for d in on_disk["counties"].values() if d["code"] == "211421")
+    assert county["measurements"]["digitized_permanent_volumes"]["value"] == 40000
+    # Nothing is lost: the lists are read off the journal.
+    timeline = view.timeline(SCHEMA_1_TASK)
+    assert [n.text for n in timeline.notes] == ["schema 1 note"]
+    assert [f.outcome for f in timeline.followups] == ["called in 2018"]
+    series = view.measurements("211421", "digitized_permanent_volumes")
+    assert [(m.date.isoformat(), m.value) for m in series] == [
+        ("2017-12-31", 35000), ("2018-01-31", 40000)]
+    assert view.task(SCHEMA_1_TASK).owner == "G07"
+    assert Store(schema1).verify() == []
+
+
+def test_a_schema_1_backup_can_be_restored_after_the_upgrade(schema1: Path) -> None:
+    backup = schema1.with_name("before-upgrade.json")
+    shutil.copy(schema1, backup)
+    store = Store(schema1)
+    store.view()  # migrates
+    store.apply(AddNote(SCHEMA_1_TASK, "after the upgrade"))
+    store.apply(SetFields(SCHEMA_1_TASK, {"owner": "G09"}))
+
+    store.restore(backup)
+
+    view = Store(schema1).view()
+    assert view.task(SCHEMA_1_TASK).owner == "G07"
+    # Notes are what happened: a restore keeps them.
+    assert [n.text for n in view.timeline(SCHEMA_1_TASK).notes] == [
+        "schema 1 note", "after the upgrade"]
+    assert Store(schema1).verify() == []

@@ -123,7 +123,7 @@ def test_stale_edit_to_other_field_merges(store: Store) -> None:
 def test_notes_never_conflict(store: Store) -> None:
     store.apply(AddNote(TASK, "first"))
     store.apply(AddNote(TASK, "second"))
-    assert [n.text for n in store.view().task(TASK).notes] == ["first", "second"]
+    assert [n.text for n in store.view().timeline(TASK).notes] == ["first", "second"]
 
 
 def test_followup_moves_next_date_along_cadence(store: Store, clock) -> None:
@@ -132,7 +132,8 @@ def test_followup_moves_next_date_along_cadence(store: Store, clock) -> None:
                             on=date(2018, 3, 16)))
     task = store.view().task(TASK)
     assert task.next_followup == date(2018, 4, 15)
-    assert task.followups[-1].next == date(2018, 4, 15)
+    assert task.last_followup is not None and task.last_followup.next == date(2018, 4, 15)
+    assert [f.outcome for f in store.view().timeline(TASK).followups] == ["called the bureau"]
     # An explicit next date wins over the cadence.
     store.apply(LogFollowup(TASK, FollowupKind.VISIT, "visited", next=date(2018, 5, 2)))
     assert store.view().task(TASK).next_followup == date(2018, 5, 2)
@@ -143,7 +144,7 @@ def test_followup_without_cadence_keeps_next_date(store: Store) -> None:
     store.apply(LogFollowup(TASK, FollowupKind.DOCUMENT, "received the plan"))
     task = store.view().task(TASK)
     assert task.next_followup == date(2018, 3, 15)
-    assert task.followups[-1].date == date(2018, 3, 1)
+    assert task.last_followup is not None and task.last_followup.date == date(2018, 3, 1)
 
 
 def test_nothing_to_change_is_said(store: Store) -> None:

@@ -75,7 +75,7 @@ EN: dict[str, str] = {
     "history.corrupt": "{path}: unreadable event at byte {offset}; run 'tracker verify'",
     "restore.not_backup": "{path}: not a tracker backup",
     "restore.missing": "{path}: no such backup file",
-    "restore.old_schema": "{path}: the backup has an older schema; open it with this tracker first",
+    "restore.other_history": "{path}: the backup is of another database (its history is not this one's)",
     "restore.other_plan": "{path}: the backup is of plan '{found}', this database follows '{plan}'",
     # events
     "event.set": "{field}: {old} → {new}",
@@ -186,7 +186,7 @@ ZH: dict[str, str] = {
     "history.corrupt": "{path}：第 {offset} 字节处的事件无法读取；请运行“tracker verify”",
     "restore.not_backup": "{path}：不是 tracker 备份",
     "restore.missing": "{path}：没有这个备份文件",
-    "restore.old_schema": "{path}：备份的结构版本较旧；请先用本版本打开它",
+    "restore.other_history": "{path}：该备份属于另一个数据库（历史记录与本库不同）",
     "restore.other_plan": "{path}：备份属于方案“{found}”，本数据库跟踪的是“{plan}”",
     "event.set": "{field}：{old} → {new}",
     "event.note": "备注：{text}",
