@@ -398,9 +398,26 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def tracker_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "tracker"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+def installed_python() -> tuple[Path | None, str]:
+    """A Python with the tracker installed as users install it (``pip install .``, not
+    editable: the editable install's import hook costs ~12 ms of every start), in
+    bench/.work/installed; (None, why) if it cannot be made."""
+    venv = WORK / "installed"
+    python = venv / "bin" / "python"
+    steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
+             [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+              str(ROOT)]]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return None, f"{' '.join(step[:4])} failed: {done.stderr.strip()[-200:]}"
+    return python, f"pip install . into {venv.relative_to(ROOT)}"
+
+
+def tracker_cmd(python: Path | None = None) -> list[str]:
+    script = Path(python or sys.executable).parent / "tracker"
+    return [str(script)] if script.exists() else [str(python or sys.executable), "-m",
+                                                  "tracker"]
 
 
 def run_once(cmd: list[str], env: dict[str, str]) -> float:
@@ -446,7 +463,10 @@ def imported_modules(args: list[str], env: dict[str, str]) -> tuple[list[str], f
 def part2(settings: Settings, dbs: list[Database], targets: Targets) -> None:
     say("\n== 2. Whole process: `tracker set` vs Taskwarrior `task ID modify` ==")
     env = cli_env()
-    tracker = tracker_cmd()
+    python, installed = installed_python()
+    tracker = tracker_cmd(python)
+    say(f"tracker installed: {installed if python else installed + '; using the dev venv'}")
+    python = python or Path(sys.executable)
     task_path, how = taskw.ensure_taskwarrior()
     if task_path:
         say(f"Taskwarrior {taskw.version(task_path)} ({how}); isolated TASKRC/TASKDATA, "
@@ -461,8 +481,8 @@ def part2(settings: Settings, dbs: list[Database], targets: Targets) -> None:
     for name, code in (("python -c pass", "pass"),
                        ("python -c 'import tracker.cli, tracker.commands, storage.store'",
                         "import tracker.cli, tracker.commands, storage.store")):
-        run_once([sys.executable, "-c", code], env)
-        startup[name] = median_ms([run_once([sys.executable, "-c", code], env)
+        run_once([str(python), "-c", code], env)
+        startup[name] = median_ms([run_once([str(python), "-c", code], env)
                                    for _ in range(settings.cli_runs)])
     steps: dict[Path, int] = {}  # where each database is in the cycle of edits
     for db in dbs:

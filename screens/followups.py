@@ -138,7 +138,7 @@ class FollowupsScreen(TrackerScreen):
         task = self._current()
         if not task or not self.tracker.can_edit():
             return
-        plan, user = self.tracker.view.plan, self.tracker.store.user
+        groups, user = self.tracker.view.survey_groups, self.tracker.store.user
 
         def chosen(owner: Any) -> None:
             if owner is not None:
@@ -146,7 +146,7 @@ class FollowupsScreen(TrackerScreen):
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, plan, user),)),
+                                      lambda text: (validate_owner(text, groups, user),)),
                              chosen)
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:

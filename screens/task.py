@@ -141,7 +141,7 @@ class TaskScreen(TrackerScreen):
         if not self.tracker.can_edit():
             return
         task = self.task
-        plan, user = self.tracker.view.plan, self.tracker.store.user
+        groups, user = self.tracker.view.survey_groups, self.tracker.store.user
 
         def chosen(owner: Any) -> None:
             if owner is not None:
@@ -149,7 +149,7 @@ class TaskScreen(TrackerScreen):
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, plan, user),)),
+                                      lambda text: (validate_owner(text, groups, user),)),
                              chosen)
 
     def action_due(self) -> None:

@@ -6,7 +6,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from tracker.errors import StorageError
@@ -57,7 +56,9 @@ def atomic_write(path: Path, chunks: list[bytes] | bytes) -> os.stat_result:
     directory = path.parent
     mode, gid = new_file_mode(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        # What tempfile.mkstemp does, without importing it (a one-shot edit's start-up).
+        tmp = str(directory / f".{path.name}.{os.urandom(4).hex()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     except OSError as error:
         raise StorageError("db.write_failed", path=str(path),
                            reason=describe_os_error(error)) from None

@@ -20,14 +20,12 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb import TinyDB
 
@@ -49,8 +47,10 @@ from tracker.events import (
 )
 from tracker.identity import current_user
 from tracker.migrations import MIGRATIONS, migrate_tables
-from tracker.plan import BUILTIN_PLANS, Plan, builtin_plan, plan_from_dict
 from tracker.state import StateView
+
+if TYPE_CHECKING:
+    from tracker.plan import Plan
 
 AUTO_BACKUPS_KEPT = 10
 # Errors that mean the state file itself is damaged (the journal may still be whole).
@@ -64,46 +64,17 @@ def local_now() -> datetime:
     return datetime.now().astimezone().replace(microsecond=0)
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     """What a successful write did: its events (stamped and chained)."""
 
     events: list[Event]
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One thing `verify` found: where (event seq, task, county) and what."""
 
     key: str
     params: dict[str, Any]
-
-
-_plans: dict[str, Plan] = {}
-
-
-def plan_for(tables: Tables, source: str) -> Plan:
-    """The Plan stored in a database, parsed and validated once per process per plan.
-
-    The plan document records its sha256 (databases made before that are hashed here);
-    the built-in plan with the same hash is the one already loaded from the package."""
-    doc = tables["plan"][PLAN_ID]
-    raw = doc["plan"]
-    sha = doc.get("sha256")
-    if sha is None:
-        from tracker.commands import plan_sha256
-
-        sha = plan_sha256(raw)
-    plan = _plans.get(sha)
-    if plan is not None:
-        return plan
-    name = raw.get("id", "")
-    if name in BUILTIN_PLANS and builtin_plan(name).sha256 == sha:
-        plan = builtin_plan(name)
-    else:
-        plan = plan_from_dict(raw, source=source)
-    _plans[sha] = plan
-    return plan
 
 
 class Store:
@@ -209,15 +180,13 @@ class Store:
         except _NeedsMigration:
             self.migrate()
             tables, index = self._load()
-        plan = plan_for(tables, str(self.path))
         if as_of is None or as_of >= self.clock().date():
-            return StateView(tables, index, plan, journal=self)
+            return StateView(tables, index, str(self.path), journal=self)
         past, past_index = self.replay(until=as_of)
         if not past["plan"]:
             raise UsageError("asof.before_start", date=as_of.isoformat(),
                              start=tables["meta"][META_ID]["created_at"][:10])
-        return StateView(past, past_index, plan_for(past, str(self.path)), as_of=as_of,
-                         journal=self)
+        return StateView(past, past_index, str(self.path), as_of=as_of, journal=self)
 
     def replay(self, until: date | None = None) -> tuple[Tables, Index]:
         """Rebuild the state from the journal: all of it, or the events up to the end of
@@ -262,7 +231,6 @@ class Store:
         meta = tables["meta"][META_ID]
         head = dict(meta["head"])
         last = datetime.fromisoformat(head["ts"]) if head.get("ts") else None
-        plan = plan_for(tables, str(self.path)) if tables["plan"] else None
         events: list[Event] = []
         try:
             for command, user, when in items:
@@ -271,7 +239,7 @@ class Store:
                     moment = last  # the clock went back: keep history in time order
                 last = moment
                 ts = moment.isoformat()
-                ctx = Context(tables, index, plan, user, moment.date(), ts)  # type: ignore[arg-type]
+                ctx = Context(tables, index, user, moment.date(), ts)
                 for event in command.events(ctx):
                     stamped = {"ts": ts, "user": user, **event}
                     apply_event(tables, index, stamped)
@@ -282,7 +250,6 @@ class Store:
                     if event["type"] in ("init", "migrate"):
                         self.storage.drop_line_cache()
                         meta = tables["meta"][META_ID]
-                        plan = plan_for(tables, str(self.path))
             if not events:
                 self.storage.forget()
                 return Result([])
@@ -469,6 +436,8 @@ class Store:
             except _NeedsMigration as need:
                 old = need.schema
             stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+            import shutil
+
             shutil.copy2(self.path,
                          _unused(self._backup_dir() / f"pre-migration-{old}-{stamp}.json"))
             tables["meta"][META_ID]["schema"] = SCHEMA_VERSION  # let _load accept it
@@ -595,8 +564,7 @@ class _NeedsMigration(Exception):
         self.schema = schema
 
 
-@dataclass(frozen=True)
-class _Migrate:
+class _Migrate(NamedTuple):
     old: int
     new: int
 

@@ -31,8 +31,28 @@ def default_db_path(environ: dict[str, str] | os._Environ[str] | None = None) ->
 
 
 # -- argument parsing ----------------------------------------------------------------------
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, sized without importing shutil (as argparse does for every
+    parser it builds: a one-shot edit's start-up counts)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        if width is None:
+            try:
+                columns = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size(
+                    sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (ValueError, OSError, AttributeError):
+                columns = 80
+            width = columns - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors through our catalog, exit code 2."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
@@ -49,8 +69,37 @@ def _date_arg(option: str) -> Callable[[str], date]:
     return parse
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+class _Skipped:
+    """Stands for the parser of a subcommand that is not being run: building all fifteen
+    (argparse, gettext) costs more than a one-shot edit's own work."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Skipped]:
+        return lambda *args, **kwargs: self
+
+
+GLOBAL_VALUE_OPTIONS = ("--db", "--lang", "--as-of")
+
+
+def _command_name(argv: Sequence[str]) -> str | None:
+    """The subcommand in ``argv`` (the first word that is not a global option or its
+    value), or None (no command, or help: then every parser is built)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif arg in ("-h", "--help"):
+            return None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``only``, just that subcommand's (if there is one by that name:
+    else all, so that argparse lists them in its error)."""
+    common = _Parser(add_help=False)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help=_("cli.opt.db"))
     common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
@@ -61,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tracker", description=_("cli.description"), parents=[common])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def command(name: str, handler: Handler, *, data: bool = False) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, *, data: bool = False) -> Any:
+        if only is not None and name != only:
+            return _Skipped()
         p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
                            description=_(f"cli.cmd.{name}"))
         p.set_defaults(handler=handler)
@@ -143,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("config", cmd_config)
     p.add_argument("key", metavar="KEY", nargs="?", help=_("cli.arg.config_key"))
     p.add_argument("value", metavar="VALUE", nargs="?", help=_("cli.arg.config_value"))
+    if only is not None and only not in sub.choices:
+        return build_parser()
     return parser
 
 
@@ -180,7 +233,7 @@ def _join_negative_offsets(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = _join_negative_offsets(list(sys.argv[1:] if argv is None else argv))
     set_language(_pre_language(args_list))
-    parser = build_parser()
+    parser = build_parser(_command_name(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
@@ -366,8 +419,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_set(args: argparse.Namespace) -> int:
     from tracker.commands import SetFields, validate_owner
-    from tracker.dates import validate_cadence
-    from tracker.model import Status
+    from tracker.fields import Status
 
     _refuse_as_of(args)
     store = _store(args, lazy=True)
@@ -381,12 +433,14 @@ def cmd_set(args: argparse.Namespace) -> int:
             raise UsageError("status.unknown", value=args.status,
                              known=", ".join(s.value for s in Status)) from None
     if args.owner is not None:
-        changes["owner"] = validate_owner(args.owner, view.plan, store.user)
+        changes["owner"] = validate_owner(args.owner, view.survey_groups, store.user)
     if args.due is not None:
         changes["due"] = _clearable_date(args.due, "--due")
     if args.next is not None:
         changes["next_followup"] = _clearable_date(args.next, "--next")
     if args.cadence is not None:
+        from tracker.dates import validate_cadence
+
         changes["cadence"] = (None if args.cadence.strip().lower() in ("", "-", "none")
                               else validate_cadence(args.cadence))
     if args.priority is not None:
@@ -406,8 +460,11 @@ def _clearable_date(text: str, option: str) -> date | None:
 
 def _print_changes(events: list[dict[str, Any]]) -> None:
     for event in events:
+        field = event.get("field")
+        if event["type"] == "set":
+            field = _(f"field.{field}")
         print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
-                field=event.get("field"), old=_plain(event.get("old")),
+                field=field, old=_plain(event.get("old")),
                 new=_plain(event.get("new")), version=event.get("version", "")))
 
 
@@ -431,7 +488,7 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 def cmd_followup(args: argparse.Namespace) -> int:
     from tracker.commands import LogFollowup
-    from tracker.model import FollowupKind
+    from tracker.fields import FollowupKind
 
     _refuse_as_of(args)
     store = _store(args, lazy=True)

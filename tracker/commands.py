@@ -10,17 +10,17 @@ from __future__ import annotations
 import copy
 import pwd
 import re
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tracker.dates import next_occurrence, parse_date
 from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.events import Index, Tables
+from tracker.fields import EDITABLE_FIELDS, FollowupKind, Priority, Status
 from tracker.lifecycle import check_move
-from tracker.model import EDITABLE_FIELDS, FollowupKind, Priority, Status
-from tracker.plan import IndicatorKind, Plan, canonical_json
 from tracker.text import clean_text
+
+if TYPE_CHECKING:
+    from tracker.plan import Plan
 
 Event = dict[str, Any]
 
@@ -28,16 +28,13 @@ MAX_TEXT = 20_000
 SETTINGS = {"stale_days": (int, 1, 3650)}
 
 
-@dataclass
 class Context:
-    """What a command sees: the state (tables and index), the plan, who and when."""
+    """What a command sees: the state (tables and index), who and when."""
 
-    tables: Tables
-    index: Index
-    plan: Plan
-    user: str
-    today: date
-    ts: str
+    __slots__ = ("index", "tables", "today", "ts", "user")
+
+    def __init__(self, tables: Tables, index: Index, user: str, today: date, ts: str) -> None:
+        self.tables, self.index, self.user, self.today, self.ts = tables, index, user, today, ts
 
     def task_doc(self, task_id: str) -> dict[str, Any]:
         key = self.index.tasks.get(task_id)
@@ -64,7 +61,7 @@ def _text(value: str, what: str, *, single_line: bool = False, required: bool = 
 _GROUP = re.compile(r"^G(\d{2})$")
 
 
-def validate_owner(value: str, plan: Plan, user: str) -> str | None:
+def validate_owner(value: str, groups: int, user: str) -> str | None:
     """An owner is a survey group (G01..G20) or an OS account on this server."""
     text = value.strip()
     if text.lower() in ("", "-", "none"):
@@ -73,24 +70,25 @@ def validate_owner(value: str, plan: Plan, user: str) -> str | None:
         return user
     match = _GROUP.match(text.upper())
     if match:
-        if 1 <= int(match.group(1)) <= plan.survey_groups:
+        if 1 <= int(match.group(1)) <= groups:
             return text.upper()
-        raise UsageError("owner.bad_group", value=value, groups=plan.survey_groups)
+        raise UsageError("owner.bad_group", value=value, groups=groups)
     try:
         pwd.getpwnam(text)
     except KeyError:
-        raise UsageError("owner.unknown", value=value, groups=plan.survey_groups) from None
+        raise UsageError("owner.unknown", value=value, groups=groups) from None
     return text
 
 
 def plan_sha256(raw: dict[str, Any]) -> str:
     import hashlib
 
+    from tracker.plan import canonical_json
+
     return hashlib.sha256(canonical_json(raw)).hexdigest()
 
 
-@dataclass(frozen=True)
-class Init:
+class Init(NamedTuple):
     """Create the database from a plan (the first event of every history)."""
 
     plan: dict[str, Any]
@@ -103,8 +101,7 @@ class Init:
                  "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
 
 
-@dataclass(frozen=True)
-class SetFields:
+class SetFields(NamedTuple):
     """Change task fields. ``seen_version`` is the task version the user was looking at:
     a field changed by someone else since then is refused; other fields merge."""
 
@@ -160,8 +157,7 @@ def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None
                                 else "-", seen=seen)
 
 
-@dataclass(frozen=True)
-class AddNote:
+class AddNote(NamedTuple):
     task: str
     text: str
 
@@ -170,8 +166,7 @@ class AddNote:
         return [{"type": "note", "task": self.task, "new": _text(self.text, "note")}]
 
 
-@dataclass(frozen=True)
-class LogFollowup:
+class LogFollowup(NamedTuple):
     """A call, visit, document or meeting. Moves the next follow-up date: to ``next`` if
     given, else along the task's cadence from the follow-up's date."""
 
@@ -188,6 +183,8 @@ class LogFollowup:
         next_date = self.next
         if next_date is None and doc["cadence"]:
             anchor = date.fromisoformat(doc["next_followup"]) if doc["next_followup"] else on
+            from tracker.dates import next_occurrence
+
             next_date = next_occurrence(doc["cadence"], anchor, on)
         events: list[Event] = [{
             "type": "followup", "task": self.task,
@@ -209,6 +206,8 @@ NO = {"no", "n", "false", "0", "否", "无", "未"}
 
 def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -> Any:
     """A measurement value for a fact or indicator, typed by its kind."""
+    from tracker.plan import IndicatorKind
+
     if key in {f.id for f in plan.facts}:
         kind = plan.fact(key).kind
     else:
@@ -225,6 +224,8 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
                 return False
             raise ValueError(text)
         if kind is IndicatorKind.DATE:
+            from tracker.dates import parse_date
+
             return parse_date(raw, today=today, option=key).isoformat()
         if kind is IndicatorKind.COUNT:
             value: Any = int(raw)
@@ -240,8 +241,7 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
                          kind=kind.value) from None
 
 
-@dataclass(frozen=True)
-class Measure:
+class Measure(NamedTuple):
     """A dated value of a county fact (holdings, staff...) or indicator."""
 
     county: str
@@ -257,8 +257,7 @@ class Measure:
                  "new": {"date": self.on.isoformat(), "value": self.value, "source": source}}]
 
 
-@dataclass(frozen=True)
-class SetSetting:
+class SetSetting(NamedTuple):
     key: str
     value: str
 
@@ -283,8 +282,7 @@ _BOOKKEEPING = ("version", "changed", "updated_at", "updated_by", "last_followup
                 "due_revisions")
 
 
-@dataclass(frozen=True)
-class Restore:
+class Restore(NamedTuple):
     """Bring tasks and county facts back to a backup's state, as new events. ``upto`` is
     the seq of the backup's last event: measurements recorded after it are taken back.
     What happened stays: notes and follow-ups are in the journal and are kept, a task's
@@ -293,7 +291,7 @@ class Restore:
     tables: Tables
     source: str
     upto: int
-    comment: str = field(default="")
+    comment: str = ""
 
     def events(self, ctx: Context) -> list[Event]:
         backup_index = Index(self.tables)

@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any
 
-from tracker.model import EDITABLE_FIELDS
+from tracker.fields import EDITABLE_FIELDS
 
 SCHEMA_VERSION = 2
 META_ID = "1"

@@ -7,7 +7,7 @@ Follows audit follow-up practice: a county reports ``done``, the bureau confirms
 from __future__ import annotations
 
 from tracker.errors import InvalidEdit
-from tracker.model import Status
+from tracker.fields import Status
 
 S = Status
 

@@ -5,42 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
-
-class Status(StrEnum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    DONE = "done"
-    VERIFIED = "verified"
-    NOT_APPLICABLE = "not_applicable"
-
-    @property
-    def is_open(self) -> bool:
-        return self in OPEN_STATUSES
-
-
-OPEN_STATUSES = frozenset({Status.NOT_STARTED, Status.IN_PROGRESS, Status.BLOCKED})
-CLOSED_STATUSES = frozenset({Status.DONE, Status.VERIFIED, Status.NOT_APPLICABLE})
-
-
-class Priority(StrEnum):
-    LOW = "low"
-    NORMAL = "normal"
-    HIGH = "high"
-
-
-class FollowupKind(StrEnum):
-    CALL = "call"
-    VISIT = "visit"
-    DOCUMENT = "document"
-    MEETING = "meeting"
-
-
-# Fields of a task that `set` may change; each is versioned for conflict detection.
-EDITABLE_FIELDS = ("status", "owner", "due", "next_followup", "cadence", "priority")
+# Re-exported: the read side's users import them from here.
+from tracker.fields import CLOSED_STATUSES as CLOSED_STATUSES
+from tracker.fields import EDITABLE_FIELDS as EDITABLE_FIELDS
+from tracker.fields import OPEN_STATUSES as OPEN_STATUSES
+from tracker.fields import FollowupKind as FollowupKind
+from tracker.fields import Priority as Priority
+from tracker.fields import Status as Status
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,26 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from tracker.events import META_ID, Index, Tables
-from tracker.model import Measurement, Task, measurement_of
-from tracker.plan import Plan
-from tracker.timeline import Timeline, series_of, timeline_of
+from tracker.events import META_ID, PLAN_ID, Index, Tables
+
+if TYPE_CHECKING:
+    from tracker.model import Measurement, Task
+    from tracker.plan import Plan
+    from tracker.timeline import Timeline
+
+# The read model's values (tracker.model: dataclasses) and the plan are imported when
+# first used: a one-shot edit by task id needs neither.
+
+_plans: dict[str, Plan] = {}
 
 
-@dataclass
+def plan_for(tables: Tables, source: str) -> Plan:
+    """The Plan stored in a database, parsed and validated once per process per plan.
+
+    The plan document records its sha256 (databases made before that are hashed here);
+    the built-in plan with the same hash is the one already loaded from the package."""
+    from tracker.plan import BUILTIN_PLANS, builtin_plan, plan_from_dict
+
+    doc = tables["plan"][PLAN_ID]
+    raw = doc["plan"]
+    sha = doc.get("sha256")
+    if sha is None:
+        from tracker.commands import plan_sha256
+
+        sha = plan_sha256(raw)
+    plan = _plans.get(sha)
+    if plan is not None:
+        return plan
+    name = raw.get("id", "")
+    if name in BUILTIN_PLANS and builtin_plan(name).sha256 == sha:
+        plan = builtin_plan(name)
+    else:
+        plan = plan_from_dict(raw, source=source)
+    _plans[sha] = plan
+    return plan
+
+
 class StateView:
-    tables: Tables
-    index: Index
-    plan: Plan
-    as_of: date | None = None
-    # Where notes, follow-ups and measurement series are read (the store's journal).
-    journal: Any = field(default=None, repr=False)
-    _tasks: list[Task] | None = field(default=None, repr=False)
-    _series: dict[str, dict[str, list[Measurement]]] = field(default_factory=dict, repr=False)
+    def __init__(self, tables: Tables, index: Index, source: str, as_of: date | None = None,
+                 journal: Any = None) -> None:
+        self.tables = tables
+        self.index = index
+        self.source = source  # the database file, named by errors in its stored plan
+        self.as_of = as_of
+        self.journal = journal  # where notes, follow-ups and series are read (the store)
+        self._tasks: list[Task] | None = None
+        self._series: dict[str, dict[str, list[Measurement]]] = {}
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan, parsed when first needed (a one-shot edit by id never needs it)."""
+        return plan_for(self.tables, self.source)
+
+    @property
+    def survey_groups(self) -> int:
+        """How many survey groups (G01..Gnn) the plan has, without parsing the plan."""
+        return int(self.tables["plan"][PLAN_ID]["plan"]["survey"]["groups"])
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -40,12 +83,15 @@ class StateView:
         return self.meta.get("head", {})
 
     def tasks(self) -> list[Task]:
+        from tracker.model import Task
+
         if self._tasks is None:
             self._tasks = [Task.from_doc(doc) for doc in self.tables["tasks"].values()]
         return self._tasks
 
     def task(self, task_id: str) -> Task:
         from tracker.errors import NotFoundError
+        from tracker.model import Task
 
         key = self.index.tasks.get(task_id)
         if key is None:
@@ -65,11 +111,15 @@ class StateView:
 
     def timeline(self, task_id: str) -> Timeline:
         """A task's notes and follow-ups (read off the journal)."""
+        from tracker.timeline import timeline_of
+
         return timeline_of(self.task_events(task_id))
 
     def measurements(self, code: str, key: str) -> list[Measurement]:
         """Measurements of ``key`` for county ``code`` up to the view's date, read off
         the journal (the state keeps only the latest)."""
+        from tracker.timeline import series_of
+
         series = self._series.get(code)
         if series is None:  # a view is read-only: read each county once
             self.county_doc(code)  # an unknown county is a KeyError, as before
@@ -79,6 +129,8 @@ class StateView:
 
     def latest(self, code: str, key: str) -> Measurement | None:
         """The latest measurement of ``key`` (by its date, up to the view's date)."""
+        from tracker.model import measurement_of
+
         entry = self.county_doc(code)["measurements"].get(key)
         if entry is None:
             return None

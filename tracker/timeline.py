@@ -5,9 +5,8 @@ series. Built from the events of one task or county (``Store.task_events``,
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.events import followup_entry
 from tracker.model import Followup, Measurement, Note, _ts, followup_of, measurement_of
@@ -15,8 +14,7 @@ from tracker.model import Followup, Measurement, Note, _ts, followup_of, measure
 Event = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Timeline:
+class Timeline(NamedTuple):
     notes: tuple[Note, ...]
     followups: tuple[Followup, ...]
 
