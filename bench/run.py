@@ -404,6 +404,9 @@ def installed_python() -> tuple[Path | None, str]:
     bench/.work/installed; (None, why) if it cannot be made."""
     venv = WORK / "installed"
     python = venv / "bin" / "python"
+    # setuptools copies into ROOT/build only what is newer than the copy there: a stale
+    # build directory could put old modules in the installed copy.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     steps = [[sys.executable, "-m", "venv", "--clear", str(venv)],
              [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
               str(ROOT)]]
@@ -426,7 +429,7 @@ def run_once(cmd: list[str], env: dict[str, str]) -> float:
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): "
-                           f"{(done.stderr or done.stdout).strip()[:300]}")
+                           f"{(done.stderr or done.stdout).strip()[-600:]}")
     return seconds
 
 
