@@ -42,9 +42,10 @@ BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"))
 ENCODINGS = ("utf-8", "gb18030")
 FIXED = ("county", "county_name", "date")
+DATE_FORMS = "2020-12-31, 2020/12/31, 2020.12.31, 2020年12月31日"  # no relative ones in files
 _UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+    "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
 class Problem(TrackerError):
@@ -77,11 +78,19 @@ class ImportRejected(TrackerError):
         self.total = total
 
     @property
-    def message(self) -> str:
-        lines = [_(self.key, **self.params), *(p.message for p in self.problems)]
+    def summary(self) -> str:
+        return _(self.key, **self.params)
+
+    def lines(self) -> list[str]:
+        """One line per problem (and how many more were not listed)."""
+        lines = [p.message for p in self.problems]
         if self.total > len(self.problems):
             lines.append(_("import.more_problems", count=self.total - len(self.problems)))
-        return "\n".join(lines)
+        return lines
+
+    @property
+    def message(self) -> str:
+        return "\n".join([self.summary, *self.lines()])
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,8 @@ def write_template(plan: Plan, path: Path) -> None:
     if suffix not in (".csv", ".xlsx"):
         raise UsageError("import.template_type", path=str(path))
     headers = template_headers(plan)
-    rows = [[c.code, c.name.get()] for c in plan.counties]
+    blanks = [""] * (len(headers) - 2)
+    rows = [[c.code, c.name.get(), *blanks] for c in plan.counties]
     if suffix == ".csv":
         buffer = io.StringIO(newline="")
         csv.writer(buffer).writerows([headers, *rows])
@@ -381,7 +391,8 @@ class _Reader:
                 self.problem("import.relative_date", row, column, value=shown(text))
                 return None
         except UsageError as error:
-            self.problem(error.key, row, column, **{**error.params, "value": shown(text)})
+            self.problem(error.key, row, column,
+                         **{**error.params, "value": shown(text), "forms": DATE_FORMS})
             return None
         if day > self.today:
             self.problem("import.future_date", row, column, value=day.isoformat(),
