@@ -64,8 +64,8 @@ class Problem(TrackerError):
             return _("import.at_file", file=self.file, problem=problem)
         if self.column is None:
             return _("import.at_row", file=self.file, row=self.row, problem=problem)
-        return _("import.at_cell", file=self.file, row=self.row,
-                 column=column_letter(self.column), header=shown(self.header),
+        return _("import.at_cell" if self.header else "import.at_column", file=self.file,
+                 row=self.row, column=column_letter(self.column), header=shown(self.header),
                  problem=problem)
 
 
@@ -292,7 +292,8 @@ class _Reader:
         self.unchanged = 0
         self.columns: dict[int, str] = {}  # column number -> id
         self.headers: dict[int, str] = {}
-        self.seen: dict[tuple[str, date], int] = {}
+        self.seen: dict[tuple[str, date], int] = {}  # (county, date) -> first row
+        self.kinds = {item.id: item.kind.value for item in importable(self.plan)}
 
     def problem(self, message_key: str, /, row: int | None = None,
                 column: int | None = None, **params: Any) -> None:
@@ -352,16 +353,10 @@ class _Reader:
                 value = parse_value(self.plan, key, text, today=self.today)
             except TrackerError:
                 self.problem("import.bad_value", row, column[key], value=shown(text),
-                             kind=_(f"import.kind.{self.kind(key)}"))
+                             kind=_(f"import.kind.{self.kinds[key]}"))
                 continue
             if county is not None and on is not None:
                 self.compare(row, county, key, on, value)
-
-    def kind(self, key: str) -> str:
-        for item in importable(self.plan):
-            if item.id == key:
-                return str(item.kind.value)
-        return ""
 
     def county(self, row: int, column: dict[str, int], values: dict[str, str]) -> str | None:
         text = values.get("county", "")
