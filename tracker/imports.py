@@ -281,6 +281,15 @@ def _cell_text(value: Any) -> str:
 
 
 # -- checking ---------------------------------------------------------------------------
+def find_county(plan: Plan, text: str) -> list[Any]:
+    """Counties a cell names: by code or name as ``tracker measure`` finds them, but a
+    part of a name only from its beginning (绥中, Suizhong), so that a stray word such as
+    "no" does not land on whichever county's English name happens to contain it."""
+    folded = text.casefold()
+    return [c for c in plan.find_counties(text) if c.code == text
+            or c.name.zh.startswith(text) or c.name.en.casefold().startswith(folded)]
+
+
 class _Reader:
     """Walks the rows of one file, collecting problems and changes."""
 
@@ -363,7 +372,7 @@ class _Reader:
         if not text:
             self.problem("import.missing_value", row, column["county"])
             return None
-        matches = self.plan.find_counties(text)
+        matches = find_county(self.plan, text)
         if len(matches) != 1:
             names = ", ".join(f"{c.code} {c.name.get()}" for c in matches[:5])
             self.problem("county.ambiguous" if matches else "county.unknown", row,
@@ -371,7 +380,7 @@ class _Reader:
             return None
         code = matches[0].code
         name = values.get("county_name", "")
-        if name and code not in {c.code for c in self.plan.find_counties(name)}:
+        if name and code not in {c.code for c in find_county(self.plan, name)}:
             self.problem("import.name_mismatch", row, column["county_name"], name=shown(name),
                          code=code, county=matches[0].name.get())
         return code
@@ -443,7 +452,7 @@ def read_import(view: Any, path: Path, *, today: date) -> Batch:
                     break  # columns that cannot be read make every row's messages noise
     except csv.Error as error:
         reader.problem("import.bad_csv", number + 1, reason=shown(error))
-    if not header_seen:
+    if not header_seen and not reader.total:
         raise Problem("import.empty", file=name)
     if not reader.total and not reader.changes and not reader.unchanged:
         reader.problem("import.no_values")

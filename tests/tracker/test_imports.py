@@ -122,6 +122,7 @@ HEAD = "county,date,staff,budget_funding\n"
 CASES = {
     "unknown county": ("999999,2017-12-31,3,\n", "row 3, column A (county)", "county.unknown"),
     "ambiguous county": ("铁西区,2017-12-31,3,\n", "row 3, column A", "county.ambiguous"),
+    "part of a name": ("uizhong,2017-12-31,3,\n", "row 3, column A", "county.unknown"),
     "bad number": ("211421,2017-12-31,3.5,\n", "row 3, column C (staff)", "import.bad_value"),
     "negative": ("211421,2017-12-31,-1,\n", "row 3, column C", "import.bad_value"),
     "bad yes/no": ("211421,2017-12-31,,maybe\n", "row 3, column D", "import.bad_value"),
@@ -188,6 +189,15 @@ def test_whole_file_problems(store: Store, tmp_path: Path, content: bytes, key: 
     found = error.problems[0] if isinstance(error, ImportRejected) else error
     assert isinstance(found, Problem) and found.key == key
     assert error.message.startswith("w.csv: ") and "Traceback" not in error.message
+
+
+@pytest.mark.parametrize(("content", "row"), [('county,"date"x,staff\n', 1),
+                                              ('county,date,staff\n211421,"2017"-1,3\n', 2)])
+def test_malformed_csv_quoting_names_the_row(store: Store, tmp_path: Path, content: str,
+                                              row: int) -> None:
+    error = problems(store, write(tmp_path, "q.csv", content))
+    assert [(p.key, p.row) for p in error.problems] == [("import.bad_csv", row)]
+    assert f"q.csv: row {row}: the CSV cannot be read here" in error.message
 
 
 def test_a_missing_file_is_a_usage_error(store: Store, tmp_path: Path) -> None:
