@@ -36,8 +36,8 @@ MAX_PROBLEMS = 50
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
 # Tried in this order, each strictly. GB18030 is a superset of GBK and GB2312 (what Excel
-# on Chinese Windows saves); it comes last because UTF-8 text is rarely valid GB18030
-# by chance while GBK text is almost never valid UTF-8.
+# on Chinese Windows saves); it comes last because Chinese UTF-8 text often decodes as
+# GB18030 (garbled) while GBK text is almost never valid UTF-8.
 BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"))
 ENCODINGS = ("utf-8", "gb18030")
@@ -426,9 +426,7 @@ def read_import(view: Any, path: Path, *, today: date) -> Batch:
         if size > MAX_BYTES:
             raise Problem("import.too_large", file=name, limit=MAX_BYTES // (1024 * 1024))
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError("import.missing", path=str(path)) from None
-    except IsADirectoryError:
+    except (FileNotFoundError, IsADirectoryError):
         raise UsageError("import.missing", path=str(path)) from None
     except OSError as error:
         raise Problem("import.unreadable", file=name,
