@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from screens.dashboard import DashboardScreen
-from screens.forms import ConfirmQuit, DateForm, has_unsaved_input
+from screens.forms import ConfirmQuit, DateForm, TextForm, has_unsaved_input
 from screens.localize import localize_bindings
 from screens.palette import NavigationProvider
 from storage.store import Store
@@ -55,6 +55,16 @@ class CommandDone(Message):
         self.events = events
         self.error = error
         self.on_done = on_done
+
+
+class ImportChecked(Message):
+    """A file to import was read and checked: ``batch`` to review, or ``error``."""
+
+    def __init__(self, path: str, batch: Any, error: TrackerError | None) -> None:
+        super().__init__()
+        self.path = path
+        self.batch = batch
+        self.error = error
 
 
 class TrackerApp(App[None]):
@@ -159,8 +169,10 @@ class TrackerApp(App[None]):
 
     @work(thread=True, group="apply")
     def _apply(self, command: Any, on_done: Any) -> None:
+        """A tuple of commands is applied all or nothing, in one write (an import)."""
+        commands = command if isinstance(command, tuple) else (command,)
         try:
-            result = self.writer.apply(command)
+            result = self.writer.apply(*commands)
         except TrackerError as error:
             self.post_message(CommandDone([], error, on_done))
             return
@@ -173,6 +185,65 @@ class TrackerApp(App[None]):
             message.on_done(message.error)
         if message.error is None:
             self._reload()
+
+    # -- import ------------------------------------------------------------------------
+    def action_import(self) -> None:
+        """Ask for a file, check it in a worker, show what it changes, apply on yes."""
+        if not self.can_edit():
+            return
+
+        def chosen(path: str | None) -> None:
+            if path and path.strip():
+                self.notify(_("import.checking", file=path.strip()), markup=False)
+                self._check_import(path.strip())
+
+        self.push_screen(TextForm(_("import.form_title"), _("import.form_label")), chosen)
+
+    @work(thread=True, exclusive=True, group="import")
+    def _check_import(self, path: str) -> None:
+        from tracker.imports import read_import
+
+        try:
+            batch = read_import(self.store.view(), Path(path).expanduser(),
+                                today=self.today())
+        except TrackerError as error:
+            self.post_message(ImportChecked(path, None, error))
+            return
+        self.post_message(ImportChecked(path, batch, None))
+
+    def on_import_checked(self, message: ImportChecked) -> None:
+        from screens.imports import ImportReview
+        from tracker import imports
+
+        name = Path(message.path).name
+        if message.batch is None:
+            error = message.error
+            assert error is not None
+            if isinstance(error, imports.ImportRejected):
+                lines, summary = error.lines(), error.summary
+            else:
+                lines, summary = [error.message], ""
+            self.push_screen(ImportReview(_("import.problems_title", file=name),
+                                          lines, summary, can_apply=False))
+            return
+        batch = message.batch
+        summary = imports.summary(batch, dry_run=True)
+        if not batch.changes:
+            self.notify(summary, markup=False)
+            return
+
+        def applied(error: TrackerError | None) -> None:
+            if error is None:  # a refusal was notified already
+                self.notify(_("import.applied", file=batch.file, values=len(batch.changes)),
+                            markup=False)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.submit(tuple(batch.commands()), applied)
+
+        self.push_screen(ImportReview(_("import.review_title", file=name),
+                                      list(imports.lines(self.view.plan, batch)), summary,
+                                      can_apply=True), confirmed)
 
     # -- live updates --------------------------------------------------------------------
     def _poll(self) -> None:
@@ -289,6 +360,7 @@ class TrackerApp(App[None]):
         yield SystemCommand(_("palette.theme"), _("palette.theme_help"),
                             self.action_change_theme)
         yield SystemCommand(_("palette.as_of"), _("palette.as_of_help"), self.action_ask_as_of)
+        yield SystemCommand(_("palette.import"), _("palette.import_help"), self.action_import)
         if self.as_of is not None:
             yield SystemCommand(_("palette.today"), _("palette.today_help"),
                                 lambda: self.set_as_of(None))

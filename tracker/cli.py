@@ -173,6 +173,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--date", metavar="DATE", help=_("cli.opt.measure_date"))
     p.add_argument("--source", metavar="TEXT", help=_("cli.opt.source"))
 
+    p = command("import", cmd_import)
+    p.add_argument("file", metavar="FILE", nargs="?", help=_("cli.arg.import_file"))
+    p.add_argument("--dry-run", action="store_true", help=_("cli.opt.dry_run"))
+    p.add_argument("--template", metavar="PATH", help=_("cli.opt.template"))
+
     command("report", cmd_report, data=True)
 
     p = command("history", cmd_history, data=True)
@@ -511,6 +516,29 @@ def cmd_measure(args: argparse.Namespace) -> int:
     value = parse_value(view.plan, key, args.value)
     on = _date_opt(args.date, "--date") or date.today()
     _print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Check a file of county figures, show what changes, and record them in one write."""
+    from tracker import imports
+
+    _refuse_as_of(args)
+    if (args.file is None) == (args.template is None):
+        raise UsageError("import.file_or_template")
+    store = _store(args)
+    view = store.view()
+    if args.template is not None:
+        imports.write_template(view.plan, Path(args.template))
+        print(_("import.template_done", path=args.template,
+                columns=len(imports.template_headers(view.plan))))
+        return 0
+    batch = imports.read_import(view, Path(args.file), today=store.clock().date())
+    for line in imports.lines(view.plan, batch):
+        print(line)
+    if batch.changes and not args.dry_run:
+        store.apply(*batch.commands())
+    print(imports.summary(batch, dry_run=args.dry_run))
     return 0
 
 

@@ -1,0 +1,491 @@
+"""Importing county figures from the spreadsheets counties send (CSV or XLSX).
+
+One row per county and date; a column per fact or directly measured indicator; blank
+cells skipped (docs/import-format.md). Reading a file gives a :class:`Batch`: the values
+that differ from what the database holds, each with its old value, and the ``Measure``
+commands that record them, applied by the caller in one ``Store.apply``. A file with any
+problem gives :class:`ImportRejected` listing every problem (up to a cap) with file, row
+and column; nothing is written then.
+
+Cells are data. Every cell is typed (county, date, number, yes/no, date), so markup,
+escape sequences, control characters or bidi overrides in one make it a bad value that
+is refused; messages show such characters escaped (``\\x1b``), never raw.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tracker.commands import Measure, parse_value
+from tracker.dates import parse_date
+from tracker.errors import TrackerError, UsageError
+from tracker.i18n import _, translate
+from tracker.plan import Plan
+
+MAX_PROBLEMS = 50
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+# Tried in this order, each strictly. GB18030 is a superset of GBK and GB2312 (what Excel
+# on Chinese Windows saves); it comes last because Chinese UTF-8 text often decodes as
+# GB18030 (garbled) while GBK text is almost never valid UTF-8.
+BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"))
+ENCODINGS = ("utf-8", "gb18030")
+FIXED = ("county", "county_name", "date")
+DATE_FORMS = "2020-12-31, 2020/12/31, 2020.12.31, 2020年12月31日"  # no relative ones in files
+_UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+class Problem(TrackerError):
+    """One fault of an import file, at a spreadsheet row (the header is row 1) and
+    column (a letter, as Excel shows it); either may be absent."""
+
+    def __init__(self, key: str, /, *, file: str, row: int | None = None,
+                 column: int | None = None, header: str = "", **params: Any) -> None:
+        super().__init__(key, **params)
+        self.file, self.row, self.column, self.header = file, row, column, header
+
+    @property
+    def message(self) -> str:
+        problem = _(self.key, **self.params)
+        if self.row is None:
+            return _("import.at_file", file=self.file, problem=problem)
+        if self.column is None:
+            return _("import.at_row", file=self.file, row=self.row, problem=problem)
+        return _("import.at_cell" if self.header else "import.at_column", file=self.file,
+                 row=self.row, column=column_letter(self.column), header=shown(self.header),
+                 problem=problem)
+
+
+class ImportRejected(TrackerError):
+    """A file with problems: every one found (up to MAX_PROBLEMS) is listed."""
+
+    def __init__(self, file: str, problems: list[Problem], total: int) -> None:
+        super().__init__("import.rejected", file=file, count=total)
+        self.problems = problems
+        self.total = total
+
+    @property
+    def summary(self) -> str:
+        return _(self.key, **self.params)
+
+    def lines(self) -> list[str]:
+        """One line per problem (and how many more were not listed)."""
+        lines = [p.message for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(_("import.more_problems", count=self.total - len(self.problems)))
+        return lines
+
+    @property
+    def message(self) -> str:
+        return "\n".join([self.summary, *self.lines()])
+
+
+@dataclass(frozen=True)
+class Change:
+    """One value the import records: ``old`` is the value as of ``on`` before it."""
+
+    row: int
+    county: str
+    key: str
+    on: date
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What importing a file would do."""
+
+    file: str
+    sha256: str
+    changes: list[Change]
+    unchanged: int  # values already recorded for that county, key and date
+
+    @property
+    def source(self) -> str:
+        return f"{self.file} sha256:{self.sha256}"
+
+    def commands(self) -> list[Measure]:
+        return [Measure(c.county, c.key, c.new, c.on, self.source) for c in self.changes]
+
+
+def column_letter(number: int) -> str:
+    """1 -> A, 27 -> AA (as spreadsheets name columns)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def shown(text: Any, limit: int = 60) -> str:
+    """Cell text for a message: control and bidi characters escaped, long text cut."""
+    value = _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode(), str(text))
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# -- columns ----------------------------------------------------------------------------
+def importable(plan: Plan) -> list[Any]:
+    """Facts, then indicators entered directly (derived ones are computed, not imported)."""
+    return [*plan.facts, *(i for i in plan.indicators if not i.derived_from)]
+
+
+def _norm(header: str) -> str:
+    """A header as matched: a trailing unit in brackets dropped, case and spaces ignored."""
+    return " ".join(_UNIT.sub("", header).split()).casefold()
+
+
+def header_names(plan: Plan) -> dict[str, str]:
+    """Accepted header -> column id: ids, and names in both languages. A name two
+    importable columns share is left out (their ids still work); a derived indicator's
+    name maps to ``=id`` so that it can be refused with a reason."""
+    entries: list[tuple[str, set[str]]] = [
+        (name, {name, *(translate(lang, f"import.col.{name}") for lang in ("zh", "en"))})
+        for name in FIXED]
+    entries += [(item.id, {item.id, item.title.zh, item.title.en}) for item in importable(plan)]
+    counts = Counter(_norm(n) for _ident, names in entries for n in {_norm(x) for x in names})
+    accepted = {_norm(n): ident for ident, names in entries for n in names
+                if counts[_norm(n)] == 1 or n == ident}
+    for item in plan.indicators:
+        if item.derived_from:
+            for name in (item.id, item.title.zh, item.title.en):
+                accepted.setdefault(_norm(name), "=" + item.id)
+    return accepted
+
+
+def template_headers(plan: Plan) -> list[str]:
+    """The template's header row, in the current language, units in brackets."""
+    headers = [_(f"import.col.{name}") for name in FIXED]
+    for item in importable(plan):
+        headers.append(_("import.col.with_unit", title=item.title.get(), unit=item.unit.get()))
+    return headers
+
+
+def write_template(plan: Plan, path: Path) -> None:
+    """A template with the expected columns and one row per county (code and name)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UsageError("import.template_type", path=str(path))
+    headers = template_headers(plan)
+    blanks = [""] * (len(headers) - 2)
+    rows = [[c.code, c.name.get(), *blanks] for c in plan.counties]
+    if suffix == ".csv":
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerows([headers, *rows])
+        data = buffer.getvalue().encode("utf-8-sig")  # Excel reads UTF-8 only with a BOM
+    else:
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+        for number, header in enumerate(headers, start=1):
+            sheet.cell(1, number).font = Font(bold=True)
+            sheet.column_dimensions[column_letter(number)].width = max(10, len(header) * 2)
+        sheet.freeze_panes = "C2"
+        out = io.BytesIO()
+        book.save(out)
+        data = out.getvalue()
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+    except FileExistsError:
+        raise UsageError("import.template_exists", path=str(path)) from None
+    except OSError as error:
+        raise UsageError("import.unwritable", path=str(path),
+                         reason=error.strerror or str(error)) from None
+
+
+# -- reading ----------------------------------------------------------------------------
+def decode(data: bytes) -> str | None:
+    """The text of a CSV file: a byte-order mark decides, else UTF-8, else GB18030."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _csv_rows(text: str) -> Iterator[list[Any]]:
+    first = text.split("\n", 1)[0]
+    delimiter = max(",\t;", key=first.count)  # Excel's "Unicode text" is tab-separated
+    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def _xlsx_rows(name: str, data: bytes) -> list[list[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            rows = book.worksheets[0].iter_rows(min_row=1, values_only=True)
+            return [list(row) for row, _n in zip(rows, range(MAX_ROWS + 1), strict=False)]
+        finally:
+            book.close()
+    except Exception as error:
+        # A damaged workbook fails in zipfile, an XML parser or openpyxl, each with
+        # exception types of its own: any of them means the same to the user.
+        raise Problem("import.bad_xlsx", file=name, reason=shown(error)) from None
+
+
+def read_rows(name: str, data: bytes) -> Iterable[list[Any]]:
+    """The cells of a CSV or XLSX file (the first worksheet), row by row."""
+    if not data.strip():
+        raise Problem("import.empty", file=name)
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_rows(name, data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise Problem("import.old_excel", file=name)
+    text = decode(data)
+    if text is None or "\x00" in text:
+        raise Problem("import.not_table", file=name)
+    return _csv_rows(text)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as text: XLSX cells may be numbers, booleans or dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+# -- checking ---------------------------------------------------------------------------
+def find_county(plan: Plan, text: str) -> list[Any]:
+    """Counties a cell names: by code or name as ``tracker measure`` finds them, but a
+    part of a name only from its beginning (绥中, Suizhong), so that a stray word such as
+    "no" does not land on whichever county's English name happens to contain it."""
+    folded = text.casefold()
+    return [c for c in plan.find_counties(text) if c.code == text
+            or c.name.zh.startswith(text) or c.name.en.casefold().startswith(folded)]
+
+
+class _Reader:
+    """Walks the rows of one file, collecting problems and changes."""
+
+    def __init__(self, view: Any, name: str, today: date) -> None:
+        self.view, self.plan, self.name, self.today = view, view.plan, name, today
+        self.problems: list[Problem] = []
+        self.total = 0
+        self.changes: list[Change] = []
+        self.unchanged = 0
+        self.columns: dict[int, str] = {}  # column number -> id
+        self.headers: dict[int, str] = {}
+        self.seen: dict[tuple[str, date], int] = {}  # (county, date) -> first row
+        self.kinds = {item.id: item.kind.value for item in importable(self.plan)}
+
+    def problem(self, message_key: str, /, row: int | None = None,
+                column: int | None = None, **params: Any) -> None:
+        self.total += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(message_key, file=self.name, row=row, column=column,
+                                         header=self.headers.get(column or 0, ""), **params))
+
+    def header(self, row: int, cells: list[str]) -> None:
+        names = header_names(self.plan)
+        where: dict[str, int] = {}
+        for number, text in enumerate(cells, start=1):
+            if not text:
+                continue
+            self.headers[number] = text
+            ident = names.get(_norm(text))
+            if ident is None:
+                self.problem("import.unknown_column", row, number, value=shown(text),
+                             known=", ".join(i.id for i in importable(self.plan)))
+            elif ident.startswith("="):
+                indicator = self.plan.indicator(ident[1:])
+                self.problem("measure.derived", row, number, key=indicator.id,
+                             inputs=", ".join(indicator.derived_from))
+            elif ident in where:
+                self.problem("import.repeated_column", row, number,
+                             first=column_letter(where[ident]))
+            else:
+                where[ident] = number
+                self.columns[number] = ident
+        for name in ("county", "date"):
+            if name not in where:
+                self.problem("import.missing_column", row, name=_(f"import.col.{name}"),
+                             id=name)
+        if not set(where) - set(FIXED):
+            self.problem("import.no_value_columns", row,
+                         known=", ".join(i.id for i in importable(self.plan)))
+
+    def row(self, row: int, cells: list[str]) -> None:
+        values = {self.columns[n]: text for n, text in enumerate(cells, start=1)
+                  if text and n in self.columns}
+        for number, text in enumerate(cells, start=1):
+            if text and number not in self.columns and number not in self.headers:
+                self.problem("import.no_header", row, number, value=shown(text))
+        measured = {k: v for k, v in values.items() if k not in FIXED}
+        if not measured:
+            return  # a template row left blank
+        column = {ident: number for number, ident in self.columns.items()}
+        county = self.county(row, column, values)
+        on = self.date(row, column["date"], values.get("date", ""))
+        if county is not None and on is not None:
+            first = self.seen.setdefault((county, on), row)
+            if first != row:
+                self.problem("import.duplicate_row", row, first=first,
+                             county=county, date=on.isoformat())
+        for key, text in measured.items():
+            try:
+                value = parse_value(self.plan, key, text, today=self.today)
+            except TrackerError:
+                self.problem("import.bad_value", row, column[key], value=shown(text),
+                             kind=_(f"import.kind.{self.kinds[key]}"))
+                continue
+            if county is not None and on is not None:
+                self.compare(row, county, key, on, value)
+
+    def county(self, row: int, column: dict[str, int], values: dict[str, str]) -> str | None:
+        text = values.get("county", "")
+        if not text:
+            self.problem("import.missing_value", row, column["county"])
+            return None
+        matches = find_county(self.plan, text)
+        if len(matches) != 1:
+            names = ", ".join(f"{c.code} {c.name.get()}" for c in matches[:5])
+            self.problem("county.ambiguous" if matches else "county.unknown", row,
+                         column["county"], query=shown(text), matches=names)
+            return None
+        code = matches[0].code
+        name = values.get("county_name", "")
+        if name and code not in {c.code for c in find_county(self.plan, name)}:
+            self.problem("import.name_mismatch", row, column["county_name"], name=shown(name),
+                         code=code, county=matches[0].name.get())
+        return code
+
+    def date(self, row: int, column: int, text: str) -> date | None:
+        if not text:
+            self.problem("import.missing_value", row, column)
+            return None
+        try:
+            day = parse_date(text, today=date(2000, 1, 1), option=_("import.col.date"))
+            if day != parse_date(text, today=date(2001, 1, 1)):
+                self.problem("import.relative_date", row, column, value=shown(text))
+                return None
+        except UsageError as error:
+            self.problem(error.key, row, column,
+                         **{**error.params, "value": shown(text), "forms": DATE_FORMS})
+            return None
+        if day > self.today:
+            self.problem("import.future_date", row, column, value=day.isoformat(),
+                         today=self.today.isoformat())
+            return None
+        return day
+
+    def compare(self, row: int, county: str, key: str, on: date, value: Any) -> None:
+        """Skip a value identical to the one recorded for that county, key and date;
+        otherwise a change from the value as of that date."""
+        series = self.view.measurements(county, key)
+        earlier = [m for m in series if m.date <= on]
+        same_day = [m for m in earlier if m.date == on]
+        if same_day and same_day[-1].value == value:
+            self.unchanged += 1
+            return
+        old = earlier[-1].value if earlier else None
+        self.changes.append(Change(row, county, key, on, old, value))
+
+
+def read_import(view: Any, path: Path, *, today: date) -> Batch:
+    """Check a file against the database's view and say what importing it would change.
+    Raises ImportRejected (every problem listed) or Problem (the file as a whole)."""
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise Problem("import.too_large", file=name, limit=MAX_BYTES // (1024 * 1024))
+        data = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise UsageError("import.missing", path=str(path)) from None
+    except OSError as error:
+        raise Problem("import.unreadable", file=name,
+                      reason=error.strerror or str(error)) from None
+    reader = _Reader(view, name, today)
+    header_seen = False
+    try:
+        number = 0
+        for number, raw in enumerate(read_rows(name, data), start=1):
+            if number > MAX_ROWS:
+                raise Problem("import.too_many_rows", file=name, limit=MAX_ROWS)
+            cells = [_cell_text(cell) for cell in raw]
+            if not any(cells):
+                continue
+            if header_seen:
+                reader.row(number, cells)
+            else:
+                reader.header(number, cells)
+                header_seen = True
+                if reader.total:
+                    break  # columns that cannot be read make every row's messages noise
+    except csv.Error as error:
+        reader.problem("import.bad_csv", number + 1, reason=shown(error))
+    if not header_seen and not reader.total:
+        raise Problem("import.empty", file=name)
+    if not reader.total and not reader.changes and not reader.unchanged:
+        reader.problem("import.no_values")
+    if reader.total:
+        raise ImportRejected(name, reader.problems, reader.total)
+    import_hash = hashlib.sha256(data).hexdigest()
+    return Batch(name, import_hash, reader.changes, reader.unchanged)
+
+
+def describe(plan: Plan, change: Change) -> str:
+    """One line per change: county, key, date, old -> new."""
+    county = plan.county(change.county)
+    title = next(i.title.get() for i in importable(plan) if i.id == change.key)
+    return _("import.change", code=change.county, county=county.name.get(), key=title,
+             date=change.on.isoformat(), old=_value(change.old), new=_value(change.new))
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return _("value.yes") if value else _("value.no")
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def summary(batch: Batch, *, dry_run: bool) -> str:
+    counties = len({c.county for c in batch.changes})
+    if not batch.changes:
+        return _("import.nothing", file=batch.file, unchanged=batch.unchanged)
+    key = "import.would" if dry_run else "import.done"
+    return _(key, file=batch.file, values=len(batch.changes), counties=counties,
+             unchanged=batch.unchanged, sha=batch.sha256[:12])
+
+
+def lines(plan: Plan, batch: Batch) -> Iterable[str]:
+    return (describe(plan, change) for change in batch.changes)
