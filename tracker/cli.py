@@ -584,13 +584,21 @@ def _write_snapshot(snapshot: Any, fmt: str, path: Path, store: Any = None) -> t
     return write_with_checksum(path, render(snapshot, fmt))
 
 
+def export_snapshot(store: Any, view: Any, fmt: str, path: Path,
+                    **selection: Any) -> tuple[Any, str, Path]:
+    """Write the snapshot of ``view`` to ``path`` (and ``PATH.sha256``); the CLI's
+    export and the app's both come here. Returns the snapshot, digest, checksum file."""
+    snapshot = _snapshot_of(store, view, **selection)
+    digest, checksum = _write_snapshot(snapshot, fmt, path, store)
+    return snapshot, digest, checksum
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     path = Path(args.output).expanduser()
     fmt = _export_format(args.format, path)
     store = _store(args)
-    snapshot = _snapshot_of(store, store.view(_as_of(args)), prefecture=args.prefecture,
-                            rec=args.rec)
-    digest, checksum = _write_snapshot(snapshot, fmt, path, store)
+    snapshot, digest, checksum = export_snapshot(
+        store, store.view(_as_of(args)), fmt, path, prefecture=args.prefecture, rec=args.rec)
     _demo_banner(store.view(), to_stderr=True)
     print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
             counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],

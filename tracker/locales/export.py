@@ -41,7 +41,7 @@ EN: dict[str, str] = {
     "snapshot.malformed": "{path}: damaged snapshot: missing or wrong value at {where}",
     "snapshot.plan_mismatch": "{path}: plan {plan} does not hold the same targets as plan {other_plan} of {other} (differs in: {what}); its figures cannot be combined",
     "snapshot.date_mismatch": "{path}: as of {date}, but {other} is as of {other_date}; export both as of the same date (--as-of)",
-    "snapshot.county_twice": "county {code} is in both {path} and {other}; each county may come from one snapshot only",
+    "snapshot.county_twice": "county {code} is in both {other} and {path}; each county may come from one snapshot only",
     # what the files say
     "export.tasks": "Tasks",
     "export.rollups": "Roll-ups",
@@ -129,7 +129,7 @@ ZH: dict[str, str] = {
     "snapshot.malformed": "{path}：快照已损坏：{where} 处缺少值或值有误",
     "snapshot.plan_mismatch": "{path}：计划 {plan} 的目标与 {other} 的计划 {other_plan} 不同（不同之处：{what}），数据不能合并或比较",
     "snapshot.date_mismatch": "{path}：截至 {date}，而 {other} 截至 {other_date}；请按同一日期导出（--as-of）",
-    "snapshot.county_twice": "县区 {code} 同时出现在 {path} 和 {other} 中；每个县区只能来自一个快照",
+    "snapshot.county_twice": "县区 {code} 同时出现在 {other} 和 {path} 中；每个县区只能来自一个快照",
     "export.tasks": "任务",
     "export.rollups": "汇总",
     "export.metadata": "元数据",
