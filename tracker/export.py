@@ -91,9 +91,9 @@ def metadata(snapshot: Snapshot) -> list[tuple[str, Any]]:
                                     counties=len(snapshot["counties"]),
                                     tasks=len(snapshot["tasks"]))),
     ]
-    for source in p.get("sources") or []:
+    for number, source in enumerate(p.get("sources") or [], start=1):
         source_head = source.get("history_head") or {}
-        rows.append((_("export.meta.source"), _(
+        rows.append((_("export.meta.source", number=number), _(
             "export.meta.source_value", file=source["file"], plan=source["plan"],
             counties=source["counties"], generated_at=source.get("generated_at"),
             hash=(source_head.get("hash") or "")[:16])))
