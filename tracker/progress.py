@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -195,7 +195,7 @@ def assess(indicator: Indicator, current: CountyValue, points: Sequence[tuple[da
            as_of: date) -> CountyValue:
     """``current`` with trend, projection and status (the rule of docs/progress.md)."""
     if current.met is None:
-        return replace(current, status=ProgressStatus.NO_DATA)
+        return current  # its status is no_data
     deadline = indicator.deadline_for(as_of)
     slope = slope_per_day(points)
     target = (current.required if indicator.comparison == Comparison.AT_LEAST_STANDARD
@@ -221,7 +221,8 @@ def assess(indicator: Indicator, current: CountyValue, points: Sequence[tuple[da
     elif as_of > deadline:
         status = ProgressStatus.OFF_TRACK
     trend = None if slope is None or not numeric else slope * 365
-    return replace(current, trend=trend, projected=projected, status=status)
+    return CountyValue(current.value, current.met, current.required, current.part,
+                       current.whole, current.measured_on, trend, projected, status)
 
 
 def target_progress(view: StateView, as_of: date,

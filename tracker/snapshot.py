@@ -92,7 +92,7 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
                      for c in counties],
         "tasks": [task_json(t, as_of, view.stale_days, plan) for t in tasks],
     }
-    snapshot["rollups"] = rollups(snapshot)
+    snapshot["rollups"] = rollups(snapshot, values)
     return snapshot
 
 
@@ -148,14 +148,17 @@ def value_from_json(raw: dict[str, Any]) -> CountyValue:
         ProgressStatus(raw["status"]))
 
 
-def rollups(snapshot: Snapshot) -> dict[str, Any]:
+def rollups(snapshot: Snapshot,
+            values: dict[str, dict[str, CountyValue]] | None = None) -> dict[str, Any]:
     """The selection as a whole (``total``) and each prefecture: per indicator, counties
-    meeting, share meeting, the area's value, statuses; tasks per status."""
+    meeting, share meeting, the area's value, statuses; tasks per status. ``values``:
+    the county values the snapshot was built from, if at hand (else read from it)."""
     as_of = date.fromisoformat(snapshot["provenance"]["as_of"])
     indicators = [indicator_from_json(raw) for raw in snapshot["indicators"]]
     counties = snapshot["counties"]
-    values = {c["code"]: {k: value_from_json(v) for k, v in c["values"].items()}
-              for c in counties}
+    if values is None:
+        values = {c["code"]: {k: value_from_json(v) for k, v in c["values"].items()}
+                  for c in counties}
 
     def area(codes: list[str]) -> dict[str, Any]:
         wanted = set(codes)
