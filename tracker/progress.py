@@ -225,17 +225,22 @@ def assess(indicator: Indicator, current: CountyValue, points: Sequence[tuple[da
                        current.whole, current.measured_on, trend, projected, status)
 
 
-def target_progress(view: StateView, as_of: date,
-                    counties: list[str] | None = None) -> list[TargetProgress]:
-    """One row per indicator over ``counties`` (default: all)."""
+def target_progress(view: StateView, as_of: date, counties: list[str] | None = None, *,
+                    statuses: bool = False) -> list[TargetProgress]:
+    """One row per indicator over ``counties`` (default: all). With ``statuses``, each
+    county's trend and status is assessed and counted too (dearer: the dashboard and
+    the report do without)."""
     codes = counties if counties is not None else [c.code for c in view.plan.counties]
-    return [rollup(indicator, [county_progress(view, code, indicator, as_of) for code in codes],
-                   as_of)
+    value = county_progress if statuses else county_value
+    return [rollup(indicator, [value(view, code, indicator, as_of) for code in codes], as_of,
+                   count_statuses=statuses)
             for indicator in view.plan.indicators]
 
 
-def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date) -> TargetProgress:
-    """One indicator over the counties whose values are given (one per county)."""
+def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
+           count_statuses: bool = True) -> TargetProgress:
+    """One indicator over the counties whose values are given (one per county); the
+    statuses are counted when the values were assessed (county_progress)."""
     known = [v for v in values if v.met is not None]
     province, required = _province(indicator, known, len(values))
     gap = None
@@ -247,7 +252,8 @@ def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date) -> 
         indicator=indicator, counties=len(values), with_data=len(known),
         meeting=sum(1 for v in known if v.met), province_value=province,
         province_required=required, deadline=deadline, days_left=(deadline - as_of).days,
-        statuses={s: statuses.get(s, 0) for s in ProgressStatus}, gap=gap,
+        statuses={s: statuses.get(s, 0) for s in ProgressStatus} if count_statuses else {},
+        gap=gap,
     )
 
 

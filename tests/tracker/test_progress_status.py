@@ -111,7 +111,7 @@ def test_roll_up_counts_share_and_staffing_gap(store: Store) -> None:
         _measure(store, code, "holdings", 60_000, date(2018, 1, 1))
         _measure(store, code, "staff", staff, date(2018, 1, 1))
     rows = {r.indicator.id: r for r in target_progress(store.view(), date(2018, 6, 1),
-                                                      [A, B, C])}
+                                                      [A, B, C], statuses=True)}
     staffing = rows["staffing"]
     assert (staffing.meeting, staffing.with_data, staffing.counties) == (1, 2, 3)
     assert staffing.share_meeting == pytest.approx(1 / 3)
