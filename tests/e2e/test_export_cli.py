@@ -13,7 +13,21 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.e2e.test_cli import db, demo_db, run  # noqa: F401  (fixtures)
+from tests.e2e.test_cli import run
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "tracker.json"
+    run(path, "init")
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.json"
+    run(path, "demo")
+    return path
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
