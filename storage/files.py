@@ -87,3 +87,16 @@ def atomic_write(path: Path, chunks: list[bytes] | bytes) -> os.stat_result:
     with contextlib.suppress(OSError):
         fsync_dir(directory)
     return os.stat(path)
+
+
+def write_with_checksum(path: Path, data: bytes) -> tuple[str, Path]:
+    """Write ``data`` to ``path`` and its SHA-256 to ``PATH.sha256`` beside it (in the
+    ``sha256sum`` format, so ``sha256sum -c`` checks it), both atomically. Returns the
+    hex digest and the checksum file's path."""
+    import hashlib
+
+    digest = hashlib.sha256(data).hexdigest()
+    checksum = path.with_name(path.name + ".sha256")
+    atomic_write(path, data)
+    atomic_write(checksum, f"{digest}  {path.name}\n".encode())
+    return digest, checksum

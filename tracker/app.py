@@ -341,6 +341,33 @@ class TrackerApp(App[None]):
         else:
             self.exit()
 
+    # -- export --------------------------------------------------------------------------
+    def action_export(self) -> None:
+        """Ask for a format and a file, then write the snapshot of the shown date."""
+        from screens.export import ExportForm
+
+        default = Path.cwd() / f"tracker-{self.day().isoformat()}.xlsx"
+
+        def chosen(choice: tuple[str, Path] | None) -> None:
+            if choice is not None:
+                self._export(*choice)
+
+        self.push_screen(ExportForm(default), chosen)
+
+    @work(thread=True, group="export")
+    def _export(self, fmt: str, path: Path) -> None:
+        from tracker.cli import export_snapshot
+
+        try:
+            snapshot, _digest, checksum = export_snapshot(self.store, self.view, fmt, path)
+        except TrackerError as error:
+            self.call_from_thread(self.notify, error.message, severity="error", timeout=10,
+                                  markup=False)
+            return
+        self.call_from_thread(self.notify, _("app.exported", path=str(path),
+                                             tasks=len(snapshot["tasks"]),
+                                             checksum=str(checksum)), markup=False)
+
     # -- language and palette ------------------------------------------------------------
     def switch_language(self, lang: str) -> None:
         set_language(lang)
@@ -364,6 +391,7 @@ class TrackerApp(App[None]):
         if self.as_of is not None:
             yield SystemCommand(_("palette.today"), _("palette.today_help"),
                                 lambda: self.set_as_of(None))
+        yield SystemCommand(_("palette.export"), _("palette.export_help"), self.action_export)
         yield SystemCommand(_("palette.screenshot"), _("palette.screenshot_help"),
                             lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.action_quit_app)

@@ -193,6 +193,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("restore", cmd_restore)
     p.add_argument("file", metavar="FILE", help=_("cli.arg.backup_file"))
 
+    p = command("export", cmd_export)
+    p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
+    p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
+    p.add_argument("--rec", metavar="R", help=_("cli.opt.export_rec"))
+    p.add_argument("-o", "--output", metavar="PATH", required=True,
+                   help=_("cli.opt.export_output"))
+
+    p = command("diff", cmd_diff, data=True)
+    p.add_argument("snapshots", metavar="SNAPSHOT", nargs="*", help=_("cli.arg.snapshot"))
+    p.add_argument("--since", metavar="DATE", help=_("cli.opt.diff_since"))
+
+    p = command("merge", cmd_merge)
+    p.add_argument("snapshots", metavar="SNAPSHOT", nargs="+", help=_("cli.arg.snapshot"))
+    p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
+    p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.merge_output"))
+
     p = command("open", cmd_open)
     p.add_argument("target", metavar="TASK|COUNTY|REC", help=_("cli.arg.target"))
 
@@ -615,6 +631,166 @@ def cmd_restore(args: argparse.Namespace) -> int:
     store = _store(args)
     result = store.restore(Path(args.file))
     print(_("restore.done", file=args.file, events=len(result.events)))
+    return 0
+
+
+# -- snapshots: export, diff, merge -----------------------------------------------------------
+def _export_format(fmt: str | None, path: Path) -> str:
+    from tracker.export import FORMATS
+
+    chosen = (fmt or path.suffix.lstrip(".")).lower()
+    chosen = {"markdown": "md", "htm": "html"}.get(chosen, chosen)
+    if chosen not in FORMATS:
+        if fmt:
+            raise UsageError("export.bad_choice", option="--format", value=fmt,
+                             known=", ".join(FORMATS))
+        raise UsageError("export.bad_format", path=str(path))
+    return chosen
+
+
+def _snapshot_of(store: Any, view: Any, **selection: Any) -> Any:
+    from tracker.snapshot import build_snapshot
+
+    as_of = view.as_of or store.clock().date()
+    head = view.head or store.view().head  # a view rebuilt as of a date has no head
+    return build_snapshot(view, as_of, generated_at=store.clock(), generated_by=store.user,
+                          head=head, **selection)
+
+
+def _write_snapshot(snapshot: Any, fmt: str, path: Path, store: Any = None) -> tuple[str, Path]:
+    from storage.files import write_with_checksum
+    from tracker.export import render
+
+    if store is not None:  # an export must never replace the database's own files
+        own = {store.path, store.history.path, store.lock_path}
+        if path.resolve() in {p.resolve() for p in own}:
+            raise UsageError("export.own_file", path=str(path))
+    return write_with_checksum(path, render(snapshot, fmt))
+
+
+def export_snapshot(store: Any, view: Any, fmt: str, path: Path,
+                    **selection: Any) -> tuple[Any, str, Path]:
+    """Write the snapshot of ``view`` to ``path`` (and ``PATH.sha256``); the CLI's
+    export and the app's both come here. Returns the snapshot, digest, checksum file."""
+    snapshot = _snapshot_of(store, view, **selection)
+    digest, checksum = _write_snapshot(snapshot, fmt, path, store)
+    return snapshot, digest, checksum
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    path = Path(args.output).expanduser()
+    fmt = _export_format(args.format, path)
+    store = _store(args)
+    snapshot, digest, checksum = export_snapshot(
+        store, store.view(_as_of(args)), fmt, path, prefecture=args.prefecture, rec=args.rec)
+    _demo_banner(store.view(), to_stderr=True)
+    print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
+            counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],
+            sha=digest[:16], checksum=str(checksum)))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from tracker.snapshot import check_compatible, day_before, diff_snapshots, load_snapshot
+
+    since = _date_opt(args.since, "--since")
+    if (since is None) == (len(args.snapshots) != 2) or (since and args.snapshots):
+        raise UsageError("diff.usage")
+    if since is not None:
+        store = _store(args)
+        old = _snapshot_of(store, store.view(day_before(since)))
+        new = _snapshot_of(store, store.view(_as_of(args)))
+        named = [(str(store.path), old), (str(store.path), new)]
+    else:
+        named = [(name, load_snapshot(Path(name))) for name in args.snapshots]
+        check_compatible(named, same_date=False)
+    old, new = named[0][1], named[1][1]
+    changes = diff_snapshots(old, new)
+    if args.json:
+        _print_json(changes)
+        return 0
+    _print_diff(changes, [old, new], live=since is not None)
+    return 0
+
+
+def _print_diff(changes: dict[str, Any], snapshots: list[Any], *, live: bool) -> None:
+    """The changes as plain lines; names in the current language, user text cleaned."""
+    from tracker.i18n import get_language
+    from tracker.snapshot import county_names
+    from tracker.text import clean_text
+
+    lang = get_language()
+    counties = county_names(snapshots, lang)
+    titles = {raw["id"]: raw["title"][lang] for s in snapshots for raw in s["indicators"]}
+
+    def name(code: str) -> str:
+        return f"{code} {counties.get(code, '')}"
+
+    def value(v: Any) -> str:
+        return "-" if v is None else _value_text(v)
+
+    def progress(status: str) -> str:
+        return _(f"progress.{status}")
+
+    new = _("diff.live") if live else changes["to"]["as_of"]
+    if changes["from"]["demo"] or changes["to"]["demo"]:
+        print(_("demo.banner"))
+    print(_("diff.title", old=changes["from"]["as_of"], new=new))
+    blocks = {
+        "diff.status_moves": [
+            f"  {m['task']}  {name(m['county'])}  "
+            f"{_('status.' + m['from'])} → {_('status.' + m['to'])}"
+            for m in changes["status_moves"]],
+        "diff.followups": [
+            f"  {f['task']}  {name(f['county'])}  {f['date']} {_('kind.' + f['kind'])}: "
+            + clean_text(f["outcome"], single_line=True) for f in changes["followups"]],
+        "diff.indicators": [
+            f"  {name(c['county'])}  {titles.get(c['indicator'], c['indicator'])}  "
+            f"{value(c['from'])} → {value(c['to'])}  "
+            f"({progress(c['status_from'])} → {progress(c['status_to'])})"
+            for c in changes["indicator_changes"]],
+        "diff.crossed": [
+            f"  {name(c['county'])}  {titles.get(c['indicator'], c['indicator'])}  "
+            f"{_('diff.now_met' if c['met'] else 'diff.no_longer_met')} "
+            f"({value(c['from'])} → {value(c['to'])})" for c in changes["crossed"]],
+    }
+    for key, lines in blocks.items():
+        print()
+        print(_(key, count=len(lines)))
+        for line in lines or [_("diff.none")]:
+            print(clean_text(line))
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("value.yes") if value else _("value.no")
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from storage.store import local_now
+    from tracker.identity import current_user
+    from tracker.snapshot import load_snapshot, merge_snapshots
+
+    named = [(name, load_snapshot(Path(name))) for name in args.snapshots]
+    merged = merge_snapshots(named, generated_at=local_now(), generated_by=current_user())
+    if args.output is None:
+        from tracker.export import write_json
+
+        if args.format not in (None, "json"):
+            raise UsageError("export.bad_choice", option="--format", value=args.format,
+                             known="json (-o PATH for the others)")
+        sys.stdout.write(write_json(merged).decode())
+        return 0
+    path = Path(args.output).expanduser()
+    digest, checksum = _write_snapshot(merged, _export_format(args.format, path), path)
+    print(_("merge.done", count=len(named), counties=len(merged["counties"]),
+            tasks=len(merged["tasks"])))
+    print(_("export.done", path=str(path), tasks=len(merged["tasks"]),
+            counties=len(merged["counties"]), date=merged["provenance"]["as_of"],
+            sha=digest[:16], checksum=str(checksum)))
     return 0
 
 

@@ -51,3 +51,7 @@ class PlanError(TrackerError):
 
 class StorageError(TrackerError):
     """A database file that cannot be read or written safely."""
+
+
+class SnapshotError(TrackerError):
+    """A snapshot file that cannot be read, or snapshots that cannot be compared or merged."""

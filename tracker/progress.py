@@ -7,24 +7,45 @@ from the county facts they name:
 * ``digitized_share`` = digitized permanent volumes / permanent volumes x 100;
 * ``staffing``: met when staff >= the 1985 standard for the county's holdings.
 
+Each county also gets a trend (least-squares slope of its last ``TREND_POINTS`` dated
+values), a projection to the deadline and a status (``met``, ``on_track``, ``at_risk``,
+``off_track``, ``no_data``); docs/progress.md states the rule.
+
 Province values weigh counties by size where that is what the target means: the
 province's digitized share is total digitized permanent volumes over total permanent
 volumes (not an average of shares); staffing compares total staff with the total the
-standard requires. Yes/no targets give the share of counties with data that answer yes;
-a date target gives the share of all counties that have set one (no date recorded means
-none is set); amounts give the mean over counties with data.
+standard requires, and its gap adds up each county's shortfall. Yes/no targets give the
+share of counties with data that answer yes; a date target gives the share of all
+counties that have set one (no date recorded means none is set); amounts give the mean
+over counties with data.
+
+``rollup`` works on county values alone, so that merged snapshots (tracker.snapshot)
+roll up with the same arithmetic as a live database.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
-from tracker.model import Status
+from tracker.model import Measurement, Status
 from tracker.plan import Comparison, Indicator, IndicatorKind, Period
 from tracker.state import StateView
+
+TREND_POINTS = 4  # the trend is the slope of this many latest dated values
+AT_RISK_SHARE = 0.5  # the projection closes at least this share of the gap: at risk
+
+
+class ProgressStatus(StrEnum):
+    MET = "met"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_DATA = "no_data"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +55,18 @@ class CountyValue:
     value: Any  # float for percent/amount, int for count, bool, ISO date str; None = no data
     met: bool | None  # None: no data
     required: int | None = None  # staffing: what the standard requires
+    part: float | None = None  # derived percent: numerator and denominator
+    whole: float | None = None
+    measured_on: date | None = None  # date of the latest measurement behind the value
+    trend: float | None = None  # units (percentage points) per year; None: too few points
+    projected: float | None = None  # value expected at the deadline at that trend
+    status: ProgressStatus = ProgressStatus.NO_DATA
 
 
 @dataclass(frozen=True, slots=True)
 class TargetProgress:
+    """One indicator rolled up over a set of counties (a prefecture, the province)."""
+
     indicator: Indicator
     counties: int
     with_data: int
@@ -46,6 +75,20 @@ class TargetProgress:
     province_required: float | None
     deadline: date
     days_left: int  # negative: past the deadline
+    statuses: dict[ProgressStatus, int] = field(default_factory=dict)
+    gap: int | None = None  # staffing: people short of the standard, summed per county
+
+    @property
+    def share_meeting(self) -> float | None:
+        return self.meeting / self.counties if self.counties else None
+
+
+def _series(view: StateView, code: str, key: str, as_of: date,
+            period: Period) -> list[Measurement]:
+    series = [m for m in view.measurements(code, key) if m.date <= as_of]
+    if period == Period.YEARLY:
+        series = [m for m in series if m.date.year == as_of.year]
+    return series
 
 
 def _latest(view: StateView, code: str, key: str, as_of: date, period: Period) -> Any:
@@ -58,27 +101,72 @@ def _latest(view: StateView, code: str, key: str, as_of: date, period: Period) -
     return latest.value
 
 
+def _is_share(indicator: Indicator) -> bool:
+    return indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2
+
+
 def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) -> CountyValue:
-    if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
-        part_key, whole_key = indicator.derived_from
-        part = _latest(view, code, part_key, as_of, indicator.period)
-        whole = _latest(view, code, whole_key, as_of, indicator.period)
-        if part is None or not whole:
-            return CountyValue(None, None)
+    """The county's latest value and whether it meets the threshold (no trend)."""
+    return _value_and_points(view, code, indicator, as_of)[0]
+
+
+def county_progress(view: StateView, code: str, indicator: Indicator,
+                    as_of: date) -> CountyValue:
+    """The county's value with its trend, projection to the deadline and status."""
+    current, points = _value_and_points(view, code, indicator, as_of)
+    return assess(indicator, current, points, as_of)
+
+
+def _value_and_points(view: StateView, code: str, indicator: Indicator,
+                      as_of: date) -> tuple[CountyValue, list[tuple[date, float]]]:
+    """The current value, and the dated numeric values a trend is drawn from."""
+    period = indicator.period
+    if _is_share(indicator):
+        parts = _series(view, code, indicator.derived_from[0], as_of, period)
+        wholes = _series(view, code, indicator.derived_from[1], as_of, period)
+        points = _shares(parts, wholes)
+        if not parts or not wholes or not wholes[-1].value:
+            return CountyValue(None, None), points
+        part, whole = parts[-1].value, wholes[-1].value
         share = min(100.0, 100.0 * part / whole)
-        return CountyValue(share, _compare(indicator, share))
+        on = max(parts[-1].date, wholes[-1].date)
+        return CountyValue(share, _compare(indicator, share), part=part, whole=whole,
+                           measured_on=on), points
     if indicator.comparison == Comparison.AT_LEAST_STANDARD:
         staff_key, holdings_key = indicator.derived_from
-        staff = _latest(view, code, staff_key, as_of, indicator.period)
-        holdings = _latest(view, code, holdings_key, as_of, indicator.period)
-        if staff is None or holdings is None:
-            return CountyValue(staff, None)
-        required = view.plan.staffing.required(int(holdings))
-        return CountyValue(staff, staff >= required, required)
-    value = _latest(view, code, indicator.id, as_of, indicator.period)
-    if value is None:
-        return CountyValue(None, None)
-    return CountyValue(value, _compare(indicator, value))
+        staff = _series(view, code, staff_key, as_of, period)
+        holdings = _series(view, code, holdings_key, as_of, period)
+        points = [(m.date, float(m.value)) for m in staff]
+        if not staff or not holdings:
+            return CountyValue(staff[-1].value if staff else None, None), points
+        required = view.plan.staffing.required(int(holdings[-1].value))
+        value = staff[-1].value
+        return CountyValue(value, value >= required, required,
+                           measured_on=max(staff[-1].date, holdings[-1].date)), points
+    series = _series(view, code, indicator.id, as_of, period)
+    if not series:
+        return CountyValue(None, None), []
+    numeric = indicator.kind in (IndicatorKind.PERCENT, IndicatorKind.AMOUNT,
+                                 IndicatorKind.COUNT)
+    points = [(m.date, float(m.value)) for m in series] if numeric else []
+    last = series[-1]
+    return CountyValue(last.value, _compare(indicator, last.value),
+                       measured_on=last.date), points
+
+
+def _shares(parts: list[Measurement], wholes: list[Measurement]) -> list[tuple[date, float]]:
+    """The share on each date either fact was measured, from the latest of each then."""
+    points: list[tuple[date, float]] = []
+    i = j = 0
+    part = whole = None
+    for day in sorted({m.date for m in parts} | {m.date for m in wholes}):
+        while i < len(parts) and parts[i].date <= day:
+            part, i = parts[i].value, i + 1
+        while j < len(wholes) and wholes[j].date <= day:
+            whole, j = wholes[j].value, j + 1
+        if part is not None and whole:
+            points.append((day, min(100.0, 100.0 * part / whole)))
+    return points
 
 
 def _compare(indicator: Indicator, value: Any) -> bool:
@@ -94,43 +182,103 @@ def _compare(indicator: Indicator, value: Any) -> bool:
     raise ValueError(f"comparison {comparison} needs county facts")
 
 
-def target_progress(view: StateView, as_of: date,
-                    counties: list[str] | None = None) -> list[TargetProgress]:
-    """One row per indicator over ``counties`` (default: all)."""
+def slope_per_day(points: Sequence[tuple[date, float]]) -> float | None:
+    """Least-squares slope of the last TREND_POINTS values (one per date, the last
+    recorded wins); None with fewer than two dates."""
+    by_day = dict(points)
+    recent = sorted(by_day.items())[-TREND_POINTS:]
+    if len(recent) < 2:
+        return None
+    xs = [d.toordinal() for d, _v in recent]
+    ys = [v for _d, v in recent]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
+def assess(indicator: Indicator, current: CountyValue, points: Sequence[tuple[date, float]],
+           as_of: date) -> CountyValue:
+    """``current`` with trend, projection and status (the rule of docs/progress.md)."""
+    if current.met is None:
+        return current  # its status is no_data
+    deadline = indicator.deadline_for(as_of)
+    slope = slope_per_day(points)
+    target = (current.required if indicator.comparison == Comparison.AT_LEAST_STANDARD
+              else indicator.threshold)
+    numeric = (points and not isinstance(target, bool) and target is not None
+               and not isinstance(current.value, bool))
+    projected = None
+    status = ProgressStatus.AT_RISK
+    if numeric and slope is not None and current.measured_on is not None:
+        latest = float(current.value)
+        span = (deadline - current.measured_on).days
+        raw = latest + slope * max(span, 0)
+        ceiling = 100.0 if indicator.kind is IndicatorKind.PERCENT else None
+        projected = max(0.0, raw if ceiling is None else min(ceiling, raw))
+        gap = abs(float(target) - latest)  # type: ignore[arg-type]
+        closed = (raw - latest) * (1 if float(target) > latest else -1)  # type: ignore[arg-type]
+        if closed >= gap:
+            status = ProgressStatus.ON_TRACK
+        elif closed < AT_RISK_SHARE * gap:
+            status = ProgressStatus.OFF_TRACK
+    if current.met:
+        status = ProgressStatus.MET
+    elif as_of > deadline:
+        status = ProgressStatus.OFF_TRACK
+    trend = None if slope is None or not numeric else slope * 365
+    return CountyValue(current.value, current.met, current.required, current.part,
+                       current.whole, current.measured_on, trend, projected, status)
+
+
+def target_progress(view: StateView, as_of: date, counties: list[str] | None = None, *,
+                    statuses: bool = False) -> list[TargetProgress]:
+    """One row per indicator over ``counties`` (default: all). With ``statuses``, each
+    county's trend and status is assessed and counted too (dearer: the dashboard and
+    the report do without)."""
     codes = counties if counties is not None else [c.code for c in view.plan.counties]
-    rows = []
-    for indicator in view.plan.indicators:
-        values = [(code, county_value(view, code, indicator, as_of)) for code in codes]
-        known = [(code, v) for code, v in values if v.met is not None]
-        province, required = _province(view, indicator, known, as_of, len(codes))
-        deadline = indicator.deadline_for(as_of)
-        rows.append(TargetProgress(
-            indicator=indicator, counties=len(codes), with_data=len(known),
-            meeting=sum(1 for _code, v in known if v.met), province_value=province,
-            province_required=required, deadline=deadline,
-            days_left=(deadline - as_of).days,
-        ))
-    return rows
+    value = county_progress if statuses else county_value
+    return [rollup(indicator, [value(view, code, indicator, as_of) for code in codes], as_of,
+                   count_statuses=statuses)
+            for indicator in view.plan.indicators]
 
 
-def _province(view: StateView, indicator: Indicator, known: list[tuple[str, CountyValue]],
-              as_of: date, counties: int) -> tuple[float | None, float | None]:
+def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
+           count_statuses: bool = True) -> TargetProgress:
+    """One indicator over the counties whose values are given (one per county); the
+    statuses are counted when the values were assessed (county_progress)."""
+    known = [v for v in values if v.met is not None]
+    province, required = _province(indicator, known, len(values))
+    gap = None
+    if indicator.comparison == Comparison.AT_LEAST_STANDARD and known:
+        gap = sum(max(0, (v.required or 0) - int(v.value)) for v in known)
+    deadline = indicator.deadline_for(as_of)
+    statuses = Counter(v.status for v in values)
+    return TargetProgress(
+        indicator=indicator, counties=len(values), with_data=len(known),
+        meeting=sum(1 for v in known if v.met), province_value=province,
+        province_required=required, deadline=deadline, days_left=(deadline - as_of).days,
+        statuses={s: statuses.get(s, 0) for s in ProgressStatus} if count_statuses else {},
+        gap=gap,
+    )
+
+
+def _province(indicator: Indicator, known: list[CountyValue],
+              counties: int) -> tuple[float | None, float | None]:
     if not known:
         return None, None
-    if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
-        part_key, whole_key = indicator.derived_from
-        part = sum(_latest(view, c, part_key, as_of, indicator.period) or 0 for c, _v in known)
-        whole = sum(_latest(view, c, whole_key, as_of, indicator.period) or 0 for c, _v in known)
+    if _is_share(indicator):
+        part = sum(v.part or 0 for v in known)
+        whole = sum(v.whole or 0 for v in known)
         return (100.0 * part / whole if whole else None), None
     if indicator.comparison == Comparison.AT_LEAST_STANDARD:
-        staff = sum(v.value for _c, v in known)
-        required = sum(v.required or 0 for _c, v in known)
+        staff = sum(v.value for v in known)
+        required = sum(v.required or 0 for v in known)
         return float(staff), float(required)
     if indicator.kind is IndicatorKind.AMOUNT:
-        return sum(float(v.value) for _c, v in known) / len(known), None
+        return sum(float(v.value) for v in known) / len(known), None
     if indicator.comparison == Comparison.SET:  # no date recorded means none is set
-        return 100.0 * sum(1 for _c, v in known if v.met) / counties, None
-    return 100.0 * sum(1 for _c, v in known if v.met) / len(known), None
+        return 100.0 * sum(1 for v in known if v.met) / counties, None
+    return 100.0 * sum(1 for v in known if v.met) / len(known), None
 
 
 def status_counts(view: StateView, rec: str | None = None,

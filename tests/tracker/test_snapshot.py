@@ -1,0 +1,287 @@
+"""Snapshots: the demo's 2017 baseline, each format read back, CSV safety, determinism,
+diff and merge."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from storage.store import Store
+from tracker.commands import LogFollowup, Measure, SetFields
+from tracker.demo import build_demo
+from tracker.errors import SnapshotError
+from tracker.export import neutralise, render
+from tracker.i18n import set_language
+from tracker.model import FollowupKind, Status
+from tracker.snapshot import build_snapshot, diff_snapshots, load_snapshot, merge_snapshots
+
+CST = timezone(timedelta(hours=8))
+BASELINE = date(2017, 6, 30)
+AT = datetime(2021, 3, 1, 10, 0, tzinfo=CST)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
+    build_demo(store)
+    return store
+
+
+def snap(store: Store, as_of: date | None = None, at: datetime = AT, **selection):
+    view = store.view(as_of)
+    return build_snapshot(view, as_of or store.clock().date(), generated_at=at,
+                          generated_by="tester", head=store.view().head, **selection)
+
+
+def json_of(snapshot) -> dict:
+    return json.loads(render(snapshot, "json"))
+
+
+def test_demo_baseline_as_of_2017_06_30(demo: Store) -> None:
+    data = json_of(snap(demo, BASELINE))
+    shares = {c["code"]: c["values"]["digitized_share"]["value"] for c in data["counties"]}
+    assert len(shares) == 100
+    assert sum(1 for v in shares.values() if v < 30) == 71
+    assert shares["211421"] == 100.0
+    provenance = data["provenance"]
+    assert provenance["as_of"] == "2017-06-30" and provenance["demo"] is True
+    assert provenance["plan"]["id"] == "liaoning-2017"
+    assert provenance["history_head"]["hash"] == demo.view().head["hash"]
+    assert provenance["generated_by"] == "tester"
+    assert len(data["tasks"]) == 700
+    total = data["rollups"]["total"]["indicators"]["digitized_share"]
+    assert total["counties"] == 100 and total["meeting"] == sum(v >= 60 for v in shares.values())
+    assert sum(total["statuses"].values()) == 100
+
+
+def test_selection_by_prefecture_and_recommendation(demo: Store) -> None:
+    data = snap(demo, BASELINE, prefecture="葫芦岛", rec="2.5")
+    assert {t["id"] for t in data["tasks"]} >= {"211421-2.5"}
+    assert len(data["tasks"]) == 6 and len(data["counties"]) == 6
+    assert [i["id"] for i in data["indicators"]] == ["digitized_share", "assessment_date_set"]
+    assert [p["code"] for p in data["rollups"]["prefectures"]] == ["211400"]
+    assert data["provenance"]["selection"] == {"prefecture": "211400",
+                                               "recommendations": ["2.5"]}
+
+
+def test_csv_reads_back_with_bom_and_rfc4180(demo: Store) -> None:
+    data = render(snap(demo, BASELINE), "csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "\r\n" in text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    blocks: list[list[list[str]]] = [[]]
+    for row in rows:
+        if row:
+            blocks[-1].append(row)
+        else:
+            blocks.append([])
+    metadata, tasks, rollups = blocks
+    assert metadata[0] == ["Metadata"] and ["As of", "2017-06-30"] in metadata
+    assert any("DEMO DATA" in row[1] for row in metadata[2:])
+    header = tasks[1]
+    body = [dict(zip(header, row, strict=True)) for row in tasks[2:]]
+    assert len(body) == 700
+    suizhong = next(r for r in body if r["Task"] == "211421-2.5")
+    assert suizhong["Permanent holdings digitized (%)"] == "100.0"
+    assert suizhong["Permanent holdings digitized: progress"] == "met"
+    assert rollups[0] == ["Roll-ups"] and len(rollups) == 2 + 8 * 15  # total + 14 cities
+
+
+def test_chinese_csv(demo: Store) -> None:
+    set_language("zh")
+    text = render(snap(demo, BASELINE), "csv").decode("utf-8-sig")
+    assert "绥中县" in text and "演示数据" in text and "已达标" in text
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-3+cmd", "@SUM(A1)",
+                                  "\t=1"])
+def test_formula_cells_are_neutralised(text: str) -> None:
+    assert neutralise(text) == "'" + text
+    assert neutralise("-12.5") == "-12.5" and neutralise(-3) == -3 and neutralise("绥中") == "绥中"
+
+
+def _with_followup(store: Store, outcome: str, owner_task: str = "211421-2.5") -> None:
+    store.apply(SetFields(owner_task, {"status": Status.IN_PROGRESS}))
+    store.apply(LogFollowup(owner_task, FollowupKind.CALL, outcome, on=date(2018, 3, 1)))
+
+
+def test_user_text_is_data_in_every_format(store: Store) -> None:
+    evil = "=cmd|' /C calc'!A0 <script>alert(1)</script> | *x*"
+    _with_followup(store, evil)
+    snapshot = snap(store)
+    csv_text = render(snapshot, "csv").decode("utf-8-sig")
+    assert "'=cmd|' /C calc'!A0" in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(render(snapshot, "xlsx")))
+    cells = [c for row in book["Tasks"].iter_rows() for c in row if c.value == evil]
+    assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula
+    page = render(snapshot, "html").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "\\<script\\>" in render(snapshot, "md").decode()
+
+
+def test_xlsx_reads_back(demo: Store) -> None:
+    book = openpyxl.load_workbook(io.BytesIO(render(snap(demo, BASELINE), "xlsx")))
+    assert book.sheetnames == ["Tasks", "Roll-ups", "Metadata"]
+    tasks = book["Tasks"]
+    assert tasks.freeze_panes == "A2"
+    assert tasks.max_row == 701 and tasks["A1"].value == "Task"
+    assert tasks.column_dimensions["D"].width >= 10
+    rows = list(tasks.iter_rows(values_only=True))
+    header = rows[0]
+    suizhong = dict(zip(header, next(r for r in rows if r[0] == "211421-2.5"), strict=True))
+    assert suizhong["Permanent holdings digitized (%)"] == 100.0
+    meta = dict(book["Metadata"].iter_rows(values_only=True))
+    assert meta["As of"] == "2017-06-30" and "DEMO DATA" in meta["Demo data"]
+    assert book["Roll-ups"].max_row == 1 + 8 * 15
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.append(tag)
+        self.links += [v for k, v in attrs if k in ("src", "href") and v]
+
+    def handle_data(self, data) -> None:
+        self.text.append(data)
+
+
+def test_html_is_one_self_contained_printable_page(demo: Store) -> None:
+    set_language("zh")
+    page = render(snap(demo, BASELINE), "html").decode()
+    parser = _Collect()
+    parser.feed(page)
+    text = "".join(parser.text)
+    assert parser.links == [] and "script" not in parser.tags  # nothing to fetch or run
+    assert '<html lang="zh-CN">' in page and "@media print" in page
+    assert "演示数据" in text and "绥中县" in text and "截至 2017-06-30" in text
+    assert parser.tags.count("table") == 5
+
+
+def test_markdown_report(demo: Store) -> None:
+    md = render(snap(demo, BASELINE), "md").decode()
+    assert md.startswith("# Liaoning")
+    assert "**DEMO DATA" in md and "## Targets" in md and "█" in md
+    task_lines = [line for line in md.splitlines() if line.startswith("| 21")]
+    assert len(task_lines) == 700
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
+def test_deterministic_apart_from_generated_at(demo: Store, fmt: str) -> None:
+    first = render(snap(demo, BASELINE, at=AT), fmt)
+    again = render(snap(demo, BASELINE, at=AT), fmt)
+    assert first == again
+    later = AT + timedelta(hours=5)
+    other = render(snap(demo, BASELINE, at=later), fmt)
+    if fmt == "xlsx":
+        def sheets(data: bytes) -> list:
+            book = openpyxl.load_workbook(io.BytesIO(data))
+            return [list(ws.iter_rows(values_only=True)) for ws in book]
+        a, b = sheets(first), sheets(other)
+        assert a[:2] == b[:2]
+        assert [r for r in a[2] if r[0] != "Generated at"] == [
+            r for r in b[2] if r[0] != "Generated at"]
+        assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {
+            (1980, 1, 1, 0, 0, 0)}
+    else:
+        assert first.replace(AT.isoformat().encode(), b"X") == other.replace(
+            later.isoformat().encode(), b"X")
+
+
+def test_diff_reports_moves_followups_values_and_crossings(store: Store, clock) -> None:
+    code = "211421"
+    store.apply(Measure(code, "permanent_volumes", 1000, date(2018, 1, 1), "t"))
+    store.apply(Measure(code, "digitized_permanent_volumes", 500, date(2018, 1, 1), "t"))
+    before = snap(store)
+    clock.advance(days=30)
+    store.apply(Measure(code, "digitized_permanent_volumes", 650, date(2018, 3, 15), "t"))
+    _with_followup(store, "县局已完成扫描")
+    after = snap(store)
+    changes = diff_snapshots(before, after)
+    assert changes["status_moves"] == [{"task": "211421-2.5", "county": code,
+                                        "from": "not_started", "to": "in_progress"}]
+    assert [(f["task"], f["outcome"]) for f in changes["followups"]] == [
+        ("211421-2.5", "县局已完成扫描")]
+    crossed = changes["crossed"]
+    assert crossed == [{"county": code, "indicator": "digitized_share", "met": True,
+                        "from": 50.0, "to": 65.0}]
+    assert [(c["county"], c["status_to"]) for c in changes["indicator_changes"]] == [
+        (code, "met")]
+    assert diff_snapshots(after, after) == {**diff_snapshots(after, after),
+                                            "status_moves": [], "followups": [],
+                                            "indicator_changes": [], "crossed": []}
+
+
+def test_merge_per_prefecture_snapshots_equals_the_whole(demo: Store) -> None:
+    whole = snap(demo, BASELINE)
+    parts = [(p.code, snap(demo, BASELINE, prefecture=p.code))
+             for p in demo.view().plan.prefectures]
+    merged = merge_snapshots(parts, generated_at=AT, generated_by="tester")
+    assert merged["rollups"] == whole["rollups"]
+    assert len(merged["tasks"]) == 700
+    assert [s["file"] for s in merged["provenance"]["sources"]] == [p for p, _s in parts]
+
+
+def test_merge_refuses_mismatches(demo: Store) -> None:
+    a = snap(demo, BASELINE, prefecture="211400")
+    b = snap(demo, BASELINE, prefecture="210100")
+    with pytest.raises(SnapshotError, match=re.escape("is in both a.json and a-again.json")):
+        merge_snapshots([("a.json", a), ("a-again.json", a)], generated_at=AT,
+                        generated_by="t")
+    later = snap(demo, date(2018, 6, 30), prefecture="210100")
+    dates = re.escape("as of 2018-06-30, but a.json is as of 2017-06-30")
+    with pytest.raises(SnapshotError, match=dates):
+        merge_snapshots([("a.json", a), ("later.json", later)], generated_at=AT,
+                        generated_by="t")
+    other = json.loads(json.dumps(b))
+    other["provenance"]["plan"]["id"] = "jilin-2017"
+    other["indicators"][0]["threshold"] = 50
+    with pytest.raises(SnapshotError) as refused:
+        merge_snapshots([("a.json", a), ("jilin.json", other)], generated_at=AT,
+                        generated_by="t")
+    assert refused.value.message == (
+        "jilin.json: plan jilin-2017 does not hold the same targets as plan liaoning-2017 "
+        "of a.json (differs in: digitized_share); its figures cannot be combined")
+    # Another province's plan with the same targets merges.
+    same = json.loads(json.dumps(b))
+    same["provenance"]["plan"]["id"] = "jilin-2017"
+    merged = merge_snapshots([("a.json", a), ("jilin.json", same)], generated_at=AT,
+                             generated_by="t")
+    assert merged["provenance"]["plan"]["id"] == "liaoning-2017+jilin-2017"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"{not json", "a.json: line 1, column 2: not JSON"),
+    (b'{"format": "something-else"}', "a.json: not a snapshot written by tracker export"),
+    (b'{"format": "tracker-snapshot", "version": 99}', "format version 99 is newer"),
+    (b'{"format": "tracker-snapshot", "version": 1}', "damaged snapshot: missing or wrong "
+                                                      "value at provenance"),
+])
+def test_bad_snapshot_files_say_what_and_where(tmp_path: Path, content: bytes,
+                                               message: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_bytes(content)
+    with pytest.raises(SnapshotError) as error:
+        load_snapshot(path)
+    assert message in error.value.message.replace(str(tmp_path) + "/", "")
+
+
+def test_written_snapshot_loads_back(demo: Store, tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    snapshot = snap(demo, BASELINE)
+    path.write_bytes(render(snapshot, "json"))
+    assert load_snapshot(path) == json.loads(json.dumps(snapshot))
