@@ -169,8 +169,9 @@ class TrackerApp(App[None]):
 
     @work(thread=True, group="apply")
     def _apply(self, command: Any, on_done: Any) -> None:
-        """A tuple of commands is applied all or nothing, in one write (an import)."""
-        commands = command if isinstance(command, tuple) else (command,)
+        """A list of commands is applied all or nothing, in one write (an import).
+        (Commands are NamedTuples themselves: tell them apart by their ``events``.)"""
+        commands = [command] if hasattr(command, "events") else list(command)
         try:
             result = self.writer.apply(*commands)
         except TrackerError as error:
@@ -239,7 +240,7 @@ class TrackerApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.submit(tuple(batch.commands()), applied)
+                self.submit(list(batch.commands()), applied)
 
         self.push_screen(ImportReview(_("import.review_title", file=name),
                                       list(imports.lines(self.view.plan, batch)), summary,
