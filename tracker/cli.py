@@ -130,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
 
     command("verify", cmd_verify, data=True)
+    command("doctor", cmd_doctor, data=True)
 
     p = command("backup", cmd_backup)
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.backup_output"))
@@ -516,6 +517,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         head = store.view().head
         print(_("verify.ok", events=head.get("seq", 0), hash=head.get("hash", "")[:16]))
     return 1 if findings else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks of the files, lock, space, backups and terminal; exit 1 on any error."""
+    from storage.doctor import ERROR, report_json, report_lines, run_checks
+
+    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    checks = run_checks(path)
+    if args.json:
+        _print_json(report_json(path, checks))
+    else:
+        print("\n".join(report_lines(path, checks)))
+    return 1 if any(check.level == ERROR for check in checks) else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
