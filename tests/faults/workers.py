@@ -5,12 +5,13 @@ accepted it (with the seq of each event it wrote) or refused it (with the messag
 the test knows exactly what every user was told.
 
     python workers.py load DB BARRIER N EDITS SHARED_TASKS OWN_TASK COUNTY OWN_COUNTY
-    python workers.py crash DB RUN NOTE_TASK SET_TASK COUNTY   (waits for "go" on stdin)
+    python workers.py forkserver DB NOTE_TASK SET_TASK COUNTY REPORT_DIR
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -97,13 +98,8 @@ def load(db: str, barrier: str, number: int, edits: int, shared: list[str], own:
 
 
 def crash(db: str, run: str, note_task: str, set_task: str, county: str) -> None:
-    """Ready, then on "go" edit until killed: a note, a date, a measurement, in turn."""
-    set_language("en")
+    """Edit until killed: a note, a date, a measurement, in turn."""
     store = Store(db, lock_timeout=60)
-    store.view()
-    report(ready=run)
-    if sys.stdin.readline().strip() != "go":
-        return
     i = 0
     while True:
         kind = i % 3
@@ -127,13 +123,36 @@ def crash(db: str, run: str, note_task: str, set_task: str, county: str) -> None
         i += 1
 
 
+def fork_server(db: str, note_task: str, set_task: str, county: str, reports: str) -> None:
+    """Start crash writers on request, fast: each line ``RUN`` on stdin forks a writer
+    (a separate process, with everything already imported) that reports into
+    ``reports/run-RUN.jsonl``; prints ``pid PID``, then ``exit STATUS`` once it is gone
+    (the test kills it)."""
+    set_language("en")
+    report(ready=True)
+    for line in sys.stdin:
+        run = line.strip()
+        pid = os.fork()
+        if pid == 0:  # the writer
+            try:
+                fd = os.open(Path(reports) / f"run-{run}.jsonl",
+                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+                os.dup2(fd, sys.stdout.fileno())
+                crash(db, run, note_task, set_task, county)
+            finally:
+                os._exit(1)
+        report(pid=pid)
+        _pid, status = os.waitpid(pid, 0)
+        report(status=status)
+
+
 def main(argv: list[str]) -> None:
     if argv[0] == "load":
         db, barrier, number, edits, shared, own, county, own_county = argv[1:]
         load(db, barrier, int(number), int(edits), shared.split(","), own, county,
              own_county)
-    elif argv[0] == "crash":
-        crash(*argv[1:])
+    elif argv[0] == "forkserver":
+        fork_server(*argv[1:])
     else:
         raise SystemExit(f"unknown worker {argv[0]!r}")
 
