@@ -6,6 +6,7 @@ the test knows exactly what every user was told.
 
     python workers.py load DB BARRIER N EDITS SHARED_TASKS OWN_TASK COUNTY OWN_COUNTY
     python workers.py forkserver DB NOTE_TASK SET_TASK COUNTY REPORT_DIR
+    python workers.py stall DB TASK      (stops inside the lock, in the middle of an edit)
 """
 
 from __future__ import annotations
@@ -146,11 +147,30 @@ def fork_server(db: str, note_task: str, set_task: str, county: str, reports: st
         report(status=status)
 
 
+class _Stall:
+    """A command that stops inside the store's lock (in the middle of an edit), after
+    saying so, until the process is killed."""
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+
+    def events(self, ctx: Any) -> list[dict[str, Any]]:
+        report(inside_lock=True)
+        time.sleep(120)
+        return [{"type": "note", "task": self.task, "new": "never saved"}]
+
+
+def stall(db: str, task: str) -> None:
+    Store(db).apply(_Stall(task))
+
+
 def main(argv: list[str]) -> None:
     if argv[0] == "load":
         db, barrier, number, edits, shared, own, county, own_county = argv[1:]
         load(db, barrier, int(number), int(edits), shared.split(","), own, county,
              own_county)
+    elif argv[0] == "stall":
+        stall(*argv[1:])
     elif argv[0] == "forkserver":
         fork_server(*argv[1:])
     else:
