@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.errors import NotFoundError, TrackerError, UsageError
 from tracker.i18n import _, language_from_env, set_language
+from tracker.text import clean_text
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -36,7 +37,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=message) + "\n")
+        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=clean_text(message)) + "\n")
         raise SystemExit(2)
 
 
@@ -192,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except TrackerError as error:
-        print(_("cli.error", message=error.message), file=sys.stderr)
+        # The message may quote what was typed: never let it drive the terminal.
+        print(_("cli.error", message=clean_text(error.message)), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
