@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import app as app_bench
+import load
 import lose
 import synth
 import taskw
@@ -579,11 +580,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/ afterwards")
     parser.add_argument("--events", type=int, help="journal events to add (default 500,000)")
-    parser.add_argument("--only", metavar="PARTS", default="1,2,3,app",
-                        help="comma-separated parts to run: 1, 2, 3, app (default: all)")
+    parser.add_argument("--only", metavar="PARTS", default="1,2,3,app,load",
+                        help="comma-separated parts to run: 1, 2, 3, app, load (default: all)")
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
-    unknown = only - {"1", "2", "3", "app"}
+    unknown = only - {"1", "2", "3", "app", "load"}
     if unknown:
         parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     app_settings = app_bench.QUICK if args.quick else app_bench.AppSettings()
@@ -618,7 +619,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("1 (breakdown)", lambda: part1_breakdown(dbs)),
                           ("2", lambda: part2(settings, dbs, targets)),
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),
-                          ("app", lambda: app_bench.part(app_settings, WORK, targets.add))):
+                          ("app", lambda: app_bench.part(app_settings, WORK, targets.add)),
+                          ("load", lambda: load.part(WORK, args.quick))):
             if name.split()[0] not in only:
                 continue
             try:
