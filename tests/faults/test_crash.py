@@ -63,7 +63,10 @@ class Writers:
         os.kill(pid, signal.SIGKILL)
         status = json.loads(self._line())["status"]
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
-        text = (self.reports / f"run-{run}.jsonl").read_text(encoding="utf-8")
+        report = self.reports / f"run-{run}.jsonl"
+        if not report.exists():
+            return []  # killed before it even opened its report: it saved nothing either
+        text = report.read_text(encoding="utf-8")
         return [json.loads(line) for line in text.splitlines(keepends=True)
                 if line.endswith("\n")]
 
