@@ -34,6 +34,7 @@ from typing import Any
 
 import app as app_bench
 import export as export_bench
+import load
 import lose
 import synth
 import taskw
@@ -603,11 +604,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/ afterwards")
     parser.add_argument("--events", type=int, help="journal events to add (default 500,000)")
-    parser.add_argument("--only", metavar="PARTS", default="1,2,3,app,export",
-                        help="comma-separated parts to run: 1, 2, 3, app, export (default: all)")
+    parser.add_argument("--only", metavar="PARTS", default="1,2,3,app,export,load",
+                        help="comma-separated parts to run: 1, 2, 3, app, export, load "
+                             "(default: all)")
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
-    unknown = only - {"1", "2", "3", "app", "export"}
+    unknown = only - {"1", "2", "3", "app", "export", "load"}
     if unknown:
         parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     app_settings = app_bench.QUICK if args.quick else app_bench.AppSettings()
@@ -644,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),
                           ("app", lambda: app_bench.part(app_settings, WORK, targets.add)),
                           ("export", lambda: export_bench.part(WORK, targets.add,
-                                                               quick=args.quick))):
+                                                               quick=args.quick)),
+                          ("load", lambda: load.part(WORK, args.quick))):
             if name.split()[0] not in only:
                 continue
             try:

@@ -21,17 +21,77 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process's umask, read without changing it (``os.umask`` sets it, which races
+    with the app's threads creating files); the set-and-restore only where /proc lacks it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def shared_mode(directory: Path, full: int) -> int:
+    """Permission bits for a new file (``full`` = 0o666) or folder (0o777) in ``directory``.
+
+    The umask decides, except where the directory says otherwise: in a group-writable
+    directory (a shared one, 2770) the group gets read and write, whatever the umask of
+    whoever happens to create the file, or colleagues could not append to the journal
+    or take the lock; in a directory that others cannot enter, others get nothing."""
+    mode = full & ~current_umask()
+    try:
+        dir_mode = stat.S_IMODE(directory.stat().st_mode)
+    except OSError:
+        return mode
+    if dir_mode & stat.S_IWGRP:
+        mode |= full & 0o070
+    if not dir_mode & stat.S_IXOTH:
+        mode &= ~0o007
+    return mode
+
+
 def new_file_mode(path: Path) -> tuple[int, int | None]:
-    """Mode (and group) for a file replacing ``path``: the existing file's, never looser;
-    for a new file, read-write for owner and group as the umask allows (the directory's
-    setgid bit, if set, gives it the shared group)."""
+    """Mode (and group) for a file replacing ``path``: the existing file's, never looser
+    (nor tighter); for a new file, :func:`shared_mode` of its directory (whose setgid
+    bit, if set, gives the file the directory's group: the kernel does that)."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask, None
+        return shared_mode(path.parent, 0o666), None
     return stat.S_IMODE(st.st_mode), st.st_gid
+
+
+def open_shared(path: Path, flags: int) -> int:
+    """``os.open`` that creates a missing file with :func:`shared_mode` (``os.open``'s own
+    mode argument goes through the umask); an existing file keeps its mode."""
+    try:
+        fd = os.open(path, flags | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return os.open(path, flags | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, shared_mode(path.parent, 0o666))
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def make_shared_dir(path: Path) -> None:
+    """Create folder ``path`` (if missing) with :func:`shared_mode` of its parent, keeping
+    the setgid bit the kernel gives it in a setgid parent (so files in it get the group)."""
+    try:
+        path.mkdir()
+    except FileExistsError:
+        if path.is_dir():
+            return
+        raise
+    mode = shared_mode(path.parent, 0o777) | (stat.S_IMODE(path.stat().st_mode) & stat.S_ISGID)
+    os.chmod(path, mode)
 
 
 _OS_ERRORS = {

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.files import describe_os_error, new_file_mode
+from storage.files import describe_os_error, open_shared
 from tracker.errors import StorageError
 from tracker.events import canonical, event_hash
 
@@ -51,9 +51,8 @@ class History:
 
         On any failure (disk full, quota) the journal is cut back to ``expected_size``,
         so that a refused write leaves no partial event behind."""
-        mode, _gid = new_file_mode(self.path)
         try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, mode)
+            fd = open_shared(self.path, os.O_WRONLY)
         except OSError as error:
             raise StorageError("db.write_failed", path=str(self.path),
                                reason=describe_os_error(error)) from None

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage.files import describe_os_error, new_file_mode
+from storage.files import describe_os_error, open_shared
 from tracker.errors import StorageError
 
 DEFAULT_TIMEOUT = 15.0
@@ -23,9 +23,8 @@ DEFAULT_TIMEOUT = 15.0
 @contextlib.contextmanager
 def locked(path: Path, timeout: float = DEFAULT_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (created if missing) for the ``with`` body."""
-    mode, _gid = new_file_mode(path)
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
+        fd = open_shared(path, os.O_RDWR)
     except OSError as error:
         raise StorageError("db.lock_failed", path=str(path),
                            reason=describe_os_error(error)) from None

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tinydb import TinyDB
 
 from storage.atomic import AtomicJSONStorage, load_json
-from storage.files import atomic_write, describe_os_error
+from storage.files import atomic_write, describe_os_error, make_shared_dir
 from storage.history import GENESIS, History
 from storage.lock import DEFAULT_TIMEOUT, locked
 from tracker.commands import Context, Init, Restore
@@ -335,7 +335,7 @@ class Store:
     def _backup_dir(self) -> Path:
         """The backups folder, created if missing (a clear StorageError if it cannot be)."""
         try:
-            self.backups.mkdir(exist_ok=True)
+            make_shared_dir(self.backups)
         except OSError as error:
             raise StorageError("db.write_failed", path=str(self.backups),
                                reason=describe_os_error(error)) from None

@@ -17,6 +17,7 @@ from typing import Any
 
 from tracker.errors import NotFoundError, TrackerError, UsageError
 from tracker.i18n import _, language_from_env, set_language
+from tracker.text import clean_text
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -56,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=message) + "\n")
+        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=clean_text(message)) + "\n")
         raise SystemExit(2)
 
 
@@ -186,6 +187,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
 
     command("verify", cmd_verify, data=True)
+    command("doctor", cmd_doctor, data=True)
 
     p = command("backup", cmd_backup)
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.backup_output"))
@@ -265,7 +267,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except TrackerError as error:
-        print(_("cli.error", message=error.message), file=sys.stderr)
+        # The message may quote what was typed: never let it drive the terminal.
+        print(_("cli.error", message=clean_text(error.message)), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         return 130
@@ -617,6 +620,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         head = store.view().head
         print(_("verify.ok", events=head.get("seq", 0), hash=head.get("hash", "")[:16]))
     return 1 if findings else 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks of the files, lock, space, backups and terminal; exit 1 on any error."""
+    from storage.doctor import ERROR, report_json, report_lines, run_checks
+
+    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    checks = run_checks(path)
+    if args.json:
+        _print_json(report_json(path, checks))
+    else:
+        print("\n".join(report_lines(path, checks)))
+    return 1 if any(check.level == ERROR for check in checks) else 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

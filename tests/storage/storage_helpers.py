@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tracker.locales.core import EN
@@ -78,3 +79,49 @@ def hand_over(path: Path, prefix: list[str]) -> None:
     if prefix:
         nobody = pwd.getpwnam("nobody")
         os.chown(path, nobody.pw_uid, nobody.pw_gid)
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (e.g. "2m") mounted on a new folder under ``where`` for the
+    ``with`` body: a filesystem that can fill up or be remounted read-only. Skips (with
+    the reason) where this process cannot mount: that needs root or CAP_SYS_ADMIN."""
+    import pytest
+
+    point = where / "mnt"
+    point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755",
+                              "tmpfs", str(point)], capture_output=True, text=True,
+                             check=False) if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        reason = mounted.stderr.strip() if mounted else "no mount command"
+        pytest.skip(f"cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): {reason}")
+    try:
+        yield point
+    finally:
+        if subprocess.run(["umount", str(point)], capture_output=True,
+                          check=False).returncode != 0:
+            subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)
+
+
+def remount(point: Path, option: str) -> None:
+    """Remount a tmpfs from :func:`tmpfs` with ``option`` ("ro" or "rw")."""
+    subprocess.run(["mount", "-o", f"remount,{option}", str(point)], check=True,
+                   capture_output=True)
+
+
+def fill(point: Path, leave: int = 0) -> Path:
+    """Fill the filesystem at ``point`` until at most ``leave`` bytes are free."""
+    filler = point / "filler"
+    with filler.open("wb") as handle:
+        while True:
+            vfs = os.statvfs(point)
+            free = vfs.f_bavail * vfs.f_frsize
+            if free <= leave:
+                break
+            try:
+                handle.write(b"\0" * min(free - leave, 1 << 20))
+                handle.flush()
+            except OSError:
+                break
+    return filler

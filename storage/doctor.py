@@ -1,0 +1,582 @@
+"""`tracker doctor`: is this database, on this server, set up to be shared safely?
+
+Each check gives a level (ok, warning, error), a message and, unless ok, how to fix it
+(catalog keys, so both languages). Doctor never writes to the database: it reads the
+files' modes, takes the lock for a moment to see that a second process is kept out, and
+opens the state the way a reader does (an older schema is reported, not migrated).
+
+The checks: the directory (group-shared, setgid, not open to others), each file (state,
+journal, lock, backups), the filesystem (local, writable), locking between two real
+processes, free space against the database's size, backups (present, recent), that the
+database opens, and the Python and terminal environment (TERM, a UTF-8 locale,
+NO_COLOR).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import grp
+import locale
+import os
+import pwd
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import StorageError
+
+OK, WARNING, ERROR = "ok", "warning", "error"
+LEVELS = (OK, WARNING, ERROR)
+BACKUP_MAX_AGE_HOURS = 48  # a nightly job that stopped shows within two days
+SPACE_HEADROOM = 5  # free space below this many times the database's size is a warning
+NETWORK_FILESYSTEMS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs",
+                       "lustre", "afs", "fuse.sshfs", "fuse.glusterfs", "fuse.s3fs",
+                       "fuse.rclone", "davfs"}
+LOCK_WAIT = 5.0  # seconds doctor waits for a writer to release the lock before it probes
+
+
+@dataclass(frozen=True)
+class Check:
+    """One finding: which check, its level, a message and (unless ok) a fix."""
+
+    name: str
+    level: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    fix: str | None = None
+    fix_params: dict[str, Any] = field(default_factory=dict)
+
+
+def _owner(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def _mode(st: os.stat_result) -> str:
+    return f"{stat.S_IMODE(st.st_mode):04o}"
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count:.1f} TiB"  # pragma: no cover
+
+
+class Doctor:
+    def __init__(self, db: Path, environ: Mapping[str, str] | None = None,
+                 now: float | None = None) -> None:
+        self.db = db
+        self.dir = db.parent
+        self.journal = db.with_name(db.name + ".history")
+        self.lock = db.with_name(db.name + ".lock")
+        self.backups = db.with_name(db.name + ".backups")
+        self.env = os.environ if environ is None else environ
+        self.now = time.time() if now is None else now
+        self.checks: list[Check] = []
+        self.shared = False  # the directory is group-writable (set by directory())
+        self.dir_gid = -1
+
+    def add(self, check: str, level: str, key: str, fix: str | None = None,
+            fix_params: dict[str, Any] | None = None, /, **params: Any) -> None:
+        self.checks.append(Check(check, level, key, params, fix, fix_params or {}))
+
+    def run(self) -> list[Check]:
+        self._guarded("python", self.python)
+        if self._guarded("directory", self.directory):
+            self._guarded("files", self.files)
+            self._guarded("filesystem", self.filesystem)
+            self._guarded("lock", self.locking)
+            self._guarded("space", self.space)
+            self._guarded("backups", self.backup_age)
+        self._guarded("database", self.database)
+        self._guarded("terminal", self.terminal)
+        return self.checks
+
+    def _guarded(self, name: str, check: Any) -> Any:
+        """Run one check; a file it cannot even look at is that check's error, not the
+        end of the report."""
+        try:
+            return check()
+        except OSError as error:
+            self.add(name, ERROR, "doctor.failed", "doctor.fix.dir_access", {},
+                     path=str(error.filename or self.dir),
+                     reason=error.strerror or str(error))
+            return False
+
+    # -- the environment ---------------------------------------------------------------
+    def python(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        versions = []
+        for package in ("textual", "tinydb", "rich", "python-dateutil"):
+            try:
+                versions.append(f"{package} {version(package)}")
+            except PackageNotFoundError:
+                versions.append(f"{package} ?")
+        found = ".".join(map(str, sys.version_info[:3]))  # >= 3.11: pip refuses older
+        self.add("python", OK, "doctor.python.ok", version=found, executable=sys.executable,
+                 packages=", ".join(versions))
+
+    def terminal(self) -> None:
+        term = self.env.get("TERM", "")
+        if not term or term == "dumb":
+            self.add("terminal", WARNING, "doctor.term.none", "doctor.fix.term",
+                     term=term or "-")
+        else:
+            self.add("terminal", OK, "doctor.term.ok", term=term)
+        names = ["LC_ALL", "LC_CTYPE", "LANG"]
+        if (self.env.get("LC_CTYPE", "").startswith("C.") and not self.env.get("LC_ALL")
+                and self.env.get("LANG", "C") in ("C", "POSIX")):
+            # Python itself set LC_CTYPE=C.UTF-8 for a C locale (PEP 538): the terminal
+            # and every other program still get LANG's C
+            names.remove("LC_CTYPE")
+        name, value = next(((n, self.env[n]) for n in names if self.env.get(n)),
+                           ("LANG", ""))
+        normalised = value.upper().replace("-", "")
+        if "UTF8" not in normalised:
+            self.add("locale", WARNING, "doctor.locale.not_utf8", "doctor.fix.locale",
+                     name=name, value=value or "-")
+        elif not _locale_installed(value):
+            self.add("locale", WARNING, "doctor.locale.missing", "doctor.fix.locale_missing",
+                     name=name, value=value)
+        else:
+            self.add("locale", OK, "doctor.locale.ok", name=name, value=value)
+        if "NO_COLOR" in self.env:
+            self.add("colour", OK, "doctor.colour.no_color")
+        elif not self.env.get("COLORTERM"):
+            self.add("colour", OK, "doctor.colour.no_colorterm",
+                     system=self.env.get("TEXTUAL_COLOR_SYSTEM", "-"))
+        else:
+            self.add("colour", OK, "doctor.colour.ok", colorterm=self.env["COLORTERM"])
+
+    # -- the directory and files -------------------------------------------------------
+    def directory(self) -> bool:
+        """False when there is no directory to look into (the other checks are moot)."""
+        path = str(self.dir)
+        try:
+            st = self.dir.stat()
+        except FileNotFoundError:
+            self.add("directory", ERROR, "doctor.dir.missing", "doctor.fix.dir_create",
+                     {"path": path}, path=path)
+            return False
+        except OSError as error:
+            self.add("directory", ERROR, "doctor.dir.unreadable", "doctor.fix.dir_access",
+                     {"path": path}, path=path, reason=error.strerror)
+            return False
+        if not stat.S_ISDIR(st.st_mode):
+            self.add("directory", ERROR, "doctor.dir.not_dir", None, path=path)
+            return False
+        mode = stat.S_IMODE(st.st_mode)
+        common = {"path": path, "mode": _mode(st), "owner": _owner(st.st_uid),
+                  "group": _group(st.st_gid)}
+        self.shared = bool(mode & stat.S_IWGRP)
+        self.dir_gid = st.st_gid
+        found = False
+        if mode & stat.S_IWOTH:
+            self.add("directory", ERROR, "doctor.dir.world_writable", "doctor.fix.dir_others",
+                     {"path": path}, **common)
+            found = True
+        elif mode & (stat.S_IROTH | stat.S_IXOTH):
+            self.add("directory", WARNING, "doctor.dir.world_readable",
+                     "doctor.fix.dir_others", {"path": path}, **common)
+            found = True
+        if not self.shared:
+            self.add("directory", WARNING, "doctor.dir.not_shared", "doctor.fix.dir_share",
+                     {"path": path}, **common)
+            found = True
+        elif not mode & stat.S_ISGID:
+            self.add("directory", WARNING, "doctor.dir.no_setgid", "doctor.fix.dir_setgid",
+                     {"path": path}, **common)
+            found = True
+        if not os.access(self.dir, os.W_OK | os.X_OK):
+            self.add("directory", ERROR, "doctor.dir.not_writable", "doctor.fix.dir_share",
+                     {"path": path}, user=_owner(os.geteuid()), **common)
+            found = True
+        if not found:
+            self.add("directory", OK, "doctor.dir.ok", **common)
+        return True
+
+    def files(self) -> None:
+        for path, required in ((self.db, True), (self.journal, True), (self.lock, False)):
+            self._file(path, required=required, essential=True)
+        if self.backups.is_dir():
+            self._file(self.backups, required=False, essential=False)
+            try:
+                inside = sorted(self.backups.iterdir())
+            except OSError:
+                inside = []  # the folder's own check says why
+            for backup in inside:
+                if backup.is_file():
+                    self._file(backup, required=False, essential=False, quiet=True)
+
+    def _file(self, path: Path, *, required: bool, essential: bool,
+              quiet: bool = False) -> None:
+        """``essential``: the state, journal and lock, which every colleague must be able
+        to write (a fault there is an error); ``quiet``: say nothing when all is well."""
+        name = "files"
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            if required:
+                self.add(name, ERROR, "doctor.file.missing", "doctor.fix.file_missing",
+                         {"db": str(self.db)}, path=str(path))
+            else:
+                self.add(name, OK, "doctor.file.not_yet", path=str(path))
+            return
+        mode = stat.S_IMODE(st.st_mode)
+        common = {"path": str(path), "mode": _mode(st), "owner": _owner(st.st_uid),
+                  "group": _group(st.st_gid)}
+        folder = stat.S_ISDIR(st.st_mode)
+        wanted = 0o070 if folder else 0o060
+        found = False
+        if stat.S_ISLNK(st.st_mode) or not (folder or stat.S_ISREG(st.st_mode)):
+            self.add(name, ERROR, "doctor.file.not_regular", None, **common)
+            return
+        if mode & stat.S_IWOTH:
+            self.add(name, ERROR, "doctor.file.world_writable", "doctor.fix.file_others",
+                     {"path": str(path)}, **common)
+            found = True
+        elif mode & stat.S_IROTH:
+            self.add(name, WARNING, "doctor.file.world_readable", "doctor.fix.file_others",
+                     {"path": str(path)}, **common)
+            found = True
+        if self.shared and mode & wanted != wanted:
+            self.add(name, ERROR if essential else WARNING, "doctor.file.group_cannot_write",
+                     "doctor.fix.file_group_mode", {"path": str(path)}, **common)
+            found = True
+        if self.shared and st.st_gid != self.dir_gid:
+            self.add(name, ERROR if essential else WARNING, "doctor.file.other_group",
+                     "doctor.fix.file_group", {"path": str(path),
+                                               "group": _group(self.dir_gid)},
+                     expected=_group(self.dir_gid), **common)
+            found = True
+        if not os.access(path, os.R_OK):
+            self.add(name, ERROR, "doctor.file.unreadable_by_you", "doctor.fix.file_access",
+                     {"path": str(path), "group": common["group"]}, user=_owner(os.geteuid()),
+                     **common)
+            found = True
+        elif essential and not os.access(path, os.W_OK):
+            self.add(name, WARNING, "doctor.file.read_only_for_you", "doctor.fix.file_access",
+                     {"path": str(path), "group": common["group"]}, user=_owner(os.geteuid()),
+                     **common)
+            found = True
+        if not found and not quiet:
+            self.add(name, OK, "doctor.file.ok", **common)
+
+    # -- the filesystem, the lock, the space -----------------------------------------------
+    def filesystem(self) -> None:
+        fstype, mount = filesystem_of(self.dir)
+        try:
+            read_only = bool(os.statvfs(self.dir).f_flag & os.ST_RDONLY)
+        except OSError:
+            read_only = False
+        if read_only:
+            self.add("filesystem", ERROR, "doctor.fs.read_only", "doctor.fix.fs_read_only",
+                     {"mount": mount}, type=fstype, mount=mount)
+        elif fstype in NETWORK_FILESYSTEMS or fstype.startswith("nfs"):
+            self.add("filesystem", WARNING, "doctor.fs.network", "doctor.fix.fs_network",
+                     type=fstype, mount=mount)
+        else:
+            self.add("filesystem", OK, "doctor.fs.ok", type=fstype, mount=mount)
+
+    def locking(self) -> None:
+        try:
+            with self._lock_target() as target:
+                if target is None:
+                    self.add("lock", WARNING, "doctor.lock.untested", "doctor.fix.dir_share",
+                             {"path": str(self.dir)}, path=str(self.lock))
+                    return
+                self._probe(target)
+        except OSError as error:
+            group = "-"
+            with contextlib.suppress(OSError):
+                group = _group(self.lock.stat().st_gid)
+            self.add("lock", ERROR, "doctor.lock.cannot_open", "doctor.fix.file_access",
+                     {"path": str(self.lock), "group": group}, path=str(self.lock),
+                     reason=error.strerror or str(error))
+
+    @contextlib.contextmanager
+    def _lock_target(self) -> Iterator[Path | None]:
+        """The real lock file; a temporary one in the directory if there is none yet
+        (doctor must not leave files behind); None if neither can be opened."""
+        if self.lock.exists():
+            yield self.lock
+            return
+        try:
+            fd, name = tempfile.mkstemp(prefix=f".{self.db.name}.doctor-", dir=self.dir)
+        except OSError:
+            yield None
+            return
+        os.close(fd)
+        try:
+            yield Path(name)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+    def _probe(self, target: Path) -> None:
+        fd = _open_for_lock(target)
+        try:
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        self.add("lock", WARNING, "doctor.lock.busy", "doctor.fix.lock_busy",
+                                 path=str(target), seconds=int(LOCK_WAIT))
+                        return
+                    time.sleep(0.01)
+                except OSError as error:
+                    self.add("lock", ERROR, "doctor.lock.unsupported", "doctor.fix.fs_network",
+                             path=str(target), reason=error.strerror or str(error))
+                    return
+            try:
+                while_held = probe_lock(target)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            after = probe_lock(target)
+        finally:
+            os.close(fd)
+        if while_held == "blocked" and after == "acquired":
+            self.add("lock", OK, "doctor.lock.ok", path=str(target))
+        elif while_held == "acquired":
+            self.add("lock", ERROR, "doctor.lock.not_exclusive", "doctor.fix.fs_network",
+                     path=str(target))
+        elif after == "blocked":
+            self.add("lock", ERROR, "doctor.lock.stuck", "doctor.fix.lock_busy",
+                     path=str(target))
+        else:
+            self.add("lock", ERROR, "doctor.lock.unsupported", "doctor.fix.fs_network",
+                     path=str(target), reason=f"{while_held}; {after}")
+
+    def _sizes(self) -> tuple[int, int, int]:
+        def size(path: Path) -> int:
+            try:
+                return path.stat().st_size
+            except OSError:
+                return 0
+
+        backups = 0
+        if self.backups.is_dir():
+            with contextlib.suppress(OSError):
+                backups = sum(size(p) for p in self.backups.iterdir())
+        return size(self.db), size(self.journal), backups
+
+    def space(self) -> None:
+        state, journal, backups = self._sizes()
+        total = state + journal + backups
+        try:
+            vfs = os.statvfs(self.dir)
+        except OSError as error:
+            self.add("space", WARNING, "doctor.space.unknown", None, path=str(self.dir),
+                     reason=error.strerror)
+            return
+        free = vfs.f_bavail * vfs.f_frsize
+        params = {"free": _size(free), "total": _size(total), "state": _size(state),
+                  "journal": _size(journal), "backups": _size(backups), "path": str(self.dir)}
+        if vfs.f_files and not vfs.f_favail:
+            self.add("space", ERROR, "doctor.space.no_inodes", "doctor.fix.space", **params)
+        elif free < max(total, 2 * state) or free == 0:
+            # a write needs room for a second copy of the state (the temp file), an
+            # automatic backup another; the nightly job copies state and journal
+            self.add("space", ERROR, "doctor.space.full", "doctor.fix.space", **params)
+        elif free < SPACE_HEADROOM * total:
+            self.add("space", WARNING, "doctor.space.low", "doctor.fix.space", **params)
+        else:
+            self.add("space", OK, "doctor.space.ok", **params)
+
+    def backup_age(self) -> None:
+        found: list[tuple[float, Path]] = []
+        if self.backups.is_dir():
+            with contextlib.suppress(OSError):
+                for path in self.backups.iterdir():
+                    if path.suffix == ".json" and path.is_file():
+                        found.append((path.stat().st_mtime, path))
+        if not found:
+            self.add("backups", WARNING, "doctor.backups.none", "doctor.fix.backups",
+                     path=str(self.backups))
+            return
+        newest, path = max(found)
+        hours = max(0.0, (self.now - newest) / 3600)
+        age = f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
+        if hours > BACKUP_MAX_AGE_HOURS:
+            self.add("backups", WARNING, "doctor.backups.old", "doctor.fix.backups",
+                     count=len(found), newest=path.name, age=age,
+                     hours=BACKUP_MAX_AGE_HOURS)
+        else:
+            self.add("backups", OK, "doctor.backups.ok", count=len(found), newest=path.name,
+                     age=age)
+
+    # -- the database itself -----------------------------------------------------------------
+    def database(self) -> None:
+        from storage.store import Store, _NeedsMigration
+
+        if not self.db.exists() and not self.journal.exists():
+            return  # the missing files are reported already (or the directory is)
+        try:
+            store = Store(self.db)
+            tables = store.storage.read()
+            try:
+                store._check_schema(tables)  # type: ignore[arg-type]
+            except _NeedsMigration as need:
+                self.add("database", WARNING, "doctor.db.old_schema", "doctor.fix.old_schema",
+                         found=need.schema)
+                return
+            view = store.view()
+        except StorageError as error:
+            self.add("database", ERROR, "doctor.db.broken", "doctor.fix.db_broken",
+                     {"db": str(self.db)}, reason=error.message)
+            return
+        head = view.head
+        self.add("database", OK, "doctor.db.ok", events=head.get("seq", 0),
+                 tasks=len(view.tables["tasks"]), last=head.get("ts") or "-")
+
+
+# -- helpers, module level so that tests can reach them ---------------------------------------
+def _open_for_lock(path: Path) -> int:
+    """Open as the store does (read-write) where allowed; read-only otherwise (flock does
+    not need write access on a local filesystem)."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except PermissionError:
+        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+
+
+_PROBE = """\
+import fcntl, os, sys
+try:
+    fd = os.open(sys.argv[1], os.O_RDWR)
+except PermissionError:
+    fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except BlockingIOError:
+    print("blocked")
+except OSError as error:
+    print("error: %s" % error.strerror)
+else:
+    print("acquired")
+"""
+
+
+def probe_command(path: Path) -> list[str]:
+    """A second, separate process that tries to take the lock without waiting."""
+    return [sys.executable, "-I", "-c", _PROBE, str(path)]
+
+
+def probe_lock(path: Path) -> str:
+    """'blocked', 'acquired' or 'error: ...': what a second process gets."""
+    try:
+        result = subprocess.run(probe_command(path), capture_output=True, text=True,
+                                timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"error: {error}"
+    return result.stdout.strip() or f"error: {result.stderr.strip()[-200:]}"
+
+
+def filesystem_of(path: Path, mounts: str | None = None) -> tuple[str, str]:
+    """(type, mount point) of the filesystem holding ``path``, from /proc/self/mounts."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/self/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "?", "?"
+    target = os.path.realpath(path)
+    best = ("?", "?")
+    best_len = -1
+    for line in mounts.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        point = parts[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= best_len:  # the last mount on a point wins
+            best, best_len = (parts[2], point), len(point)
+    return best
+
+
+def _locale_installed(value: str) -> bool:
+    previous = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, value)
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_CTYPE, previous)
+    return True
+
+
+def run_checks(db: Path, environ: Mapping[str, str] | None = None) -> list[Check]:
+    return Doctor(db, environ).run()
+
+
+# -- output ---------------------------------------------------------------------------------
+def _message(check: Check) -> tuple[str, str | None]:
+    from tracker.i18n import _
+    from tracker.text import clean_text
+
+    message = clean_text(_(check.key, **check.params), single_line=True)
+    fix = clean_text(_(check.fix, **check.fix_params), single_line=True) if check.fix else None
+    return message, fix
+
+
+def counts(checks: list[Check]) -> dict[str, int]:
+    return {level: sum(1 for c in checks if c.level == level) for level in LEVELS}
+
+
+def report_lines(db: Path, checks: list[Check]) -> list[str]:
+    """The text report: a title, one line per check (level, check, message), the fix
+    under each warning and error, and a count."""
+    from rich.cells import cell_len
+
+    from tracker.i18n import _
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * (width - cell_len(text))
+
+    levels = {level: _(f"doctor.level.{level}") for level in LEVELS}
+    names = {c.name: _(f"doctor.check.{c.name}") for c in checks}
+    level_width = max(cell_len(v) for v in levels.values()) + 2
+    name_width = max((cell_len(v) for v in names.values()), default=0) + 2
+    lines = [_("doctor.title", path=str(db))]
+    for check in checks:
+        message, fix = _message(check)
+        lines.append("  " + pad(levels[check.level], level_width)
+                     + pad(names[check.name], name_width) + message)
+        if fix:
+            lines.append(" " * (2 + level_width + name_width) + _("doctor.fix_line", fix=fix))
+    number = counts(checks)
+    lines.append(_("doctor.summary", ok=number[OK], warnings=number[WARNING],
+                   errors=number[ERROR]))
+    return lines
+
+
+def report_json(db: Path, checks: list[Check]) -> dict[str, Any]:
+    number = counts(checks)
+    rows = []
+    for check in checks:
+        message, fix = _message(check)
+        rows.append({"check": check.name, "level": check.level, "message": message,
+                     "fix": fix, "key": check.key, "params": check.params})
+    return {"database": str(db), "ok": number[ERROR] == 0, "errors": number[ERROR],
+            "warnings": number[WARNING], "checks": rows}
