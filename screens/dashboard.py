@@ -114,16 +114,16 @@ class DashboardScreen(TrackerScreen):
 
         keep_cursor(by_rec, fill_by_rec)
         matrix = self.query_one("#matrix", Table)
-        tasks = view.tasks()
         county_prefecture = {c.code: c.prefecture for c in view.plan.counties}
+        closed_statuses = {s.value for s in CLOSED_STATUSES}
 
         def fill_matrix() -> None:
             closed: dict[tuple[str, str], int] = {}
             total: dict[tuple[str, str], int] = {}
-            for task in tasks:
-                key = (county_prefecture[task.county], task.recommendation)
+            for county, rec_id, status in view.statuses():
+                key = (county_prefecture[county], rec_id)
                 total[key] = total.get(key, 0) + 1
-                if task.status in CLOSED_STATUSES:
+                if status in closed_statuses:
                     closed[key] = closed.get(key, 0) + 1
             for prefecture in view.plan.prefectures:
                 cells: list[Any] = [cell(prefecture.name.get())]

@@ -460,6 +460,16 @@ class Store:
         """One county's events (measurements, restores), oldest first."""
         return self._subject_events("county", code)
 
+    def all_county_events(self) -> dict[str, list[Event]]:
+        """Every county's events (measurements, restores) by county code, in one pass
+        over the journal that parses only their lines."""
+        by_county: dict[str, list[Event]] = {}
+        for event in self.history.matching(b'"county":'):
+            code = event.get("county")
+            if isinstance(code, str):
+                by_county.setdefault(code, []).append(event)
+        return by_county
+
     def _subject_events(self, field: str, ident: str) -> list[Event]:
         needle = (f'"{field}":' + json.dumps(ident, ensure_ascii=False)).encode()
         return [e for e in self.history.matching(needle) if e.get(field) == ident]

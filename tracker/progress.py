@@ -26,7 +26,7 @@ roll up with the same arithmetic as a live database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -91,14 +91,21 @@ def _series(view: StateView, code: str, key: str, as_of: date,
     return series
 
 
-def _latest(view: StateView, code: str, key: str, as_of: date, period: Period) -> Any:
-    latest = view.latest(code, key)  # from the state, without reading the series
+def _last(view: StateView, code: str, key: str, as_of: date,
+          period: Period) -> list[Measurement]:
+    """What ``_series`` ends with, from the state's latest value: without reading the
+    series off the journal (the dashboard and the report need no trend)."""
+    latest = view.latest(code, key)
     if latest is not None and latest.date > as_of:  # dated after as_of: look back
-        earlier = [m for m in view.measurements(code, key) if m.date <= as_of]
-        latest = earlier[-1] if earlier else None
+        return _series(view, code, key, as_of, period)[-1:]
     if latest is None or (period == Period.YEARLY and latest.date.year != as_of.year):
-        return None
-    return latest.value
+        return []
+    return [latest]
+
+
+def _latest(view: StateView, code: str, key: str, as_of: date, period: Period) -> Any:
+    last = _last(view, code, key, as_of, period)
+    return last[-1].value if last else None
 
 
 def _is_share(indicator: Indicator) -> bool:
@@ -107,19 +114,22 @@ def _is_share(indicator: Indicator) -> bool:
 
 def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) -> CountyValue:
     """The county's latest value and whether it meets the threshold (no trend)."""
-    return _value_and_points(view, code, indicator, as_of)[0]
+    return _value_and_points(view, code, indicator, as_of, _last)[0]
 
 
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
-    current, points = _value_and_points(view, code, indicator, as_of)
+    current, points = _value_and_points(view, code, indicator, as_of, _series)
     return assess(indicator, current, points, as_of)
 
 
-def _value_and_points(view: StateView, code: str, indicator: Indicator,
-                      as_of: date) -> tuple[CountyValue, list[tuple[date, float]]]:
-    """The current value, and the dated numeric values a trend is drawn from."""
+def _value_and_points(view: StateView, code: str, indicator: Indicator, as_of: date,
+                      _series: Callable[[StateView, str, str, date, Period],
+                                        list[Measurement]],
+                      ) -> tuple[CountyValue, list[tuple[date, float]]]:
+    """The current value, and the dated numeric values a trend is drawn from (as many
+    as ``_series`` gives: ``_last`` gives only the latest)."""
     period = indicator.period
     if _is_share(indicator):
         parts = _series(view, code, indicator.derived_from[0], as_of, period)
@@ -283,11 +293,11 @@ def _province(indicator: Indicator, known: list[CountyValue],
 
 def status_counts(view: StateView, rec: str | None = None,
                   counties: set[str] | None = None) -> Counter[Status]:
-    counts: Counter[Status] = Counter()
-    for task in view.tasks():
-        if rec is not None and task.recommendation != rec:
+    counts: Counter[str] = Counter()
+    for county, task_rec, status in view.statuses():
+        if rec is not None and task_rec != rec:
             continue
-        if counties is not None and task.county not in counties:
+        if counties is not None and county not in counties:
             continue
-        counts[task.status] += 1
-    return counts
+        counts[status] += 1
+    return Counter({Status(status): n for status, n in counts.items()})
