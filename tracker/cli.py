@@ -697,9 +697,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = Path(args.output).expanduser()
     fmt = _export_format(args.format, path)
     store = _store(args)
+    view = store.view(_as_of(args))
     snapshot, digest, checksum = export_snapshot(
-        store, store.view(_as_of(args)), fmt, path, prefecture=args.prefecture, rec=args.rec)
-    _demo_banner(store.view(), to_stderr=True)
+        store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
+    _demo_banner(view, to_stderr=True)
     print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
             counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],
             sha=digest[:16], checksum=str(checksum)))
