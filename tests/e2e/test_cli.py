@@ -27,21 +27,6 @@ def run(db: Path, *args: str, lang: str = "C.UTF-8", check: int | None = 0,
     return result
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.json"
-    out = run(path, "init")
-    assert "700 tasks" in out.stdout
-    return path
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.json"
-    run(path, "demo")
-    return path
-
-
 def _list(db: Path, *args: str) -> list[dict]:
     return json.loads(run(db, "list", "--json", *args).stdout)
 

@@ -16,20 +16,6 @@ import pytest
 from tests.e2e.test_cli import run
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.json"
-    run(path, "init")
-    return path
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.json"
-    run(path, "demo")
-    return path
-
-
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 def test_export_each_format_with_checksum(demo_db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"snap.{fmt}"
