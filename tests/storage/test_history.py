@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from storage.store import Store
-from tracker.commands import AddNote, SetFields
+from tracker.commands import AddNote, Measure, SetFields
 from tracker.plan import builtin_plan
 
 from .storage_helpers import RunTracker, catalog_fragments, task_ids
@@ -125,3 +125,22 @@ def test_a_clock_behind_the_last_event_still_orders_after_it(db: Path) -> None:
     assert [n.text for n in Store(db).view().timeline(TASK).notes] == [
         "from a machine ahead", "from a machine behind"]
     assert Store(db).verify() == []
+
+
+def test_notes_and_measurements_grow_the_journal_not_the_state(db: Path) -> None:
+    """What only grows stays in the journal, so an edit costs the same after 500,000
+    notes as after none (the benchmark's figure): the state rewritten by every edit keeps
+    its size however many notes and measurements a task or county gets."""
+    store = Store(db)
+    store.apply(AddNote(TASK, "first"), Measure("211421", "staff", 5, date(2018, 1, 1)))
+    state_before, journal_before = db.stat().st_size, journal(db).stat().st_size
+    for n in range(40):
+        store.apply(AddNote(TASK, f"call {n}: the county reported progress"),
+                    Measure("211421", "staff", 6 + n, date(2018, 2, 1) + timedelta(days=n)))
+
+    assert journal(db).stat().st_size > journal_before + 40 * 200
+    assert db.stat().st_size - state_before < 200  # version numbers and stamps only
+    view = Store(db).view()
+    assert len(view.timeline(TASK).notes) == 41
+    assert [m.value for m in view.measurements("211421", "staff")][-2:] == [44, 45]
+    assert view.latest("211421", "staff").value == 45  # type: ignore[union-attr]
