@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from screens.widgets import Table
 from tests.screens.factory import make_app
 
 SCREENS = {
@@ -38,5 +39,11 @@ def test_screen(snap_compare, demo_db: Path, screen: str, lang: str) -> None:
             await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        # A DataTable sizes its columns to rows added by a worker on its next idle, which
+        # a busy machine may not have reached yet: wait for it, not for a time.
+        for _ in range(50):
+            if not any(t._require_update_dimensions for t in pilot.app.screen.query(Table)):
+                break
+            await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
