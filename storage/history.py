@@ -116,11 +116,14 @@ class History:
             raise StorageError("db.unreadable", path=str(self.path),
                                reason=describe_os_error(error)) from None
 
-    def matching(self, needle: bytes) -> list[dict[str, Any]]:
+    def matching(self, needle: bytes, end: int | None = None) -> list[dict[str, Any]]:
         """The complete events whose line contains ``needle`` (e.g. one task's id as it
         is written: ``"task":"211421-2.5"``): a byte search first, so that one task's
-        history does not mean parsing every event."""
+        history does not mean parsing every event. ``end``: only the events before that
+        offset (a state's head: what that state includes)."""
         raw = self._read(0)
+        if end is not None:
+            raw = raw[:end]
         events = []
         start = 0
         while (found := raw.find(needle, start)) >= 0:

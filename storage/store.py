@@ -452,27 +452,28 @@ class Store:
         events, _end = self.history.read_from(0)
         yield from events
 
-    def task_events(self, task_id: str) -> list[Event]:
-        """One task's events, oldest first, without parsing everyone else's."""
-        return self._subject_events("task", task_id)
+    def task_events(self, task_id: str, end: int | None = None) -> list[Event]:
+        """One task's events, oldest first, without parsing everyone else's; with
+        ``end``, those before that journal offset (what a view's state includes)."""
+        return self._subject_events("task", task_id, end)
 
-    def county_events(self, code: str) -> list[Event]:
+    def county_events(self, code: str, end: int | None = None) -> list[Event]:
         """One county's events (measurements, restores), oldest first."""
-        return self._subject_events("county", code)
+        return self._subject_events("county", code, end)
 
-    def all_county_events(self) -> dict[str, list[Event]]:
+    def all_county_events(self, end: int | None = None) -> dict[str, list[Event]]:
         """Every county's events (measurements, restores) by county code, in one pass
         over the journal that parses only their lines."""
         by_county: dict[str, list[Event]] = {}
-        for event in self.history.matching(b'"county":'):
+        for event in self.history.matching(b'"county":', end):
             code = event.get("county")
             if isinstance(code, str):
                 by_county.setdefault(code, []).append(event)
         return by_county
 
-    def _subject_events(self, field: str, ident: str) -> list[Event]:
+    def _subject_events(self, field: str, ident: str, end: int | None) -> list[Event]:
         needle = (f'"{field}":' + json.dumps(ident, ensure_ascii=False)).encode()
-        return [e for e in self.history.matching(needle) if e.get(field) == ident]
+        return [e for e in self.history.matching(needle, end) if e.get(field) == ident]
 
     def verify(self) -> list[Finding]:
         """Check the chain, then that the state equals the replay of history."""

@@ -63,6 +63,13 @@ class StateView:
         return plan_for(self.tables, self.source)
 
     @property
+    def _end(self) -> int | None:
+        """Where this state ends in the journal: a colleague's later events are not read
+        into this view (an as-of view has no head; its events are cut by date)."""
+        size = self.head.get("size")
+        return size if isinstance(size, int) else None
+
+    @property
     def survey_groups(self) -> int:
         """How many survey groups (G01..Gnn) the plan has, without parsing the plan."""
         return int(self.tables["plan"][PLAN_ID]["plan"]["survey"]["groups"])
@@ -112,7 +119,7 @@ class StateView:
 
     def task_events(self, task_id: str) -> list[dict[str, Any]]:
         """One task's events up to the view's date, oldest first."""
-        events: list[dict[str, Any]] = self.journal.task_events(task_id)
+        events: list[dict[str, Any]] = self.journal.task_events(task_id, self._end)
         if self.as_of is not None:
             limit = self.as_of.isoformat()
             events = [e for e in events if e["ts"][:10] <= limit]
@@ -134,9 +141,9 @@ class StateView:
         if series is None:  # a view is read-only: read each county once
             self.county_doc(code)  # an unknown county is a KeyError, as before
             if len(self._series) < 2:
-                series = series_of(self.journal.county_events(code), self.as_of)
+                series = series_of(self.journal.county_events(code, self._end), self.as_of)
             else:
-                by_county = self.journal.all_county_events()
+                by_county = self.journal.all_county_events(self._end)
                 for other in self.index.counties:
                     if other not in self._series:
                         self._series[other] = series_of(by_county.get(other, []),

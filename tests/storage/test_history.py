@@ -144,3 +144,18 @@ def test_notes_and_measurements_grow_the_journal_not_the_state(db: Path) -> None
     assert len(view.timeline(TASK).notes) == 41
     assert [m.value for m in view.measurements("211421", "staff")][-2:] == [44, 45]
     assert view.latest("211421", "staff").value == 45  # type: ignore[union-attr]
+
+
+def test_a_view_reads_the_journal_only_as_far_as_its_state(db: Path) -> None:
+    """A view is one consistent state: a colleague's note or measurement saved after it
+    was taken shows in the next view, not in this one's timeline or series."""
+    store = Store(db)
+    store.apply(AddNote(TASK, "before"), Measure("211421", "staff", 5, date(2018, 1, 1)))
+    view = Store(db).view()
+    Store(db).apply(AddNote(TASK, "after"), Measure("211421", "staff", 6, date(2018, 2, 1)))
+
+    assert [n.text for n in view.timeline(TASK).notes] == ["before"]
+    assert [m.value for m in view.measurements("211421", "staff")] == [5]
+    fresh = Store(db).view()
+    assert [n.text for n in fresh.timeline(TASK).notes] == ["before", "after"]
+    assert [m.value for m in fresh.measurements("211421", "staff")] == [5, 6]
