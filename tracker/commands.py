@@ -180,6 +180,9 @@ class LogFollowup(NamedTuple):
     def events(self, ctx: Context) -> list[Event]:
         doc = ctx.task_doc(self.task)
         on = self.on or ctx.today
+        if on > ctx.today:  # a follow-up is what happened; what is planned is --next
+            raise InvalidEdit("followup.future", date=on.isoformat(),
+                              today=ctx.today.isoformat())
         next_date = self.next
         if next_date is None and doc["cadence"]:
             anchor = date.fromisoformat(doc["next_followup"]) if doc["next_followup"] else on

@@ -59,16 +59,16 @@ def test_filters(db: Path) -> None:
 
 def test_edit_round_trip(db: Path) -> None:
     out = run(db, "set", "绥中-2.5", "--status", "in_progress", "--owner", "G07",
-              "--cadence", "monthly", "--next", "2030-01-15").stdout
+              "--cadence", "monthly", "--next", "2020-01-15").stdout
     assert "status not_started → in_progress" in out
     run(db, "note", "211421-2.5", "县局已签订数字化外包合同")
     run(db, "followup", "211421-2.5", "--kind", "call", "--outcome", "进度正常",
-        "--date", "2030-01-20")
+        "--date", "2020-01-20")
     shown = json.loads(run(db, "show", "211421-2.5", "--json").stdout)
     assert shown["status"] == "in_progress" and shown["owner"] == "G07"
     assert shown["notes"][0]["text"] == "县局已签订数字化外包合同"
     assert shown["followups"][0]["kind"] == "call"
-    assert shown["next_followup"] == "2030-02-15"  # moved along the monthly cadence
+    assert shown["next_followup"] == "2020-02-15"  # moved along the monthly cadence
     assert [h["type"] for h in shown["history"]] == ["set"] * 4 + ["note", "followup", "set"]
     assert all(h["user"] for h in shown["history"])
     run(db, "verify")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from itertools import product
 
 import pytest
@@ -128,6 +128,7 @@ def test_notes_never_conflict(store: Store) -> None:
 
 def test_followup_moves_next_date_along_cadence(store: Store, clock) -> None:
     store.apply(SetFields(TASK, {"cadence": "monthly", "next_followup": date(2018, 3, 15)}))
+    clock.advance(days=16)  # 2018-03-17: the call was yesterday
     store.apply(LogFollowup(TASK, FollowupKind.CALL, "called the bureau",
                             on=date(2018, 3, 16)))
     task = store.view().task(TASK)
@@ -163,3 +164,14 @@ def test_stale_after_configured_days(store: Store, clock) -> None:
     store.apply(SetSetting("stale_days", "30"))
     view = store.view()
     assert view.stale_days == 30 and view.task(TASK).is_stale(today, view.stale_days)
+
+
+def test_a_follow_up_dated_after_today_is_refused(store: Store) -> None:
+    """A follow-up records what happened; a planned call is the next follow-up date."""
+    today = store.clock().date()
+    with pytest.raises(InvalidEdit, match="after today"):
+        store.apply(LogFollowup(TASK, FollowupKind.CALL, "will call",
+                                on=today + timedelta(days=1)))
+    assert store.view().task(TASK).last_followup is None
+    store.apply(LogFollowup(TASK, FollowupKind.CALL, "called", on=today))
+    assert store.view().task(TASK).last_followup.outcome == "called"  # type: ignore[union-attr]
