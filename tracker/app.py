@@ -30,7 +30,7 @@ from screens.palette import NavigationProvider
 from storage.store import Store
 from tracker.errors import TrackerError
 from tracker.i18n import _, get_language, set_language
-from tracker.roles import EDITOR, Access, Scope, describe_limits
+from tracker.roles import EDITOR, Access, Scope, describe_limits, require
 from tracker.state import StateView
 from tracker.text import clean_text
 
@@ -180,8 +180,6 @@ class TrackerApp(App[None]):
             return False
         access = self.access
         if not access.allows(EDITOR):
-            from tracker.roles import require
-
             try:
                 require(access, EDITOR, action)
             except TrackerError as refusal:
