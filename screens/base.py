@@ -55,13 +55,25 @@ class TrackerScreen(Screen[Any]):
     """A full screen of the app. Subclasses implement ``refresh_data`` (called when the
     store changes: keep the cursor and scroll) and ``relabel`` (language switched)."""
 
+    # The ids of this screen's bindings that change data: out of the footer for a user
+    # whose role may not edit (pressing one says which role it needs).
+    EDIT_KEYS: frozenset[str] = frozenset()
+
     @property
     def tracker(self) -> TrackerApp:
         return self.app  # type: ignore[return-value]
 
     def __init__(self) -> None:
         super().__init__()
-        localize_bindings(self)
+        self.localize()
+
+    def localize(self) -> None:
+        """Key labels in the current language, edit keys shown only if the user may edit."""
+        try:
+            may_edit = self.tracker.may_edit()
+        except (RuntimeError, AttributeError):  # no tracker app active (NoActiveAppError)
+            may_edit = True
+        localize_bindings(self, hide=frozenset() if may_edit else self.EDIT_KEYS)
 
     def refresh_data(self) -> None:
         """Re-read ``self.tracker.view``."""

@@ -24,6 +24,7 @@ class CountyScreen(TrackerScreen):
         Binding("f", "followup", "followup", id="followup"),
         Binding("escape", "back", "back", id="back"),
     ]
+    EDIT_KEYS = frozenset({"followup"})
 
     def __init__(self, code: str) -> None:
         super().__init__()

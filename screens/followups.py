@@ -58,6 +58,7 @@ class FollowupsScreen(TrackerScreen):
         Binding("o", "reassign", "reassign", id="reassign"),
         Binding("escape", "back", "back", id="back", show=False),
     ]
+    EDIT_KEYS = frozenset({"followup", "snooze", "reassign"})
 
     def __init__(self) -> None:
         super().__init__()
@@ -129,14 +130,14 @@ class FollowupsScreen(TrackerScreen):
 
     def action_snooze(self) -> None:
         task = self._current()
-        if task and self.tracker.can_edit():
+        if task and self.tracker.can_edit(task=task.id):
             start = max(task.next_followup or self.tracker.today(), self.tracker.today())
             self.tracker.submit(SetFields(task.id, {"next_followup": start + SNOOZE},
                                           task.version, _("queue.snoozed")))
 
     def action_reassign(self) -> None:
         task = self._current()
-        if not task or not self.tracker.can_edit():
+        if not task or not self.tracker.can_edit(task=task.id):
             return
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
 

@@ -17,11 +17,17 @@ from tracker.i18n import _
 
 
 def binding_rows(node: Any) -> list[tuple[str, str]]:
+    """Every key of ``node``; an edit key the user's role may not use says which it needs."""
+    may_edit = getattr(node.app, "may_edit", lambda: True)()
+    edit_keys = getattr(node, "EDIT_KEYS", frozenset())
     rows = []
     for bindings in node._bindings.key_to_bindings.values():
         for binding in bindings:
             if binding.id and binding.description:
-                rows.append((node.app.get_key_display(binding), binding.description))
+                description = binding.description
+                if binding.id in edit_keys and not may_edit:
+                    description += " " + _("help.needs_role", need="editor")
+                rows.append((node.app.get_key_display(binding), description))
     return rows
 
 

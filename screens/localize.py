@@ -24,6 +24,13 @@ def _describe(binding: Binding) -> Binding:
     return binding
 
 
-def localize_bindings(node: DOMNode) -> None:
+def localize_bindings(node: DOMNode, *, hide: frozenset[str] = frozenset()) -> None:
+    """Describe ``node``'s bindings in the current language; those whose id is in
+    ``hide`` leave the footer (they still work: an edit key pressed by a viewer says
+    which role it needs), the others show as declared."""
+    declared: dict[tuple[str, int], bool] = node.__dict__.setdefault("_declared_show", {})
     for key, bindings in node._bindings.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = [_describe(b) for b in bindings]
+        node._bindings.key_to_bindings[key] = [
+            replace(_describe(b), show=declared.setdefault((key, n), b.show)
+                    and b.id not in hide)
+            for n, b in enumerate(bindings)]

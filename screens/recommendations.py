@@ -85,6 +85,7 @@ class RecommendationScreen(FilteredScreen):
         Binding("f", "followup", "followup", id="followup"),
         Binding("escape", "back", "back", id="back"),
     ]
+    EDIT_KEYS = frozenset({"followup"})
 
     def __init__(self, rec_id: str, prefecture: str | None = None) -> None:
         super().__init__()

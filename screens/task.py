@@ -36,6 +36,7 @@ class TaskScreen(TrackerScreen):
         Binding("f", "followup", "followup", id="followup"),
         Binding("escape", "back", "back", id="back"),
     ]
+    EDIT_KEYS = frozenset({"status", "owner", "due", "next", "note", "followup"})
 
     def __init__(self, task_id: str) -> None:
         super().__init__()
@@ -126,7 +127,7 @@ class TaskScreen(TrackerScreen):
             self.app.push_screen(Notice(_("task.conflict_title"), error.message), reload)
 
     def action_status(self) -> None:
-        if not self.tracker.can_edit():
+        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
             return
         task = self.task
 
@@ -138,7 +139,7 @@ class TaskScreen(TrackerScreen):
         self.app.push_screen(StatusForm(task.id, task.status), chosen)
 
     def action_owner(self) -> None:
-        if not self.tracker.can_edit():
+        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
             return
         task = self.task
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
@@ -153,7 +154,7 @@ class TaskScreen(TrackerScreen):
                              chosen)
 
     def action_due(self) -> None:
-        if not self.tracker.can_edit():
+        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
             return
         task = self.task
 
@@ -166,7 +167,7 @@ class TaskScreen(TrackerScreen):
                                       reason_after=task.due or date.max), chosen)
 
     def action_next(self) -> None:
-        if not self.tracker.can_edit():
+        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
             return
         task = self.task
 
@@ -178,7 +179,7 @@ class TaskScreen(TrackerScreen):
                                       task.next_followup), chosen)
 
     def action_note(self) -> None:
-        if not self.tracker.can_edit():
+        if not self.tracker.can_edit(task=self.task_id, action="role.action.note"):
             return
         task = self.task
 
@@ -195,7 +196,7 @@ class TaskScreen(TrackerScreen):
 
 def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     """The follow-up form, its next date prefilled along the task's cadence."""
-    if not app.can_edit():
+    if not app.can_edit(task=task.id, action="role.action.followup"):
         return
     today = app.today()
     prefill = task.next_followup

@@ -8,10 +8,11 @@ Files, for a database at ``PATH`` (e.g. ``tracker.json``):
 * ``PATH.backups/``: automatic and manual backups of the state.
 
 A write: lock -> re-read what changed on disk (and roll the state forward from the
-journal if a crash interrupted a write) -> commands become events (checks of lifecycle
-and version happen here) -> append the events to the journal and fsync -> replace the
-state atomically -> unlock. Reads take no lock: the state file is always whole, and a
-reader rolls a lagging state forward in memory.
+journal if a crash interrupted a write) -> check the user's role for each command ->
+commands become events (checks of lifecycle and version happen here) -> append the
+events to the journal and fsync -> replace the state atomically -> unlock. Reads take no
+lock: the state file is always whole, and a reader rolls a lagging state forward in
+memory. A reader is refused only when unknown users are (``unknown_users = deny``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from tracker.events import (
 )
 from tracker.identity import current_user
 from tracker.migrations import MIGRATIONS, migrate_tables
+from tracker.roles import ADMIN, Access, Scope, access_of, require, require_reader
 from tracker.state import StateView
 
 if TYPE_CHECKING:
@@ -175,11 +177,8 @@ class Store:
             return self._view(as_of)
 
     def _view(self, as_of: date | None) -> StateView:
-        try:
-            tables, index = self._load()
-        except _NeedsMigration:
-            self.migrate()
-            tables, index = self._load()
+        tables, index = self._current()
+        require_reader(access_of(tables["meta"][META_ID], self.user))
         if as_of is None or as_of >= self.clock().date():
             return StateView(tables, index, str(self.path), journal=self)
         past, past_index = self.replay(until=as_of)
@@ -187,6 +186,32 @@ class Store:
             raise UsageError("asof.before_start", date=as_of.isoformat(),
                              start=tables["meta"][META_ID]["created_at"][:10])
         return StateView(past, past_index, str(self.path), as_of=as_of, journal=self)
+
+    def _current(self) -> tuple[Tables, Index]:
+        try:
+            return self._load()
+        except _NeedsMigration:
+            self.migrate()
+            return self._load()
+
+    def access(self) -> Access:
+        """What the current user may do here (role and limits; role None: refused)."""
+        with self._mutex:
+            tables, _index = self._current()
+            return access_of(tables["meta"][META_ID], self.user)
+
+    def check_reader(self) -> None:
+        """Refuse a user who may not even read (unknown, under ``unknown_users = deny``),
+        for commands that read the files without opening the state (verify, doctor).
+        A state that cannot be read is left to those commands to report."""
+        try:
+            meta = self.storage.read()["meta"][META_ID]  # type: ignore[index]
+            access = access_of(meta, self.user)
+        except (StorageError, KeyError, TypeError, AttributeError):
+            return
+        finally:
+            self.storage.forget()
+        require_reader(access)
 
     def replay(self, until: date | None = None) -> tuple[Tables, Index]:
         """Rebuild the state from the journal: all of it, or the events up to the end of
@@ -212,7 +237,8 @@ class Store:
     def apply_all(self, items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
         """Apply ``(command, user, time)`` items in one locked write, all or nothing.
         A given time is for synthetic histories (the demo); a live edit uses the clock.
-        An older schema is migrated first (with its own backup)."""
+        An older schema is migrated first (with its own backup). Each command is
+        checked against its user's role on the state as it is when its turn comes."""
         items = list(items)
         for _attempt in range(2):
             with self._mutex, locked(self.lock_path, self.lock_timeout):
@@ -221,13 +247,16 @@ class Store:
                 except _NeedsMigration:
                     pass
                 else:
-                    self._auto_backup(tables)
-                    return self._commit(tables, index, items)
+                    return self._commit(tables, index, items, auto_backup=True)
             self.migrate()
         raise StorageError("db.needs_migration", path=str(self.path))
 
     def _commit(self, tables: Tables, index: Index,
-                items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
+                items: Iterable[tuple[Any, str, datetime | None]], *,
+                auto_backup: bool = False) -> Result:
+        """Commands -> events (role, then the command's own checks) -> journal -> state.
+        ``auto_backup``: copy the state first, once it is known that something changes
+        (a refused edit writes nothing, not even a backup)."""
         meta = tables["meta"][META_ID]
         head = dict(meta["head"])
         last = datetime.fromisoformat(head["ts"]) if head.get("ts") else None
@@ -240,7 +269,15 @@ class Store:
                 last = moment
                 ts = moment.isoformat()
                 ctx = Context(tables, index, user, moment.date(), ts)
-                for event in command.events(ctx):
+                scope = _authorize(command, user, tables, index)
+                new_events = command.events(ctx)
+                if scope is not None:  # every task and county the events touch
+                    for event in new_events:
+                        scope.check(task=event.get("task"), county=event.get("county"))
+                if auto_backup and new_events:
+                    self._auto_backup(tables)
+                    auto_backup = False
+                for event in new_events:
                     stamped = {"ts": ts, "user": user, **event}
                     apply_event(tables, index, stamped)
                     if stamped.get("task"):
@@ -294,6 +331,7 @@ class Store:
             if exists and not force:
                 raise StorageError("db.exists", path=str(self.path))
             if exists:
+                self._require_admin_to_replace()
                 self._retire()
             self.storage.forget()
             tables = empty_tables()
@@ -301,6 +339,19 @@ class Store:
                                                 "ts": None}}
             return self._commit(tables, Index(tables),
                                 [(Init(plan.raw, demo), self.user, when)])
+
+    def _require_admin_to_replace(self) -> None:
+        """Only an admin replaces a database that can be read (one that cannot, damaged
+        beyond reading, is what `init --force` is for)."""
+        try:
+            tables = self.storage.read()
+            meta = tables["meta"][META_ID]  # type: ignore[index]
+            access = access_of(meta, self.user)
+        except (StorageError, KeyError, TypeError, AttributeError):
+            return
+        finally:
+            self.storage.forget()
+        require(access, ADMIN, "role.action.replace")
 
     def _retire(self) -> None:
         """Move the current files aside, into the backups folder."""
@@ -382,8 +433,14 @@ class Store:
         except StorageError as error:
             if error.key not in DAMAGED:
                 raise
-            self.rebuild_from_history()  # the state file is damaged; the journal is not
+            replayed, _index = self.replay()  # the state file is damaged; the journal is not
+            if replayed["plan"]:
+                require(access_of(replayed["meta"][META_ID], self.user), ADMIN,
+                        "role.action.restore")
+            self.rebuild_from_history()
             current = self.view()
+        # Said before anything is written (the store checks again under the lock).
+        require(access_of(current.meta, self.user), ADMIN, "role.action.restore")
         if data["meta"][META_ID].get("plan_id") != current.plan.id:
             raise StorageError("restore.other_plan", path=str(source),
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
@@ -479,6 +536,7 @@ class Store:
         """Check the chain, then that the state equals the replay of history."""
         from tracker.verify import compare_tables
 
+        self.check_reader()
         findings: list[Finding] = []
         tables = empty_tables()
         index = Index(tables)
@@ -575,9 +633,27 @@ class _NeedsMigration(Exception):
         self.schema = schema
 
 
+def _authorize(command: Any, user: str, tables: Tables, index: Index) -> Scope | None:
+    """Refuse ``command`` unless ``user``'s role allows it (tracker.roles). A command
+    that does not say what it needs needs an admin. Returns the limits to check its
+    events against, for an editor who has some."""
+    need = getattr(command, "NEEDS", ADMIN)
+    if need is None:  # the store's own work: create, migrate
+        return None
+    access = access_of(tables["meta"][META_ID], user)
+    require(access, need, getattr(command, "ACTION", "role.action.other"))
+    if not access.limited:
+        return None
+    scope = Scope(access, tables, index)
+    scope.check(task=getattr(command, "task", None), county=getattr(command, "county", None))
+    return scope
+
+
 class _Migrate(NamedTuple):
     old: int
     new: int
+
+    NEEDS = None  # whoever opens the database first after an upgrade
 
     def events(self, ctx: Context) -> list[Event]:
         return [{"type": "migrate", "old": self.old, "new": self.new}]

@@ -30,6 +30,7 @@ from screens.palette import NavigationProvider
 from storage.store import Store
 from tracker.errors import TrackerError
 from tracker.i18n import _, get_language, set_language
+from tracker.roles import EDITOR, Access, Scope, describe_limits, require
 from tracker.state import StateView
 from tracker.text import clean_text
 
@@ -39,11 +40,13 @@ POLL_SECONDS = 1.0
 class DataChanged(Message):
     """The store has a new state (someone saved, or the as-of date moved)."""
 
-    def __init__(self, view: StateView, token: Any, events: list[dict[str, Any]]) -> None:
+    def __init__(self, view: StateView, token: Any, events: list[dict[str, Any]],
+                 access: Access) -> None:
         super().__init__()
         self.view = view
         self.token = token
         self.events = events
+        self.access = access
 
 
 class CommandDone(Message):
@@ -106,6 +109,7 @@ class TrackerApp(App[None]):
         self.start = start
         self.as_of = as_of
         self.view: StateView = store.view(as_of)
+        self.access: Access = store.access()  # the user's role, from the current state
         self._token = store.token()
         self._seen_size = self._token[0]
 
@@ -149,21 +153,52 @@ class TrackerApp(App[None]):
         if self.view.demo:
             parts.append(_("app.demo"))
         self.title = " · ".join(parts)
-        self.sub_title = (_("app.as_of", date=self.as_of.isoformat()) if self.as_of
-                          else _("app.today", date=self.today().isoformat()))
+        when = (_("app.as_of", date=self.as_of.isoformat()) if self.as_of
+                else _("app.today", date=self.today().isoformat()))
+        self.sub_title = f"{when} · {self.role_text()}"
+
+    def role_text(self) -> str:
+        """The user's role as the title shows it: "role: editor (prefectures 211400)"."""
+        access = self.access
+        if access.limited:
+            return _("app.role_limited", limits=describe_limits(access.prefectures,
+                                                                access.groups))
+        return _("app.role", role=_(f"role.name.{access.role}"))
 
     # -- editing -------------------------------------------------------------------------
-    def can_edit(self) -> bool:
-        """Editing is for the current state only; says why not when it is refused."""
+    def may_edit(self) -> bool:
+        """Whether the user's role lets them edit at all (editor or admin)."""
+        return self.access.allows(EDITOR)
+
+    def can_edit(self, *, task: str | None = None, county: str | None = None,
+                 action: str = "role.action.edit") -> bool:
+        """Editing is for the current state only, for an editor or admin, within an
+        editor's limits; says why not when it is refused (the store checks again)."""
         if self.as_of is not None:
             self.notify(_("app.read_only_as_of", date=self.as_of.isoformat()),
                         severity="warning", markup=False)
             return False
+        access = self.access
+        if not access.allows(EDITOR):
+            try:
+                require(access, EDITOR, action)
+            except TrackerError as refusal:
+                self.notify(refusal.message, title=_("app.not_allowed"), severity="warning",
+                            timeout=8, markup=False)
+            return False
+        if access.limited and (task or county):
+            try:
+                Scope(access, self.view.tables, self.view.index).check(task=task,
+                                                                       county=county)
+            except TrackerError as refusal:
+                self.notify(refusal.message, title=_("app.not_allowed"), severity="warning",
+                            timeout=8, markup=False)
+                return False
         return True
 
     def submit(self, command: Any, on_done: Any = None) -> None:
         """Apply ``command`` in a worker; ``on_done(error)`` is called on the UI thread."""
-        if not self.can_edit():
+        if not self.can_edit(action=getattr(command, "ACTION", "role.action.import")):
             return
         self._apply(command, on_done)
 
@@ -190,7 +225,7 @@ class TrackerApp(App[None]):
     # -- import ------------------------------------------------------------------------
     def action_import(self) -> None:
         """Ask for a file, check it in a worker, show what it changes, apply on yes."""
-        if not self.can_edit():
+        if not self.can_edit(action="role.action.import"):
             return
 
         def chosen(path: str | None) -> None:
@@ -260,6 +295,7 @@ class TrackerApp(App[None]):
         try:
             token = self.store.token()
             view = self.store.view(as_of)
+            access = self.store.access()
         except TrackerError as error:
             self.call_from_thread(self.notify, error.message, severity="error",
                                   markup=False)
@@ -270,7 +306,7 @@ class TrackerApp(App[None]):
         except TrackerError:  # the journal was replaced (init --force): nothing to name
             events = []
         if not worker.is_cancelled:
-            self.post_message(DataChanged(view, token, events))
+            self.post_message(DataChanged(view, token, events, access))
 
     def on_data_changed(self, message: DataChanged) -> None:
         gc.unfreeze()  # the old state may go now
@@ -281,6 +317,9 @@ class TrackerApp(App[None]):
         others = [e for e in message.events if e.get("user") != self.store.user]
         if others:
             self._announce(others)
+        if message.access != self.access:  # an admin changed our role meanwhile
+            self.access = message.access
+            self._localize_screens()
         self._update_title()
         for screen in self.screen_stack:
             refresh = getattr(screen, "refresh_data", None)
@@ -374,11 +413,21 @@ class TrackerApp(App[None]):
         set_language(lang)
         localize_bindings(self)
         self._update_title()
+        self._localize_screens()
         for screen in self.screen_stack:
-            localize_bindings(screen)
             relabel = getattr(screen, "relabel", None)
             if relabel is not None:
                 relabel()
+
+    def _localize_screens(self) -> None:
+        """Key labels in the current language; edit keys shown only to those who may
+        edit (a viewer who presses one is told which role it needs)."""
+        for screen in self.screen_stack:
+            localize = getattr(screen, "localize", None)
+            if localize is not None:
+                localize()
+            else:
+                localize_bindings(screen)
         self.screen.refresh_bindings()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -388,7 +437,9 @@ class TrackerApp(App[None]):
         yield SystemCommand(_("palette.theme"), _("palette.theme_help"),
                             self.action_change_theme)
         yield SystemCommand(_("palette.as_of"), _("palette.as_of_help"), self.action_ask_as_of)
-        yield SystemCommand(_("palette.import"), _("palette.import_help"), self.action_import)
+        if self.may_edit():  # a viewer cannot import: not offered
+            yield SystemCommand(_("palette.import"), _("palette.import_help"),
+                                self.action_import)
         if self.as_of is not None:
             yield SystemCommand(_("palette.today"), _("palette.today_help"),
                                 lambda: self.set_as_of(None))

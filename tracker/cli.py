@@ -217,6 +217,29 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("config", cmd_config)
     p.add_argument("key", metavar="KEY", nargs="?", help=_("cli.arg.config_key"))
     p.add_argument("value", metavar="VALUE", nargs="?", help=_("cli.arg.config_value"))
+
+    p = command("users", cmd_users)
+    if not isinstance(p, _Skipped):
+        actions = p.add_subparsers(dest="users_command", metavar="ACTION",
+                                   parser_class=_Parser, required=True)
+
+        def action(name: str) -> Any:
+            return actions.add_parser(name, parents=[common], help=_(f"cli.cmd.users_{name}"),
+                                      description=_(f"cli.cmd.users_{name}"))
+
+        action("list").add_argument("--json", action="store_true", help=_("cli.opt.json"))
+        for name in ("add", "set"):
+            a = action(name)
+            a.add_argument("account", metavar="USER", help=_("cli.arg.account"))
+            a.add_argument("--role", metavar="ROLE", required=name == "add",
+                           help=_("cli.opt.role"))
+            a.add_argument("--prefecture", metavar="P", action="append",
+                           help=_("cli.opt.limit_prefecture"))
+            a.add_argument("--group", metavar="G", action="append",
+                           help=_("cli.opt.limit_group"))
+            if name == "set":
+                a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
+        action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
     if only is not None and only not in sub.choices:
         return build_parser()
     return parser
@@ -627,6 +650,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from storage.doctor import ERROR, report_json, report_lines, run_checks
 
     path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    if path.exists():
+        _store(args).check_reader()  # unknown users refused (unknown_users = deny)
     checks = run_checks(path)
     if args.json:
         _print_json(report_json(path, checks))
@@ -828,17 +853,85 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
-    from tracker.commands import SETTINGS, SetSetting
+    from tracker.commands import SETTINGS, SetSetting, setting_value
 
     store = _store(args)
     if args.key is None or args.value is None:
         settings = store.view().meta["settings"]
         for key in SETTINGS:
             if args.key in (None, key):
-                print(f"{key} = {settings.get(key)}")
+                print(f"{key} = {setting_value(settings, key)}")
         if args.key is not None and args.key not in SETTINGS:
             raise UsageError("setting.unknown", key=args.key, known=", ".join(SETTINGS))
         return 0
     _refuse_as_of(args)
     _print_changes(store.apply(SetSetting(args.key, args.value)).events)
     return 0
+
+
+# -- users and roles ----------------------------------------------------------------------------
+def cmd_users(args: argparse.Namespace) -> int:
+    """`tracker users list|add|set|remove`: everyone may list; admins change."""
+    from tracker.commands import AddUser, RemoveUser, SetUser
+    from tracker.roles import ADMIN, require
+
+    store = _store(args)
+    if args.users_command == "list":
+        view = store.view()
+        if args.json:
+            from tracker.render import users_json
+
+            _print_json(users_json(view, store.user))
+            return 0
+        from tracker.render import render_users
+
+        render_users(view, store.user)
+        return 0
+    _refuse_as_of(args)
+    # Said before the arguments are looked into; the store checks again under the lock.
+    require(store.access(), ADMIN, "role.action.users")
+    command: Any
+    if args.users_command == "remove":
+        command = RemoveUser(args.account)
+    else:
+        view = store.view()
+        prefectures = (None if args.prefecture is None else
+                       tuple(view.plan.find_prefecture(p).code for p in args.prefecture))
+        groups = None if args.group is None else tuple(args.group)
+        if args.users_command == "add":
+            command = AddUser(_os_account(args.account), args.role, prefectures or (),
+                              groups or ())
+        else:
+            if args.unlimited:
+                if prefectures or groups:
+                    raise UsageError("users.limits_conflict")
+                prefectures = groups = ()
+            if args.role is None and prefectures is None and groups is None:
+                raise UsageError("users.nothing")
+            command = SetUser(args.account, args.role, prefectures, groups)
+    for event in store.apply(command).events:
+        print(_user_change(event))
+    return 0
+
+
+def _os_account(name: str) -> str:
+    """Users are OS accounts: one that this server does not have is a typing mistake."""
+    import pwd
+
+    try:
+        pwd.getpwnam(name.strip())
+    except (KeyError, ValueError):  # ValueError: a NUL in the name
+        raise UsageError("users.no_account", name=clean_text(name, single_line=True)) from None
+    return name.strip()
+
+
+def _user_change(event: dict[str, Any]) -> str:
+    from tracker.render import describe_user
+
+    old, new = event.get("old"), event.get("new")
+    if old is None:
+        return _("changed.user.added", account=event["account"], new=describe_user(new))
+    if new is None:
+        return _("changed.user.removed", account=event["account"], old=describe_user(old))
+    return _("changed.user.changed", account=event["account"], old=describe_user(old),
+             new=describe_user(new))

@@ -17,6 +17,7 @@ from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.events import Index, Tables
 from tracker.fields import EDITABLE_FIELDS, FollowupKind, Priority, Status
 from tracker.lifecycle import check_move
+from tracker.roles import ADMIN, EDITOR, ROLES, UNKNOWN_USERS, user_entry, users_of
 from tracker.text import clean_text
 
 if TYPE_CHECKING:
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
 Event = dict[str, Any]
 
 MAX_TEXT = 20_000
-SETTINGS = {"stale_days": (int, 1, 3650)}
+# Each setting: its default, then (int, low, high) or the tuple of allowed words.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "stale_days": (90, (int, 1, 3650)),
+    "unknown_users": ("viewer", UNKNOWN_USERS),
+}
+
+# Every command says which role it needs (``NEEDS``: a tracker.roles role, or None for
+# what the store itself does: create, migrate) and names what it does for a refusal
+# (``ACTION``, a catalog key). The store checks both under the lock (storage.store).
 
 
 class Context:
@@ -94,6 +103,9 @@ class Init(NamedTuple):
     plan: dict[str, Any]
     demo: bool = False
 
+    NEEDS = None  # a new database has no users yet: its creator becomes its admin
+    ACTION = "role.action.init"
+
     def events(self, ctx: Context) -> list[Event]:
         from tracker.events import SCHEMA_VERSION
 
@@ -109,6 +121,9 @@ class SetFields(NamedTuple):
     changes: dict[str, Any]
     seen_version: int | None = None
     comment: str | None = None
+
+    NEEDS = EDITOR
+    ACTION = "role.action.edit"
 
     def events(self, ctx: Context) -> list[Event]:
         doc = ctx.task_doc(self.task)
@@ -161,6 +176,9 @@ class AddNote(NamedTuple):
     task: str
     text: str
 
+    NEEDS = EDITOR
+    ACTION = "role.action.note"
+
     def events(self, ctx: Context) -> list[Event]:
         ctx.task_doc(self.task)
         return [{"type": "note", "task": self.task, "new": _text(self.text, "note")}]
@@ -176,6 +194,9 @@ class LogFollowup(NamedTuple):
     next: date | None = None
     on: date | None = None
     seen_version: int | None = None
+
+    NEEDS = EDITOR
+    ACTION = "role.action.followup"
 
     def events(self, ctx: Context) -> list[Event]:
         doc = ctx.task_doc(self.task)
@@ -253,6 +274,9 @@ class Measure(NamedTuple):
     on: date
     source: str | None = None
 
+    NEEDS = EDITOR
+    ACTION = "role.action.measure"
+
     def events(self, ctx: Context) -> list[Event]:
         ctx.county_doc(self.county)
         source = _text(self.source, "source", single_line=True) if self.source else None
@@ -264,23 +288,44 @@ class SetSetting(NamedTuple):
     key: str
     value: str
 
+    NEEDS = ADMIN
+    ACTION = "role.action.config"
+
     def events(self, ctx: Context) -> list[Event]:
-        if self.key not in SETTINGS:
-            raise UsageError("setting.unknown", key=self.key, known=", ".join(SETTINGS))
-        kind, low, high = SETTINGS[self.key]
-        try:
-            value = kind(self.value)
-            if not low <= value <= high:
-                raise ValueError(self.value)
-        except ValueError:
-            raise UsageError("setting.bad", key=self.key, value=self.value, low=low,
-                             high=high) from None
-        old = ctx.tables["meta"]["1"]["settings"].get(self.key)
+        value = parse_setting(self.key, self.value)
+        old = setting_value(ctx.tables["meta"]["1"]["settings"], self.key)
         if old == value:
             raise InvalidEdit("setting.same", key=self.key, value=value)
         return [{"type": "setting", "field": self.key, "old": old, "new": value}]
 
 
+def parse_setting(key: str, text: str) -> Any:
+    if key not in SETTINGS:
+        raise UsageError("setting.unknown", key=key, known=", ".join(SETTINGS))
+    rule = SETTINGS[key][1]
+    if rule[0] is int:
+        _kind, low, high = rule
+        try:
+            value = int(text)
+            if not low <= value <= high:
+                raise ValueError(text)
+        except ValueError:
+            raise UsageError("setting.bad", key=key, value=text, low=low,
+                             high=high) from None
+        return value
+    word = text.strip().lower()
+    if word not in rule:
+        raise UsageError("setting.bad_choice", key=key, value=text, known=", ".join(rule))
+    return word
+
+
+def setting_value(settings: dict[str, Any], key: str) -> Any:
+    """A setting's value, or its default if it was never set."""
+    value = settings.get(key)
+    return SETTINGS[key][0] if value is None else value
+
+
+ACCESS_SETTINGS = ("unknown_users",)
 _BOOKKEEPING = ("version", "changed", "updated_at", "updated_by", "last_followup",
                 "due_revisions")
 
@@ -295,6 +340,9 @@ class Restore(NamedTuple):
     source: str
     upto: int
     comment: str = ""
+
+    NEEDS = ADMIN
+    ACTION = "role.action.restore"
 
     def events(self, ctx: Context) -> list[Event]:
         backup_index = Index(self.tables)
@@ -331,6 +379,8 @@ class Restore(NamedTuple):
                            "source": self.source})
         settings = self.tables["meta"]["1"]["settings"]
         for name, value in settings.items():
+            if name in ACCESS_SETTINGS:
+                continue  # who may do what is today's decision, not the backup's
             old_value = ctx.tables["meta"]["1"]["settings"].get(name)
             if old_value != value:
                 events.append({"type": "setting", "field": name, "old": old_value,
@@ -342,3 +392,129 @@ class Restore(NamedTuple):
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in _BOOKKEEPING)
+
+
+# -- users and roles (admins only; tracker.roles) -----------------------------------------
+_ACCOUNT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
+
+
+def _account(name: str) -> str:
+    """An account name as the OS spells it (the CLI also checks that it exists)."""
+    text = name.strip()
+    if not _ACCOUNT.match(text):
+        raise UsageError("users.bad_name", name=clean_text(name, single_line=True))
+    return text
+
+
+def _role(role: str) -> str:
+    word = role.strip().lower()
+    if word not in ROLES:
+        raise UsageError("users.bad_role", role=clean_text(role, single_line=True),
+                         known=", ".join(ROLES))
+    return word
+
+
+def _limits(ctx: Context, role: str, prefectures: Any, groups: Any
+            ) -> tuple[list[str], list[str]]:
+    """Checked limits: prefecture codes of the plan, survey groups G01..Gnn; for editors
+    only (an admin or viewer has no limits to keep)."""
+    prefectures, groups = list(prefectures or ()), list(groups or ())
+    if role != EDITOR:
+        if prefectures or groups:
+            raise UsageError("users.limits_editor_only", role=role)
+        return [], []
+    raw = ctx.tables["plan"]["1"]["plan"]
+    known = {p["code"] for p in raw["prefectures"]}
+    for code in prefectures:
+        if code not in known:
+            raise UsageError("users.unknown_prefecture",
+                             value=clean_text(code, single_line=True))
+    count = int(raw["survey"]["groups"])
+    checked = []
+    for group in groups:
+        match = _GROUP.match(group.strip().upper())
+        if not match or not 1 <= int(match.group(1)) <= count:
+            raise UsageError("owner.bad_group", value=clean_text(group, single_line=True),
+                             groups=count)
+        checked.append(group.strip().upper())
+    return prefectures, checked
+
+
+def _users(ctx: Context) -> dict[str, dict[str, Any]]:
+    return users_of(ctx.tables["meta"]["1"])
+
+
+def _keep_an_admin(users: dict[str, dict[str, Any]], name: str,
+                   new: dict[str, Any] | None) -> None:
+    if new is not None and new["role"] == ADMIN:
+        return
+    if not any(entry["role"] == ADMIN for other, entry in users.items() if other != name):
+        raise InvalidEdit("users.last_admin", name=name)
+
+
+class AddUser(NamedTuple):
+    """List an account with a role (and, for an editor, limits)."""
+
+    name: str
+    role: str
+    prefectures: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    NEEDS = ADMIN
+    ACTION = "role.action.users"
+
+    def events(self, ctx: Context) -> list[Event]:
+        name, role = _account(self.name), _role(self.role)
+        users = _users(ctx)
+        if name in users:
+            raise InvalidEdit("users.exists", name=name, role=users[name]["role"])
+        new = user_entry(role, *_limits(ctx, role, self.prefectures, self.groups))
+        return [{"type": "user", "account": name, "old": None, "new": new}]
+
+
+class SetUser(NamedTuple):
+    """Change a listed account's role or limits. ``prefectures``/``groups`` None: kept
+    (an editor's); an empty tuple clears them. A role other than editor has none."""
+
+    name: str
+    role: str | None = None
+    prefectures: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+
+    NEEDS = ADMIN
+    ACTION = "role.action.users"
+
+    def events(self, ctx: Context) -> list[Event]:
+        name = _account(self.name)
+        users = _users(ctx)
+        old = users.get(name)
+        if old is None:
+            raise NotFoundError("users.unknown", name=name)
+        role = _role(self.role) if self.role is not None else old["role"]
+        keep = role == EDITOR
+        prefectures = (old["prefectures"] if keep else []) if self.prefectures is None \
+            else self.prefectures
+        groups = (old["groups"] if keep else []) if self.groups is None else self.groups
+        new = user_entry(role, *_limits(ctx, role, prefectures, groups))
+        if new == old:
+            raise InvalidEdit("users.same", name=name)
+        _keep_an_admin(users, name, new)
+        return [{"type": "user", "account": name, "old": old, "new": new}]
+
+
+class RemoveUser(NamedTuple):
+    """Unlist an account: it is then an unknown user (a viewer, or refused)."""
+
+    name: str
+
+    NEEDS = ADMIN
+    ACTION = "role.action.users"
+
+    def events(self, ctx: Context) -> list[Event]:
+        name = _account(self.name)
+        users = _users(ctx)
+        old = users.get(name)
+        if old is None:
+            raise NotFoundError("users.unknown", name=name)
+        _keep_an_admin(users, name, None)
+        return [{"type": "user", "account": name, "old": old, "new": None}]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from tracker.commands import AddNote, LogFollowup, Measure, SetFields
+from tracker.commands import AddNote, AddUser, LogFollowup, Measure, SetFields
 from tracker.model import FollowupKind, Status
 from tracker.plan import Plan, builtin_plan
 
@@ -27,6 +27,7 @@ INSPECTED_IN_2017 = 93
 FEE_SHORT_IN_2017 = 6
 STAFF = ("demo.wang", "demo.li", "demo.zhang", "demo.liu", "demo.chen", "demo.yang",
          "demo.zhao", "demo.huang", "demo.zhou", "demo.wu")
+LEADER = "demo.sun"
 
 CALL_OUTCOMES = (
     "电话联系县档案局，对方表示本季度内上报进展。",
@@ -213,8 +214,12 @@ def _task_story(plan: Plan, task_id: str, rng: random.Random, add: Any) -> None:
 def build_demo(store: Any, *, seed: int = 2017, force: bool = False) -> int:
     """Create the demo database in ``store``; returns the number of events."""
     plan = builtin_plan()
-    store.create(plan, demo=True, force=force,
-                 when=datetime.combine(START, time(9, 0), CST))
+    start = datetime.combine(START, time(9, 0), CST)
+    store.create(plan, demo=True, force=force, when=start)
+    # Whoever builds the demo is its admin (as with init); the staff who make its history
+    # are editors, one leader reads.
+    store.apply_all([(AddUser(name, "editor"), store.user, start) for name in STAFF]
+                    + [(AddUser(LEADER, "viewer"), store.user, start)])
     result = store.apply_all((item.command, item.user, item.when)
                              for item in demo_items(plan, seed))
     return int(result.events[-1]["seq"])

@@ -55,3 +55,7 @@ class StorageError(TrackerError):
 
 class SnapshotError(TrackerError):
     """A snapshot file that cannot be read, or snapshots that cannot be compared or merged."""
+
+
+class AccessDenied(TrackerError):
+    """The user's role does not allow this (tracker.roles): says which role is needed."""

@@ -15,6 +15,10 @@ measurement series. The state keeps what reads need at once and what stays the s
 that an edit costs the same after 500,000 notes as after none (schema 2; schema 1 kept
 the lists in the state). Readers get the full lists from the journal
 (``tracker.timeline``).
+
+Who may do what (schema 3) is in ``meta.users``: account -> role and limits
+(tracker.roles). The account that creates a database is its first admin; ``user``
+events (``account``, ``old``, ``new``; ``new`` None when unlisted) change the list.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ import json
 from typing import Any
 
 from tracker.fields import EDITABLE_FIELDS
+from tracker.roles import ADMIN, user_entry
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_ID = "1"
 PLAN_ID = "1"
 
@@ -109,6 +114,9 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
         "created_at": ts,
         "created_by": user,
         "settings": {"stale_days": 90},
+        # The creator is the first admin (databases made before roles get the same from
+        # the 2 -> 3 migration).
+        "users": {user: user_entry(ADMIN)},
     }
     deadlines = {rec["id"]: rec["deadline"] for rec in plan["recommendations"]}
     number = 0
@@ -180,6 +188,14 @@ def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     tables["meta"][META_ID]["settings"][event["field"]] = event["new"]
 
 
+def _user(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    users = tables["meta"][META_ID].setdefault("users", {})
+    if event["new"] is None:
+        users.pop(event["account"], None)
+    else:
+        users[event["account"]] = copy.deepcopy(event["new"])
+
+
 def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     """Replace a whole task or county document (restore from a backup). A document put
     by a schema-1 restore is brought to today's shape as the migration would."""
@@ -207,6 +223,7 @@ APPLY = {
     "followup": _followup,
     "measure": _measure,
     "setting": _setting,
+    "user": _user,
     "put": _put,
     "migrate": _migrate,
 }

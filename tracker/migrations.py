@@ -2,8 +2,11 @@
 
 ``MIGRATIONS[n]`` turns a schema-``n`` document into schema ``n + 1`` in place. The store
 takes a backup, then migrates under the lock and records a ``migrate`` event, so that
-replaying history applies the same function at the same point. Schema 1 is the first
-released schema, so the registry is empty until a change to the document needs one.
+replaying history applies the same function at the same point.
+
+* 1 -> 2: notes, follow-ups and measurement series leave the state (they are in the
+  journal);
+* 2 -> 3: roles: ``meta.users``, the creator as admin.
 
 A migration must be idempotent: replaying history builds documents with today's code
 from the ``init`` event, then applies every recorded ``migrate`` event to them.
@@ -43,7 +46,20 @@ def _v1_to_v2(tables: Tables) -> None:
         county_doc_v2(doc)
 
 
-MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _v1_to_v2}
+def _v2_to_v3(tables: Tables) -> None:
+    """Roles: ``meta.users``, with the database's creator as its admin (the account that
+    ran `tracker init`, as a new database has). Idempotent: a list that has an admin
+    already (a replay builds it from the init event) is left as it is."""
+    from tracker.roles import ADMIN, user_entry
+
+    meta = tables["meta"]["1"]
+    users = meta.setdefault("users", {})
+    creator = meta.get("created_by")
+    if creator and not any(entry.get("role") == ADMIN for entry in users.values()):
+        users[creator] = user_entry(ADMIN)
+
+
+MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate_tables(tables: Tables, old: int, new: int) -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracker.dates import NAMED_CADENCES
+from tracker.errors import NotFoundError
 from tracker.i18n import _
 from tracker.model import Status, Task
 from tracker.plan import IndicatorKind
@@ -256,7 +257,23 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
                  new=_plain(e.get("new")))
     if kind == "put":
         return _("event.put", source=e.get("source", ""))
+    if kind == "user":
+        change = "added" if e.get("old") is None else "removed" if e.get("new") is None \
+            else "changed"
+        return _(f"event.user.{change}", account=e.get("account", ""),
+                 old=describe_user(e.get("old")), new=describe_user(e.get("new")))
     return _("event.other", kind=kind)
+
+
+def describe_user(entry: dict[str, Any] | None) -> str:
+    """A user's role and limits in one phrase: "editor (prefectures 211400; groups G07)"."""
+    from tracker.roles import describe_limits
+
+    if not entry:
+        return "-"
+    if entry.get("prefectures") or entry.get("groups"):
+        return f"{entry['role']} ({describe_limits(entry['prefectures'], entry['groups'])})"
+    return str(entry["role"])
 
 
 def _plain(value: Any) -> str:
@@ -409,3 +426,48 @@ def render_report(view: StateView, as_of: date) -> None:
         cells = [f"{r.meeting}/{r.counties}" for r in target_progress(view, as_of, codes)]
         by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(counts.values())}", *cells)
     out.print(by_pref)
+
+
+def users_json(view: StateView, user: str) -> dict[str, Any]:
+    """`tracker users list --json`: the listed users, the unknown-user policy, you."""
+    from tracker.roles import access_of, unknown_policy, users_of
+
+    meta = view.meta
+    users = users_of(meta)
+    you = access_of(meta, user)
+    return {
+        "users": [{"user": name, "role": entry["role"],
+                   "prefectures": list(entry.get("prefectures", [])),
+                   "groups": list(entry.get("groups", []))}
+                  for name, entry in sorted(users.items())],
+        "unknown_users": unknown_policy(meta),
+        "you": {"user": user, "role": you.role, "listed": you.listed},
+    }
+
+
+def render_users(view: StateView, user: str, *, out: Console | None = None) -> None:
+    """`tracker users list`: user, role, limits (prefectures by code and name)."""
+    out = out or console()
+    data = users_json(view, user)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for key in ("user", "role", "limits"):
+        table.add_column(_(f"users.col.{key}"), no_wrap=key != "limits")
+    for entry in data["users"]:
+        limits = []
+        if entry["prefectures"]:
+            names = []
+            for code in entry["prefectures"]:
+                try:
+                    names.append(f"{code} {view.plan.prefecture(code).name.get()}")
+                except NotFoundError:  # not in this plan (the command checks new ones)
+                    names.append(code)
+            limits.append(_("role.limits.prefectures", codes=", ".join(names)))
+        if entry["groups"]:
+            limits.append(_("role.limits.groups", groups=", ".join(entry["groups"])))
+        table.add_row(_t(entry["user"]), entry["role"],
+                      _t("; ".join(limits) if limits else "-"))
+    out.print(table)
+    out.print(_(f"users.unknown_policy.{data['unknown_users']}"))
+    you = data["you"]
+    out.print(_("users.you" if you["listed"] else "users.you_unlisted", user=clean_text(user),
+                role=you["role"]))

@@ -14,10 +14,18 @@ from pathlib import Path
 import pytest
 
 from storage.store import Store
-from tracker.commands import SetFields
+from tracker.commands import AddUser, SetFields
 from tracker.plan import builtin_plan
 
-from ..storage.storage_helpers import RunTracker, fill, hand_over, remount, task_ids, tmpfs
+from ..storage.storage_helpers import (
+    OTHER_ACCOUNT,
+    RunTracker,
+    fill,
+    hand_over,
+    remount,
+    task_ids,
+    tmpfs,
+)
 from ..storage.test_bad_files import assert_refused, assert_unchanged, snapshot
 
 TASK = task_ids(1)[0]
@@ -38,7 +46,7 @@ def _new_database(folder: Path) -> Path:
     db = folder / "tracker.json"
     store = Store(db)
     store.create(builtin_plan())
-    store.apply(SetFields(TASK, {"owner": "G01"}))
+    store.apply(AddUser(OTHER_ACCOUNT, "editor"), SetFields(TASK, {"owner": "G01"}))
     return db
 
 

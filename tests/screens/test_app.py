@@ -15,7 +15,7 @@ from screens.help import HelpScreen
 from screens.task import TaskScreen
 from storage.store import Store
 from tests.screens.factory import NOW, Clock, make_app
-from tracker.commands import SetFields
+from tracker.commands import AddUser, SetFields
 from tracker.model import Status
 
 TASK = "211421-2.5"
@@ -176,6 +176,7 @@ async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Pa
         counties.move_cursor(row=40)
         cursor_key = counties.coordinate_to_cell_key(counties.cursor_coordinate).row_key
         store = Store(demo_db, clock=Clock(datetime(2021, 3, 1, 10, 5, tzinfo=NOW.tzinfo)))
+        store.apply(AddUser("colleague", "editor"))  # by us, the demo's admin
         store.user = "colleague"
         store.apply(SetFields(TASK, {"priority": "high"}))
         deadline = 2.5

@@ -19,6 +19,10 @@ TRACKER = str(Path(sys.executable).parent / "tracker")
 WORKERS = Path(__file__).with_name("workers.py")
 
 RunTracker = Callable[..., subprocess.CompletedProcess[str]]
+# The account the `unprivileged` prefix runs as (when we are root). Tests that check what
+# the files let it do make it an editor first: otherwise its role refuses the edit
+# before the files are touched.
+OTHER_ACCOUNT = "nobody"
 
 
 def cli_env() -> dict[str, str]:

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from storage.store import AUTO_BACKUPS_KEPT, Store
-from tracker.commands import AddNote, Measure, SetFields
+from tracker.commands import AddNote, AddUser, Measure, SetFields
 from tracker.errors import StorageError
 from tracker.events import SCHEMA_VERSION
 from tracker.plan import builtin_plan
 
-from .storage_helpers import RunTracker, catalog_fragments, hand_over, task_ids
+from .storage_helpers import OTHER_ACCOUNT, RunTracker, catalog_fragments, hand_over, task_ids
 
 TASK = task_ids(1)[0]
 COMMANDS = {"list": ("list",), "set": ("set", TASK, "--priority", "high")}
@@ -148,7 +148,7 @@ def _database_in(directory: Path) -> Path:
     db = home / "tracker.json"
     store = Store(db)
     store.create(builtin_plan())
-    store.apply(SetFields(TASK, {"owner": "G01"}))
+    store.apply(AddUser(OTHER_ACCOUNT, "editor"), SetFields(TASK, {"owner": "G01"}))
     shutil.rmtree(store.backups)  # (the automatic backup of that edit)
     return db
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from storage.store import Store
-from tracker.commands import SetFields
+from tracker.commands import AddUser, SetFields
 from tracker.errors import ConflictError
 from tracker.i18n import translate
 from tracker.plan import builtin_plan
@@ -109,7 +109,9 @@ ALICE_AT = datetime(2021, 3, 1, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 def test_stale_edit_of_the_same_field_is_refused_naming_who_when_and_value(
         tmp_path: Path) -> None:
     db = tmp_path / "tracker.json"
-    Store(db, clock=lambda: ALICE_AT - timedelta(days=30)).create(builtin_plan())
+    admin = Store(db, clock=lambda: ALICE_AT - timedelta(days=30))
+    admin.create(builtin_plan())
+    admin.apply(AddUser("alice", "editor"))
     task = task_ids(1)[0]
     store = Store(db)
     seen = store.view().task(task).version
@@ -128,7 +130,7 @@ def test_stale_edit_of_the_same_field_is_refused_naming_who_when_and_value(
     assert f"version {seen}" in message
     # and nothing of bob's landed
     assert Store(db).view().task(task).owner == "G03"
-    assert len(list(Store(db).events())) == 2
+    assert len(list(Store(db).events())) == 3
 
 
 def test_edits_of_other_fields_from_the_same_version_merge(db: Path) -> None:

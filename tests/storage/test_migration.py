@@ -3,8 +3,9 @@ verifies; a database from a newer tracker is refused and left alone.
 
 The real migration 1 -> 2 runs on a database written by the schema-1 tracker
 (``data/schema1.json`` and its journal, made with the commit before schema 2). The
-general behaviour is tested by pretending this tracker is at schema 3 with a migration
-2 -> 3 that adds a field to every task."""
+general behaviour is tested by pretending this tracker is at schema 4 with a migration
+3 -> 4 that adds a field to every task. The real migration 2 -> 3 (roles: the creator
+becomes the admin) runs on the same schema-1 database and on a schema-2 one."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from storage.store import Store
 from tracker.commands import AddNote, SetFields
 from tracker.errors import StorageError
 from tracker.migrations import MIGRATIONS
+from tracker.roles import user_entry
 
 from .storage_helpers import task_ids
 
@@ -38,15 +40,15 @@ Upgrade = Callable[[], None]
 
 @pytest.fixture
 def upgrade(monkeypatch: pytest.MonkeyPatch) -> Upgrade:
-    """Call it to make this tracker one at schema 3, with a registered migration from 2
-    (after the test has made what a schema-2 tracker would have)."""
+    """Call it to make this tracker one at schema 4, with a registered migration from 3
+    (after the test has made what a schema-3 tracker would have)."""
 
-    def to_schema_3() -> None:
-        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 3)
-        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 3)
-        monkeypatch.setitem(MIGRATIONS, 2, add_checked_field)
+    def to_schema_4() -> None:
+        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 4)
+        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 4)
+        monkeypatch.setitem(MIGRATIONS, 3, add_checked_field)
 
-    return to_schema_3
+    return to_schema_4
 
 
 def test_opening_an_older_database_backs_up_migrates_and_records_it(
@@ -54,21 +56,21 @@ def test_opening_an_older_database_backs_up_migrates_and_records_it(
     task = task_ids(1)[0]
     Store(db).apply(AddNote(task, "before the upgrade"))
     original = db.read_bytes()
-    assert json.loads(original)["meta"]["1"]["schema"] == 2
+    assert json.loads(original)["meta"]["1"]["schema"] == 3
     upgrade()
 
     view = Store(db).view()  # any read opens it
 
-    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-2-*.json"))
+    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-3-*.json"))
     assert len(backups) == 1
     assert backups[0].read_bytes() == original
     on_disk = json.loads(db.read_text(encoding="utf-8"))
-    assert on_disk["meta"]["1"]["schema"] == 3
+    assert on_disk["meta"]["1"]["schema"] == 4
     assert all(doc["checked"] is False for doc in on_disk["tasks"].values())
-    assert view.meta["schema"] == 3
+    assert view.meta["schema"] == 4
     events = list(Store(db).events())
     assert events[-1]["type"] == "migrate"
-    assert (events[-1]["old"], events[-1]["new"]) == (2, 3)
+    assert (events[-1]["old"], events[-1]["new"]) == (3, 4)
     assert [n.text for n in view.timeline(task).notes] == ["before the upgrade"]
     assert Store(db).verify() == []
 
@@ -82,8 +84,8 @@ def test_opening_an_older_database_backs_up_migrates_and_records_it(
 def test_a_backup_of_an_older_database_migrates_it_first(db: Path, upgrade: Upgrade) -> None:
     upgrade()
     backup = Store(db).backup()
-    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 3
-    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-2-*.json"))) == 1
+    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 4
+    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-3-*.json"))) == 1
     assert Store(db).verify() == []
 
 
@@ -99,7 +101,7 @@ def test_a_newer_schema_is_refused_and_left_unchanged(db: Path, upgrade: Upgrade
 
     message = str(refused.value)
     assert message.startswith(f"{db}: ")
-    assert "written by a newer tracker (schema 99; this one knows up to 3)" in message
+    assert "written by a newer tracker (schema 99; this one knows up to 4)" in message
     with pytest.raises(StorageError):
         Store(db).apply(AddNote(task_ids(1)[0], "must not land"))
     assert {p: p.read_bytes() for p in db.parent.iterdir() if p.is_file()} == files_before
@@ -111,7 +113,7 @@ def test_a_one_shot_lazy_command_migrates_every_document(db: Path, upgrade: Upgr
     store = Store(db, lazy=True)  # what `tracker set` uses
     store.apply(AddNote(task_ids(1)[0], "after the upgrade"))
     data = json.loads(db.read_bytes())
-    assert data["meta"]["1"]["schema"] == 3
+    assert data["meta"]["1"]["schema"] == 4
     assert all(doc["checked"] is False for doc in data["tasks"].values())
     assert Store(db).verify() == []
 
@@ -139,7 +141,8 @@ def test_schema_1_moves_notes_follow_ups_and_series_into_the_journal(schema1: Pa
     view = Store(schema1).view()
 
     on_disk = json.loads(schema1.read_bytes())
-    assert on_disk["meta"]["1"]["schema"] == 2
+    assert on_disk["meta"]["1"]["schema"] == 3
+    assert on_disk["meta"]["1"]["users"] == {"root": user_entry("admin")}  # its creator
     doc = next(d for d in on_disk["tasks"].values() if d["id"] == SCHEMA_1_TASK)
     assert "notes" not in doc and "followups" not in doc
     assert doc["last_followup"]["outcome"] == "called in 2018"
@@ -172,3 +175,71 @@ def test_a_schema_1_backup_can_be_restored_after_the_upgrade(schema1: Path) -> N
     assert [n.text for n in view.timeline(SCHEMA_1_TASK).notes] == [
         "schema 1 note", "after the upgrade"]
     assert Store(schema1).verify() == []
+
+
+# -- the real migration 2 -> 3: roles ------------------------------------------------------------
+SCHEMA_2 = Path(__file__).parent / "data" / "schema2.json"
+
+
+@pytest.fixture
+def schema2(tmp_path: Path) -> Path:
+    """A copy of a database written by the schema-2 tracker (before roles): created by
+    the account `registrar`; `alice` added a note and a figure; stale_days set to 60."""
+    db = tmp_path / SCHEMA_2.name
+    shutil.copy(SCHEMA_2, db)
+    shutil.copy(SCHEMA_2.with_name(SCHEMA_2.name + ".history"),
+                db.with_name(db.name + ".history"))
+    return db
+
+
+def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> None:
+    before = json.loads(schema2.read_bytes())
+    assert before["meta"]["1"]["schema"] == 2 and "users" not in before["meta"]["1"]
+    assert Store(schema2).verify() == []  # compared as migrated, nothing written
+    assert schema2.read_bytes() == SCHEMA_2.read_bytes()
+
+    view = Store(schema2).view()  # opened by us (root), not its creator
+
+    on_disk = json.loads(schema2.read_bytes())
+    assert on_disk["meta"]["1"]["schema"] == 3
+    # The creator is the admin, not whoever happened to open it first after the upgrade;
+    # nobody else is listed (alice, who edited before, is now an unknown user: a viewer).
+    assert on_disk["meta"]["1"]["users"] == {"registrar": user_entry("admin")}
+    assert on_disk["meta"]["1"]["settings"] == {"stale_days": 60}
+    assert view.task("211421-2.5").owner == "G07"
+    assert [n.text for n in view.timeline("211421-2.5").notes] == ["schema 2 note"]
+    events = list(Store(schema2).events())
+    assert (events[-1]["type"], events[-1]["old"], events[-1]["new"]) == ("migrate", 2, 3)
+    assert len(list(schema2.parent.glob("schema2.json.backups/pre-migration-2-*.json"))) == 1
+    assert Store(schema2).verify() == []
+
+
+def test_after_the_roles_migration_only_the_creator_may_edit(schema2: Path) -> None:
+    from tracker.commands import AddUser
+    from tracker.errors import AccessDenied
+
+    store = Store(schema2)
+    with pytest.raises(AccessDenied, match="needs the editor role"):
+        store.apply(AddNote("211421-2.5", "by an unlisted account"))
+    registrar = Store(schema2)
+    registrar.user = "registrar"
+    registrar.apply(AddUser(store.user, "editor"))
+    store.apply(AddNote("211421-2.5", "now as an editor"))
+    assert [e["type"] for e in Store(schema2).events()].count("migrate") == 1
+    assert Store(schema2).verify() == []
+
+
+def test_the_roles_migration_is_idempotent(schema2: Path) -> None:
+    from tracker.migrations import migrate_tables
+
+    tables = json.loads(schema2.read_bytes())
+    migrate_tables(tables, 2, 3)
+    once = json.loads(json.dumps(tables))
+    tables["meta"]["1"]["schema"] = 2
+    migrate_tables(tables, 2, 3)
+    assert tables == once
+    # A list that has an admin already is left alone (a replay builds it from `init`).
+    tables["meta"]["1"]["users"] = {"someone": user_entry("admin")}
+    tables["meta"]["1"]["schema"] = 2
+    migrate_tables(tables, 2, 3)
+    assert tables["meta"]["1"]["users"] == {"someone": user_entry("admin")}

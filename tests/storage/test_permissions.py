@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import grp
 import os
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,10 @@ import pytest
 
 from storage import files
 from storage.store import Store
-from tracker.commands import AddNote, SetFields
+from tracker.commands import AddNote, AddUser, SetFields
 from tracker.plan import builtin_plan
 
-from .storage_helpers import RunTracker, task_ids
+from .storage_helpers import OTHER_ACCOUNT, RunTracker, task_ids
 
 TASK = task_ids(1)[0]
 # A group that neither root nor `nobody` has as its primary group.
@@ -144,6 +145,8 @@ def test_a_colleague_with_another_umask_and_primary_group_can_edit(
     db = _shared_dir(open_dir, group) / "tracker.json"
     store = Store(db)
     store.create(builtin_plan())
+    store.apply(AddUser(OTHER_ACCOUNT, "editor"))
+    shutil.rmtree(store.backups)  # (the automatic backup of that edit)
     colleague = [*unprivileged[:-1], f"--groups={group}"]  # setpriv: in the group
     if unprivileged[0] != "setpriv":
         pytest.skip("needs setpriv to give the second account a supplementary group")
