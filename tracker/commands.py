@@ -472,6 +472,16 @@ class AddUser(NamedTuple):
         return [{"type": "user", "account": name, "old": None, "new": new}]
 
 
+def _listed(ctx: Context, account: str) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """The account's name, the users table and its entry; an unlisted one is refused."""
+    name = _account(account)
+    users = _users(ctx)
+    entry = users.get(name)
+    if entry is None:
+        raise NotFoundError("users.unknown", name=name)
+    return name, users, entry
+
+
 class SetUser(NamedTuple):
     """Change a listed account's role or limits. ``prefectures``/``groups`` None: kept
     (an editor's); an empty tuple clears them. A role other than editor has none."""
@@ -485,11 +495,7 @@ class SetUser(NamedTuple):
     ACTION = "role.action.users"
 
     def events(self, ctx: Context) -> list[Event]:
-        name = _account(self.name)
-        users = _users(ctx)
-        old = users.get(name)
-        if old is None:
-            raise NotFoundError("users.unknown", name=name)
+        name, users, old = _listed(ctx, self.name)
         role = _role(self.role) if self.role is not None else old["role"]
         keep = role == EDITOR
         prefectures = (old["prefectures"] if keep else []) if self.prefectures is None \
@@ -511,10 +517,6 @@ class RemoveUser(NamedTuple):
     ACTION = "role.action.users"
 
     def events(self, ctx: Context) -> list[Event]:
-        name = _account(self.name)
-        users = _users(ctx)
-        old = users.get(name)
-        if old is None:
-            raise NotFoundError("users.unknown", name=name)
+        name, users, old = _listed(ctx, self.name)
         _keep_an_admin(users, name, None)
         return [{"type": "user", "account": name, "old": old, "new": None}]
