@@ -18,7 +18,7 @@ from screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
 from screens.widgets import SectionTitle, Table
 from tracker.commands import AddNote, LogFollowup, SetFields, validate_owner
-from tracker.dates import next_occurrence
+from tracker.dates import next_followup
 from tracker.errors import ConflictError, NotFoundError, TrackerError
 from tracker.i18n import _
 from tracker.model import Task
@@ -202,7 +202,7 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     prefill = task.next_followup
     if task.cadence:
         try:
-            prefill = next_occurrence(task.cadence, task.next_followup or today, today)
+            prefill = next_followup(task.cadence, task.next_followup, today)
         except TrackerError as error:  # a rule that has run out: the user types a date
             app.notify(error.message, severity="warning", markup=False)
 

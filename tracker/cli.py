@@ -557,8 +557,24 @@ def cmd_measure(args: argparse.Namespace) -> int:
     key = args.key.strip()
     value = parse_value(view.plan, key, args.value)
     on = _date_opt(args.date, "--date") or date.today()
+    _check_part_of_whole(view, code, key, value)
     _print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
     return 0
+
+
+def _check_part_of_whole(view: Any, code: str, key: str, value: Any) -> None:
+    """More digitized than permanent volumes is a typo: refuse it, naming both."""
+    from tracker.commands import part_over_whole
+
+    latest = {f.id: view.latest(code, f.id) for f in view.plan.facts}
+    values = {k: m.value for k, m in latest.items() if m is not None}
+    values[key] = value
+    found = part_over_whole(view.plan, values)
+    if found:
+        part, whole = found
+        raise UsageError("measure.part_over_whole", county=code,
+                         part=view.plan.fact(part).title.get(), part_value=values[part],
+                         whole=view.plan.fact(whole).title.get(), whole_value=values[whole])
 
 
 def cmd_import(args: argparse.Namespace) -> int:

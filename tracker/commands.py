@@ -73,7 +73,9 @@ _GROUP = re.compile(r"^G(\d{2})$")
 def validate_owner(value: str, groups: int, user: str) -> str | None:
     """An owner is a survey group (G01..G20) or an OS account on this server."""
     text = value.strip()
-    if text.lower() in ("", "-", "none"):
+    if not text:  # an emptied field is not a choice: "-" says "no owner"
+        raise UsageError("owner.empty", groups=groups)
+    if text.lower() in ("-", "none"):
         return None
     if text.lower() == "me":
         return user
@@ -207,9 +209,9 @@ class LogFollowup(NamedTuple):
         next_date = self.next
         if next_date is None and doc["cadence"]:
             anchor = date.fromisoformat(doc["next_followup"]) if doc["next_followup"] else on
-            from tracker.dates import next_occurrence
+            from tracker.dates import next_followup
 
-            next_date = next_occurrence(doc["cadence"], anchor, on)
+            next_date = next_followup(doc["cadence"], anchor, on)
         events: list[Event] = [{
             "type": "followup", "task": self.task,
             "new": {"date": on.isoformat(), "kind": FollowupKind(self.kind).value,
@@ -265,6 +267,20 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
                          kind=kind.value) from None
 
 
+def part_over_whole(plan: Plan, values: dict[str, Any]) -> tuple[str, str] | None:
+    """The (part, whole) facts of a share indicator (digitized of permanent volumes)
+    whose values in ``values`` put the part above the whole, if any."""
+    from tracker.plan import IndicatorKind
+
+    for indicator in plan.indicators:
+        if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
+            part, whole = indicator.derived_from
+            if (values.get(part) is not None and values.get(whole) is not None
+                    and values[part] > values[whole]):
+                return part, whole
+    return None
+
+
 class Measure(NamedTuple):
     """A dated value of a county fact (holdings, staff...) or indicator."""
 
@@ -279,6 +295,9 @@ class Measure(NamedTuple):
 
     def events(self, ctx: Context) -> list[Event]:
         ctx.county_doc(self.county)
+        if self.on > ctx.today:  # a figure is as of a day that has come
+            raise InvalidEdit("measure.future", date=self.on.isoformat(),
+                              today=ctx.today.isoformat())
         source = _text(self.source, "source", single_line=True) if self.source else None
         return [{"type": "measure", "county": self.county, "field": self.key,
                  "new": {"date": self.on.isoformat(), "value": self.value, "source": source}}]

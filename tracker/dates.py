@@ -90,6 +90,14 @@ def validate_cadence(text: str, *, option: str = "--cadence") -> str:
     return rule.upper()
 
 
+def next_followup(cadence: str, scheduled: date | None, on: date) -> date:
+    """The next follow-up after one made on ``on``, along ``cadence`` from the scheduled
+    date: a follow-up made early covers the one scheduled, so the next is a step after
+    that; one made late moves to the cadence's first date after ``on``."""
+    anchor = scheduled or on
+    return next_occurrence(cadence, anchor, max(anchor, on))
+
+
 def next_occurrence(cadence: str, anchor: date, after: date) -> date:
     """The first date of ``cadence`` strictly after ``after``, counting from ``anchor``.
 

@@ -148,7 +148,7 @@ def demo_items(plan: Plan, seed: int = 2017) -> list[_Item]:
                                  "执法检查通报"))
                 add(day, Measure(code, "maintenance_fee",
                                  rng.choice((1.5, 2.0, 2.0, 2.5, 3.0)), day, "财政预算"))
-        add(_day_between(rng, date(2017, 9, 1), date(2017, 12, 20)),
+        add(_day_between(rng, date(2017, 12, 1), date(2017, 12, 20)),  # reported in December
             Measure(code, "security_mechanism", rng.random() < 0.88,
                     date(2017, 12, 1), "安全责任书"))
         for key, chance in (("budget_funding", 0.8), ("development_plan", 0.75)):

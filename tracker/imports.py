@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.commands import Measure, parse_value
+from tracker.commands import Measure, parse_value, part_over_whole
 from tracker.dates import parse_date
 from tracker.errors import TrackerError, UsageError
 from tracker.i18n import _, translate
@@ -357,6 +357,7 @@ class _Reader:
             if first != row:
                 self.problem("import.duplicate_row", row, first=first,
                              county=county, date=on.isoformat())
+        parsed: dict[str, Any] = {}
         for key, text in measured.items():
             try:
                 value = parse_value(self.plan, key, text, today=self.today)
@@ -364,8 +365,29 @@ class _Reader:
                 self.problem("import.bad_value", row, column[key], value=shown(text),
                              kind=_(f"import.kind.{self.kinds[key]}"))
                 continue
+            parsed[key] = value
             if county is not None and on is not None:
                 self.compare(row, county, key, on, value)
+        if county is not None and on is not None and parsed:
+            self.check_part_of_whole(row, column, county, on, parsed)
+
+    def check_part_of_whole(self, row: int, column: dict[str, int], county: str, on: date,
+                            parsed: dict[str, Any]) -> None:
+        """More digitized than permanent volumes (in the row, or against what is recorded
+        as of its date) is a typo."""
+        known = dict(parsed)
+        for fact in self.plan.facts:
+            if fact.id not in known:
+                earlier = [m for m in self.view.measurements(county, fact.id) if m.date <= on]
+                if earlier:
+                    known[fact.id] = earlier[-1].value
+        found = part_over_whole(self.plan, known)
+        if found:
+            part, whole = found
+            self.problem("import.part_over_whole", row, column.get(part) or column.get(whole),
+                         part=shown(self.plan.fact(part).title.get()), part_value=known[part],
+                         whole=shown(self.plan.fact(whole).title.get()),
+                         whole_value=known[whole])
 
     def county(self, row: int, column: dict[str, int], values: dict[str, str]) -> str | None:
         text = values.get("county", "")

@@ -29,8 +29,9 @@ def timeline_of(events: list[Event]) -> Timeline:
 
 
 def series_of(events: list[Event], as_of: date | None = None) -> dict[str, list[Measurement]]:
-    """A county's measurements per key from its events, ordered by measurement date
-    (same date: in the order recorded), up to ``as_of`` (recorded and dated by then).
+    """A county's measurements per key from its events, one per measurement date (a
+    later figure for the same date corrects the earlier one, as the state's latest value
+    does), up to ``as_of`` (recorded and dated by then).
 
     A ``put`` (a restore) brings the series back to what they were at the backup's last
     event, ``upto``: measurements recorded after it are taken back, as the state's
@@ -51,7 +52,10 @@ def series_of(events: list[Event], as_of: date | None = None) -> dict[str, list[
             at = len(rows)
             while at and rows[at - 1]["date"] > entry["date"]:
                 at -= 1
-            rows.insert(at, entry)
+            if at and rows[at - 1]["date"] == entry["date"]:
+                rows[at - 1] = entry  # a second figure for the same date corrects the first
+            else:
+                rows.insert(at, entry)
         elif event["type"] == "put" and "upto" in event:
             series = copy.deepcopy(saved.get(event["upto"], series))
         elif event["type"] == "put":  # schema 1: the document held the whole series

@@ -272,3 +272,19 @@ def test_init_refuses_to_overwrite_and_force_keeps_the_old_files(db: Path) -> No
     backups = db.parent / "tracker.json.backups"
     assert any(p.name.startswith("replaced-") for p in backups.iterdir())
     assert json.loads(run(db, "report", "--json").stdout)["demo"] is True
+
+
+def test_measure_refuses_future_dates_and_parts_above_the_whole(db: Path) -> None:
+    """Figures a county could not have: dated after today, or more permanent volumes
+    digitized than there are. A corrected figure for the same date replaces the typo."""
+    run(db, "measure", "绥中", "permanent_volumes", "43179", "--date", "2020-12-31")
+    future = run(db, "measure", "绥中", "staff", "9", "--date", "+1m", check=1)
+    assert "after today" in future.stderr and future.stderr.count("\n") == 1
+    over = run(db, "measure", "绥中", "digitized_permanent_volumes", "99999999",
+               "--date", "2020-12-31", check=2)
+    assert "99999999" in over.stderr and "43179" in over.stderr
+    run(db, "measure", "绥中", "digitized_permanent_volumes", "43000", "--date", "2020-12-31")
+    run(db, "measure", "绥中", "digitized_permanent_volumes", "43100", "--date", "2020-12-31")
+    shown = json.loads(run(db, "show", "211421-2.5", "--json").stdout)
+    series = shown["measurements"]["digitized_permanent_volumes"]
+    assert [(m["date"], m["value"]) for m in series] == [("2020-12-31", 43100)]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -43,3 +43,12 @@ def store(tmp_path: Path, clock: Clock) -> Store:
     s = Store(tmp_path / "tracker.json", clock=clock)
     s.create(builtin_plan())
     return s
+
+
+def measure_on(store: Store, code: str, key: str, value: object, on: date) -> None:
+    """Record a figure on the day it is dated (a figure cannot be dated after the day it
+    is recorded), whatever the test's clock says."""
+    from tracker.commands import Measure
+
+    when = datetime.combine(on, time(12), tzinfo=CST)
+    store.apply_all([(Measure(code, key, value, on, "test"), store.user, when)])

@@ -337,3 +337,15 @@ def test_no_csv_input_gives_a_traceback(store: Store, header: list[str],
         except TrackerError as error:
             assert error.message.startswith("p.csv: ")
             assert "Traceback" not in error.message
+
+
+def test_more_digitized_than_permanent_volumes_is_refused(store: Store, tmp_path: Path) -> None:
+    """In one row, or against the figure already recorded as of the row's date."""
+    head = "county,date,permanent_volumes,digitized_permanent_volumes\n"
+    error = problems(store, write(tmp_path, "a.csv", head + "211421,2017-06-30,50000,60000\n"))
+    assert [p.key for p in error.problems] == ["import.part_over_whole"]
+    assert "row 2, column D" in error.message and "60000" in error.message
+    commit(store, write(tmp_path, "b.csv", head + "211421,2017-06-30,50000,40000\n"))
+    later = "county,date,digitized_permanent_volumes\n211421,2018-01-31,50001\n"
+    assert [p.key for p in problems(store, write(tmp_path, "c.csv", later)).problems] == [
+        "import.part_over_whole"]

@@ -175,3 +175,22 @@ def test_a_follow_up_dated_after_today_is_refused(store: Store) -> None:
     assert store.view().task(TASK).last_followup is None
     store.apply(LogFollowup(TASK, FollowupKind.CALL, "called", on=today))
     assert store.view().task(TASK).last_followup.outcome == "called"  # type: ignore[union-attr]
+
+
+def test_an_early_follow_up_moves_the_next_date_a_step_past_the_scheduled_one(
+        store: Store) -> None:
+    """Calling before the scheduled date covers that call: the next is a step after it
+    (it used to stay on the date already covered)."""
+    store.apply(SetFields(TASK, {"cadence": "quarterly", "next_followup": date(2018, 3, 20)}))
+    store.apply(LogFollowup(TASK, FollowupKind.CALL, "called early"))  # today: 2018-03-01
+    assert store.view().task(TASK).next_followup == date(2018, 6, 20)
+
+
+def test_an_emptied_owner_field_is_refused_and_dash_means_none(store: Store) -> None:
+    from tracker.commands import validate_owner
+    from tracker.errors import UsageError
+
+    with pytest.raises(UsageError, match="or - for none"):
+        validate_owner("  ", 20, "someone")
+    assert validate_owner("-", 20, "someone") is None
+    assert validate_owner("g07", 20, "someone") == "G07"

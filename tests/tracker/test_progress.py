@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from storage.store import Store
-from tracker.commands import Measure, parse_value
+from tests.tracker.conftest import measure_on
+from tracker.commands import parse_value
 from tracker.errors import UsageError
 from tracker.plan import builtin_plan
 from tracker.progress import county_value, target_progress
@@ -16,8 +17,7 @@ PLAN = builtin_plan()
 A, B, C = "211421", "210102", "210103"  # Suizhong, Heping, Shenhe
 
 
-def _measure(store: Store, code: str, key: str, value, on: date) -> None:
-    store.apply(Measure(code, key, value, on, "test"))
+_measure = measure_on
 
 
 def _rows(store: Store, as_of: date, codes=(A, B, C)):

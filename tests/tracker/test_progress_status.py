@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from storage.store import Store
+from tests.tracker.conftest import measure_on
 from tracker.commands import Measure
 from tracker.plan import builtin_plan
 from tracker.progress import (
@@ -30,15 +31,19 @@ MET, ON, RISK, OFF, NONE = (ProgressStatus.MET, ProgressStatus.ON_TRACK,
                             ProgressStatus.NO_DATA)
 
 
-def _measure(store: Store, code: str, key: str, value, on: date) -> None:
-    store.apply(Measure(code, key, value, on, "test"))
+_measure = measure_on
 
 
-def _shares(store: Store, code: str, *points: tuple[date, int]) -> None:
-    """Digitized shares in percent of 1,000 permanent volumes, on the given dates."""
-    _measure(store, code, "permanent_volumes", 1000, points[0][0])
+def _shares(store: Store, code: str, *points: tuple[date, int], record=_measure) -> None:
+    """Digitized shares in percent of 1,000 permanent volumes, on the given dates
+    (recorded on those dates; ``record=_now``: at the test clock's time)."""
+    record(store, code, "permanent_volumes", 1000, points[0][0])
     for day, percent in points:
-        _measure(store, code, "digitized_permanent_volumes", percent * 10, day)
+        record(store, code, "digitized_permanent_volumes", percent * 10, day)
+
+
+def _now(store: Store, code: str, key: str, value, on: date) -> None:
+    store.apply(Measure(code, key, value, on, "test"))
 
 
 @pytest.mark.parametrize(("days_before_deadline", "expected"), [
@@ -133,9 +138,9 @@ def test_roll_up_of_given_values_alone() -> None:
 
 
 def test_as_of_reads_the_past_from_history(store: Store, clock) -> None:
-    _shares(store, A, (date(2018, 1, 1), 20))
+    _shares(store, A, (date(2018, 1, 1), 20), record=_now)
     clock.advance(days=400)
-    _shares(store, A, (date(2019, 3, 1), 70))
+    _shares(store, A, (date(2019, 3, 1), 70), record=_now)  # recorded on 2019-04-05
     day_before = (clock.now - timedelta(days=2)).date()
     past = store.view(day_before)
     assert county_progress(past, A, SHARE, day_before).value == pytest.approx(20.0)
