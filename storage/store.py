@@ -188,11 +188,28 @@ class Store:
         return StateView(past, past_index, str(self.path), as_of=as_of, journal=self)
 
     def _current(self) -> tuple[Tables, Index]:
+        """The state to read. An older schema is read as migrated, in memory: reading
+        changes no file (an old tracker still open on it keeps working); the first edit
+        migrates it on disk, after its backup."""
         try:
             return self._load()
-        except _NeedsMigration:
-            self.migrate()
-            return self._load()
+        except _NeedsMigration as need:
+            return self._migrated_in_memory(need.schema)
+
+    def _migrated_in_memory(self, schema: int) -> tuple[Tables, Index]:
+        tables, _text, _st = load_json(self.path)  # a private copy, whole
+        migrate_tables(tables, schema, SCHEMA_VERSION)
+        index = Index(tables)
+        head = tables["meta"][META_ID]["head"]
+        events, end = self.history.read_from(head["size"])
+        for event in events:  # a writer that died after its journal append
+            if event.get("prev") != head["hash"] or event.get("seq") != head["seq"] + 1:
+                raise StorageError("history.diverged", path=str(self.history.path),
+                                   seq=event.get("seq"))
+            apply_event(tables, index, event)
+            head = {"seq": event["seq"], "hash": event["hash"], "ts": event["ts"], "size": end}
+        tables["meta"][META_ID]["head"] = {**tables["meta"][META_ID]["head"], **head}
+        return tables, index
 
     def access(self) -> Access:
         """What the current user may do here (role and limits; role None: refused)."""
@@ -398,10 +415,11 @@ class Store:
         return sorted(self.backups.glob("auto-*.json"))
 
     def backup(self, target: Path | None = None) -> Path:
-        """Write a consistent copy of the current state (under the lock)."""
-        self.view()  # an older schema is migrated first (its own backup is taken then)
+        """Write a consistent copy of the current state (under the lock), as this tracker
+        reads it (an older schema as migrated; the file itself is left as it is)."""
         with locked(self.lock_path, self.lock_timeout):
-            tables, _index = self._load()
+            tables, _index = self._current()
+            require_reader(access_of(tables["meta"][META_ID], self.user))
             if target is None:
                 stamp = self.clock().strftime("%Y%m%dT%H%M%S")
                 target = _unused(self._backup_dir() / f"backup-{stamp}.json")
@@ -605,7 +623,8 @@ def _as_current_schema(state: Any, replay: Tables) -> None:
         if schema < SCHEMA_VERSION and all(v in MIGRATIONS for v in range(schema,
                                                                            SCHEMA_VERSION)):
             migrate_tables(state, schema, SCHEMA_VERSION)
-            replay["meta"][META_ID]["schema"] = SCHEMA_VERSION
+            # The replay of a history without its `migrate` event: migrated the same way.
+            migrate_tables(replay, replay["meta"][META_ID]["schema"], SCHEMA_VERSION)
     except (KeyError, TypeError, AttributeError):
         return  # not a tracker state: the comparison says what differs
 

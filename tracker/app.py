@@ -111,6 +111,7 @@ class TrackerApp(App[None]):
         self.view: StateView = store.view(as_of)
         self.access: Access = store.access()  # the user's role, from the current state
         self._token = store.token()
+        self._load_error: str | None = None
         self._seen_size = self._token[0]
 
     # -- start-up ------------------------------------------------------------------------
@@ -297,8 +298,7 @@ class TrackerApp(App[None]):
             view = self.store.view(as_of)
             access = self.store.access()
         except TrackerError as error:
-            self.call_from_thread(self.notify, error.message, severity="error",
-                                  markup=False)
+            self.call_from_thread(self._load_failed, token, error.message)
             return
         try:  # what others did since we last looked, to say so
             events = (self.store.history.read_from(self._seen_size)[0]
@@ -308,8 +308,17 @@ class TrackerApp(App[None]):
         if not worker.is_cancelled:
             self.post_message(DataChanged(view, token, events, access))
 
+    def _load_failed(self, token: Any, message: str) -> None:
+        """Say why the data could not be read, once: the poll tries again only when the
+        files change again (not every second, stacking the same notice)."""
+        self._token = token
+        if message != self._load_error:
+            self._load_error = message
+            self.notify(message, severity="error", markup=False)
+
     def on_data_changed(self, message: DataChanged) -> None:
         gc.unfreeze()  # the old state may go now
+        self._load_error = None
         self.view = message.view
         self.call_after_refresh(gc.freeze)
         self._token = message.token

@@ -60,12 +60,13 @@ def run(db: Path, *args: str, colour: bool = False) -> subprocess.CompletedProce
 def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("hostile") / "tracker.json"
     Store(db).create(builtin_plan())
-    for name, text in HOSTILE.items():
+    for day, (name, text) in enumerate(HOSTILE.items(), start=1):
         assert run(db, "note", TASK, text).returncode == 0, name
         assert run(db, "followup", TASK, "--kind", "call", "--outcome",
                    text).returncode == 0, name
-        assert run(db, "measure", COUNTY, "staff", str(len(name)), "--date", "2019-01-01",
-                   "--source", text).returncode == 0, name
+        # a date each: a second figure for the same date would correct the first
+        assert run(db, "measure", COUNTY, "staff", str(len(name)), "--date",
+                   f"2019-01-{day:02d}", "--source", text).returncode == 0, name
     statuses = ["in_progress", "blocked"] * 4
     for status, text in zip(statuses, HOSTILE.values(), strict=False):
         edited = run(db, "set", TASK, "--status", status, "--comment", text)

@@ -75,7 +75,7 @@ def load(db: str, barrier: str, number: int, edits: int, shared: list[str], own:
                     "seen": seen.version}
         elif kind == 3:
             code = county if i % 12 == 3 else own_county
-            on = (date(2018, 1, 1) + timedelta(days=number * 1000 + i)).isoformat()
+            on = (date(2000, 1, 1) + timedelta(days=number * 1000 + i)).isoformat()  # all past
             command = Measure(code, MEASURE_KEY, number * 1000 + i, date.fromisoformat(on),
                               f"w{number}")
             what = {"type": "measure", "county": code, "field": MEASURE_KEY,

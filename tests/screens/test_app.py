@@ -324,3 +324,17 @@ async def test_keys_typed_with_the_slash_land_in_the_filter(demo_db: Path) -> No
         assert app.screen.sort == 0
         codes = column(app, "#counties", "code")
         assert codes and len(codes) < 100
+
+
+async def test_a_file_it_cannot_read_is_said_once_not_every_second(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        demo_db.write_bytes(demo_db.read_bytes()[:1000])  # damaged by something else
+        for _ in range(3):  # three polls, a second apart
+            app._poll()
+            await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1, messages
+        assert str(demo_db) in messages[0]
+        assert isinstance(app.screen, DashboardScreen)  # the last good state stays shown

@@ -51,15 +51,26 @@ def upgrade(monkeypatch: pytest.MonkeyPatch) -> Upgrade:
     return to_schema_4
 
 
-def test_opening_an_older_database_backs_up_migrates_and_records_it(
+def test_reading_an_older_database_changes_nothing_the_first_edit_migrates_it(
         db: Path, upgrade: Upgrade) -> None:
+    """Reading shows the migrated state without writing it (an old tracker still open on
+    the file keeps working); the first edit backs it up, migrates it and records that."""
     task = task_ids(1)[0]
     Store(db).apply(AddNote(task, "before the upgrade"))
     original = db.read_bytes()
     assert json.loads(original)["meta"]["1"]["schema"] == 3
     upgrade()
 
-    view = Store(db).view()  # any read opens it
+    view = Store(db).view()  # a read: nothing written
+
+    assert db.read_bytes() == original
+    assert not list(db.with_name(db.name + ".backups").glob("pre-migration-*"))
+    assert view.meta["schema"] == 4
+    assert all(doc["checked"] is False for doc in view.tables["tasks"].values())
+    assert [n.text for n in view.timeline(task).notes] == ["before the upgrade"]
+    assert Store(db).verify() == []  # an unmigrated state is compared as migrated
+
+    Store(db).apply(AddNote(task, "after the upgrade"))  # the first edit
 
     backups = list(db.with_name(db.name + ".backups").glob("pre-migration-3-*.json"))
     assert len(backups) == 1
@@ -67,25 +78,28 @@ def test_opening_an_older_database_backs_up_migrates_and_records_it(
     on_disk = json.loads(db.read_text(encoding="utf-8"))
     assert on_disk["meta"]["1"]["schema"] == 4
     assert all(doc["checked"] is False for doc in on_disk["tasks"].values())
-    assert view.meta["schema"] == 4
     events = list(Store(db).events())
-    assert events[-1]["type"] == "migrate"
-    assert (events[-1]["old"], events[-1]["new"]) == (3, 4)
-    assert [n.text for n in view.timeline(task).notes] == ["before the upgrade"]
+    assert [e["type"] for e in events[-2:]] == ["migrate", "note"]
+    assert (events[-2]["old"], events[-2]["new"]) == (3, 4)
     assert Store(db).verify() == []
 
-    # Once only: opening again, and writing, neither migrates nor backs up again.
-    Store(db).apply(AddNote(task, "after the upgrade"))
+    # Once only: writing again neither migrates nor backs up again.
+    Store(db).apply(AddNote(task, "later"))
     assert [e["type"] for e in Store(db).events()].count("migrate") == 1
     assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-*"))) == 1
     assert Store(db).verify() == []
 
 
-def test_a_backup_of_an_older_database_migrates_it_first(db: Path, upgrade: Upgrade) -> None:
+def test_a_backup_of_an_older_database_is_the_state_as_read(db: Path,
+                                                           upgrade: Upgrade) -> None:
+    """A backup is a read: the database stays as it is; the copy is as this tracker
+    reads it (migrated), and restores."""
+    original = db.read_bytes()
     upgrade()
     backup = Store(db).backup()
     assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 4
-    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-3-*.json"))) == 1
+    assert db.read_bytes() == original
+    assert not list(db.with_name(db.name + ".backups").glob("pre-migration-*"))
     assert Store(db).verify() == []
 
 
@@ -138,7 +152,9 @@ def test_schema_1_moves_notes_follow_ups_and_series_into_the_journal(schema1: Pa
     assert before["meta"]["1"]["schema"] == 1
     assert Store(schema1).verify() == []  # verify compares an old state as migrated
 
-    view = Store(schema1).view()
+    view = Store(schema1).view()  # a read: the file is left as it is
+    assert json.loads(schema1.read_bytes()) == before
+    Store(schema1).migrate()  # what the first edit does
 
     on_disk = json.loads(schema1.read_bytes())
     assert on_disk["meta"]["1"]["schema"] == 3
@@ -198,7 +214,9 @@ def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> Non
     assert Store(schema2).verify() == []  # compared as migrated, nothing written
     assert schema2.read_bytes() == SCHEMA_2.read_bytes()
 
-    view = Store(schema2).view()  # opened by us (root), not its creator
+    view = Store(schema2).view()  # read by us (root), not its creator: nothing written
+    assert schema2.read_bytes() == SCHEMA_2.read_bytes()
+    Store(schema2).migrate()  # what the first edit does
 
     on_disk = json.loads(schema2.read_bytes())
     assert on_disk["meta"]["1"]["schema"] == 3
