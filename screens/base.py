@@ -20,6 +20,14 @@ from tracker.text import clean_text
 if TYPE_CHECKING:
     from tracker.app import TrackerApp
 
+# A table shows at most this many rows (all of a province's counties, or of one
+# recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
+# DataTable costs per row, so this keeps every keystroke quick on large databases.
+MAX_ROWS = 100
+# While a filter is typed, the best matches are what the user reads: fewer rows keep
+# each keystroke quick; leaving the field shows MAX_ROWS again (FilteredScreen.row_limit).
+FILTERED_ROWS = 20
+
 STATUS_GLYPH = {
     Status.NOT_STARTED: "·",
     Status.IN_PROGRESS: "◐",
@@ -100,16 +108,52 @@ class FilteredScreen(TrackerScreen):
     # Ends when the filter gets a key itself, or is left with Enter or Escape.
     _opening = False
 
+    # The user is typing in the filter: the table shows only FILTERED_ROWS rows so that
+    # each keystroke stays quick; leaving the field (Enter, Down, Tab) shows MAX_ROWS.
+    _typing = False
+
     def filter_changed(self) -> None:
         """The filter text changed: show the matching rows (default: refresh all)."""
         self.refresh_data()
 
+    def filter_text(self) -> str:
+        return self.query_one("#filter", FilterInput).value
+
+    def row_limit(self) -> int:
+        """How many rows the table shows now: few while a filter is typed, else all."""
+        return FILTERED_ROWS if self._typing and self.filter_text().strip() else MAX_ROWS
+
+    def hidden_hint(self, count: int) -> str:
+        """What to do about ``count`` rows not shown: filter, or narrow the filter."""
+        key = "tasks.hidden_narrow" if self.filter_text().strip() else "tasks.hidden"
+        return _(key, count=count)
+
     def on_input_changed(self, event: Input.Changed) -> None:
+        self._typing = self._opening or event.input.has_focus
         self.filter_changed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.leave_filter()
+
+    def on_filter_input_leave(self, event: FilterInput.Leave) -> None:
+        self.leave_filter()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Left the field another way (Tab, a click): the table shows all it may again."""
+        if self._typing:
+            self._typing = False
+            self.filter_changed()
+
+    def leave_filter(self) -> None:
+        """Enter or Down in the filter: the table, all matching rows up to MAX_ROWS, and
+        the cursor on the first of them (a second Enter opens it)."""
         self._opening = False
-        self.query_one(self.FILTERED_TABLE).focus()
+        self._typing = False
+        self.filter_changed()
+        table = self.query_one(self.FILTERED_TABLE, DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
 
     def action_filter(self) -> None:
         self._opening = True
@@ -129,7 +173,7 @@ class FilteredScreen(TrackerScreen):
             self._opening = False
             event.stop()
             event.prevent_default()
-            self.query_one(self.FILTERED_TABLE).focus()
+            self.leave_filter()
             return
         if self._opening and event.is_printable and event.character:
             field = self.query_one("#filter", FilterInput)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Key
+from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from tracker.i18n import _
@@ -57,7 +58,11 @@ class FilterInput(Input):
     FilterInput { display: none; background: $boost; }
     """
 
-    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False)]
+    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False),
+                Binding("down", "leave", show=False)]
+
+    class Leave(Message):
+        """Down in the field: the user goes to the table below (as with Enter)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         # Not select_on_focus: keys typed with `/` may be in the field before its focus
@@ -82,6 +87,9 @@ class FilterInput(Input):
 
     def on_key(self, event: Key) -> None:
         self.screen._opening = False  # type: ignore[attr-defined]  # keys come here now
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def action_hide(self) -> None:
         self.screen._opening = False  # type: ignore[attr-defined]

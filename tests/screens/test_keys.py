@@ -1,0 +1,105 @@
+"""Keys a user types, from the review of the screens at 80x24: the `/` filter, moving
+from it to the table, reaching every panel, working the follow-up queue top-down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from screens.base import FILTERED_ROWS, MAX_ROWS
+from screens.counties import CountiesScreen
+from tests.screens.factory import make_app
+from tests.screens.test_app import column, settle, table, text_of
+
+
+def status_text(app, selector: str) -> str:
+    return text_of(app.screen.query_one(selector))
+
+
+async def test_history_filter_shows_all_rows_once_left(demo_db: Path) -> None:
+    """While typed, a filter shows FILTERED_ROWS rows; Enter leaves the field and shows up
+    to MAX_ROWS, and the hint says to narrow the filter, not to press `/`."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("slash", *"2020-12")  # 106 events
+        await settle(pilot)
+        assert table(app, "#history").row_count == FILTERED_ROWS
+        status = status_text(app, "#history-status")
+        assert "86 more: narrow the filter" in status and "/" not in status
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is table(app, "#history")
+        assert table(app, "#history").row_count == MAX_ROWS
+        status = status_text(app, "#history-status")
+        assert "6 more: narrow the filter" in status and "/" not in status
+        await pilot.press("escape")  # back to the dashboard; the unfiltered hint says `/`
+        await pilot.press("5")
+        await settle(pilot)
+        assert "type / to narrow" in status_text(app, "#history-status")
+
+
+async def test_counties_filter_left_with_tab_shows_all_matches(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", "n")
+        await settle(pilot)
+        matching = [r for r in app.screen.rows()]
+        assert len(matching) > FILTERED_ROWS
+        assert table(app, "#counties").row_count == FILTERED_ROWS
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.focused is table(app, "#counties")
+        assert table(app, "#counties").row_count == len(matching)
+
+
+async def test_task_list_filter_left_with_down_shows_all_matches(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3", "enter")  # recommendation 1.1: 100 county tasks
+        await settle(pilot)
+        await pilot.press("slash", "n")
+        await settle(pilot)
+        assert table(app, "#rec-tasks").row_count == FILTERED_ROWS
+        await pilot.press("down")
+        await settle(pilot)
+        assert app.focused is table(app, "#rec-tasks")
+        assert table(app, "#rec-tasks").row_count > FILTERED_ROWS
+
+
+async def test_down_then_enter_from_the_filter_opens_the_match(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2", "slash", *"绥中")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen"
+        assert app.screen.code == "211421"
+
+
+async def test_enter_in_the_filter_puts_the_cursor_on_the_first_match(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("slash", *"huludao", "enter", "down", "down")
+        await settle(pilot)
+        assert table(app, "#counties").cursor_row == 2
+        await pilot.press("slash")  # the filter again, its text kept
+        await settle(pilot)
+        first = column(app, "#counties", "code")[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CountiesScreen)
+        assert app.focused is table(app, "#counties")
+        assert table(app, "#counties").cursor_row == 0
+        assert app.screen.query_one("#filter", Input).value == "huludao"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen"
+        assert app.screen.code == first
