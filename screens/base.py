@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -59,6 +61,17 @@ def status_legend() -> Text:
     return legend
 
 
+# A screen taller than the terminal (dashboard, county): Tab moves between its tables
+# (the focused one scrolls into view); PageDown/PageUp page the screen once a table
+# has nothing more to page (screens.widgets.Table does that part).
+PANEL_BINDINGS = [
+    Binding("tab", "app.focus_next", "next_panel", id="next_panel", show=False),
+    Binding("shift+tab", "app.focus_previous", "prev_panel", id="prev_panel", show=False),
+    Binding("pagedown", "page(1)", "page_down", id="page_down", show=False),
+    Binding("pageup", "page(-1)", "page_up", id="page_up", show=False),
+]
+
+
 class TrackerScreen(Screen[Any]):
     """A full screen of the app. Subclasses implement ``refresh_data`` (called when the
     store changes: keep the cursor and scroll) and ``relabel`` (language switched)."""
@@ -97,6 +110,16 @@ class TrackerScreen(Screen[Any]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_page(self, direction: int) -> None:
+        """PageDown/PageUp with the focus outside a table: the screen's scroll area."""
+        for area in self.query(ScrollableContainer):
+            if area.max_scroll_y:
+                if direction > 0:
+                    area.scroll_page_down(animate=False)
+                else:
+                    area.scroll_page_up(animate=False)
+                return
 
 
 class FilteredScreen(TrackerScreen):

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.events import Key
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from tracker.i18n import _
@@ -43,6 +44,30 @@ class Table(DataTable[Text | str]):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
+
+    def action_page_down(self) -> None:
+        if not (self.scroll_y >= self.max_scroll_y and page_outer(self, 1)):
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if not (self.scroll_y <= 0 and page_outer(self, -1)):
+            super().action_page_up()
+
+
+def page_outer(widget: Widget, direction: int) -> bool:
+    """Page the nearest container around ``widget`` that can still scroll that way (a
+    table that shows all its rows has nothing to page: the screen around it pages, so
+    panels below it can be reached). False if there is none."""
+    for node in widget.ancestors:
+        if not isinstance(node, Widget) or not node.allow_vertical_scroll:
+            continue
+        if direction > 0 and node.scroll_y < node.max_scroll_y:
+            node.scroll_page_down(animate=False)
+            return True
+        if direction < 0 and node.scroll_y > 0:
+            node.scroll_page_up(animate=False)
+            return True
+    return False
 
 
 class SectionTitle(Static):

@@ -103,3 +103,70 @@ async def test_enter_in_the_filter_puts_the_cursor_on_the_first_match(demo_db: P
         await settle(pilot)
         assert type(app.screen).__name__ == "CountyScreen"
         assert app.screen.code == first
+
+
+def in_view(app, widget) -> bool:
+    """The widget's top row is on the terminal (below the header, above the footer)."""
+    return 1 <= widget.region.y < app.size.height - 1 and widget.region.height > 0
+
+
+async def test_tab_moves_between_the_dashboard_tables_into_view(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        order = []
+        for _ in range(4):
+            await pilot.press("tab")
+            await settle(pilot)
+            order.append(app.focused.id)
+            assert in_view(app, app.focused)
+        assert order == ["by-rec", "matrix", "recent", "targets"]
+        await pilot.press("shift+tab")
+        await settle(pilot)
+        assert app.focused.id == "recent" and in_view(app, app.focused)
+
+
+async def test_pagedown_in_a_dashboard_table_pages_the_screen(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        scroll = app.screen.query_one("#dash-scroll")
+        matrix = table(app, "#matrix")
+        assert not in_view(app, matrix) and app.focused.id == "targets"
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert scroll.scroll_y > 0
+        await pilot.press("end")  # the targets table's own key: its last row
+        for _ in range(3):
+            await pilot.press("pagedown")
+        await settle(pilot)
+        assert scroll.scroll_y == scroll.max_scroll_y
+        assert in_view(app, table(app, "#recent"))
+        for _ in range(4):
+            await pilot.press("pageup")
+        await settle(pilot)
+        assert scroll.scroll_y == 0
+
+
+async def test_pagedown_on_the_county_screen_reaches_the_sparklines(demo_db: Path) -> None:
+    app = make_app(demo_db, start="绥中")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        last = app.screen.query_one("#spark-staff")
+        assert app.focused.id == "county-tasks" and not in_view(app, last)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert in_view(app, last)
+        assert app.focused.id == "county-tasks"
+
+
+async def test_help_lists_the_panel_keys(demo_db: Path) -> None:
+    for start, lang, words in ((None, "en", ("Next table", "Page down")),
+                               ("绥中", "zh", ("下一个表格", "向下翻页"))):
+        app = make_app(demo_db, lang=lang, start=start)
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await settle(pilot)
+            body = text_of(app.screen.query_one("#help-body"))
+            assert all(word in body for word in words), body
