@@ -211,9 +211,11 @@ class TrackerModal(ModalScreen[Any]):
         localize_bindings(self)
 
 
-def keep_cursor(table: DataTable[Any], fill: Any) -> None:
+def keep_cursor(table: DataTable[Any], fill: Any, row: int | None = None) -> None:
     """Refill ``table`` with ``fill()`` keeping the cursor on the same row key and the
-    scroll position (live refresh must not move the user's place)."""
+    scroll position (live refresh must not move the user's place). With ``row``, the
+    cursor stays at that row position instead (the user's own edit moved its row away
+    and the next one is what they work on)."""
     key = None
     if table.row_count and table.cursor_row >= 0:
         try:
@@ -224,7 +226,10 @@ def keep_cursor(table: DataTable[Any], fill: Any) -> None:
     column = table.cursor_column
     table.clear()
     fill()
-    if key is not None:
+    if row is not None:
+        table.move_cursor(row=min(row, max(table.row_count - 1, 0)), column=column,
+                          animate=False, scroll=False)
+    elif key is not None:
         try:
             row = table.get_row_index(key)
         except RowDoesNotExist:  # the row is gone after the change: stay near it

@@ -170,3 +170,59 @@ async def test_help_lists_the_panel_keys(demo_db: Path) -> None:
             await settle(pilot)
             body = text_of(app.screen.query_one("#help-body"))
             assert all(word in body for word in words), body
+
+
+def queue_keys(app) -> list[str]:
+    queue = table(app, "#queue")
+    return [str(queue.coordinate_to_cell_key((r, 0)).row_key.value)
+            for r in range(queue.row_count)]
+
+
+async def test_snooze_keeps_the_cursor_on_the_row_position(demo_db: Path) -> None:
+    """The overdue queue is worked top-down: after `z` on the first row the cursor is on
+    the task that moved up into it, not on the snoozed one at the bottom."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        before = queue_keys(app)
+        assert table(app, "#queue").cursor_row == 0
+        await pilot.press("z")
+        await settle(pilot)
+        for _ in range(20):  # the save and the reload run in workers
+            if queue_keys(app) != before:
+                break
+            await pilot.pause(0.05)
+        after = queue_keys(app)
+        assert after != before and after[0] == before[1]
+        assert table(app, "#queue").cursor_row == 0
+        await pilot.press("down", "z")  # the second row: the third task moves up
+        await settle(pilot)
+        for _ in range(20):
+            if queue_keys(app) != after:
+                break
+            await pilot.pause(0.05)
+        assert table(app, "#queue").cursor_row == 1
+        assert queue_keys(app)[1] == after[2]
+
+
+async def test_reassign_keeps_the_cursor_on_the_row_position(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        first = queue_keys(app)
+        task = first[2]
+        await pilot.press("o")
+        await settle(pilot)
+        app.screen.query_one("#text", Input).value = "G05"
+        await pilot.press("enter")
+        await settle(pilot)
+        for _ in range(20):
+            if app.view.task(task).owner == "G05":
+                break
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert app.view.task(task).owner == "G05"
+        assert table(app, "#queue").cursor_row == 2
