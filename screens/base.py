@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
+from textual.containers import ScrollableContainer
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
@@ -19,6 +21,14 @@ from tracker.text import clean_text
 
 if TYPE_CHECKING:
     from tracker.app import TrackerApp
+
+# A table shows at most this many rows (all of a province's counties, or of one
+# recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
+# DataTable costs per row, so this keeps every keystroke quick on large databases.
+MAX_ROWS = 100
+# While a filter is typed, the best matches are what the user reads: fewer rows keep
+# each keystroke quick; leaving the field shows MAX_ROWS again (FilteredScreen.row_limit).
+FILTERED_ROWS = 20
 
 STATUS_GLYPH = {
     Status.NOT_STARTED: "·",
@@ -49,6 +59,17 @@ def status_legend() -> Text:
         legend.append(f"{STATUS_GLYPH[status]} ", style=STATUS_STYLE[status])
         legend.append(f"{_(f'status.{status.value}')}  ", style="dim")
     return legend
+
+
+# A screen taller than the terminal (dashboard, county): Tab moves between its tables
+# (the focused one scrolls into view); PageDown/PageUp page the screen once a table
+# has nothing more to page (screens.widgets.Table does that part).
+PANEL_BINDINGS = [
+    Binding("tab", "app.focus_next", "next_panel", id="next_panel", show=False),
+    Binding("shift+tab", "app.focus_previous", "prev_panel", id="prev_panel", show=False),
+    Binding("pagedown", "page(1)", "page_down", id="page_down", show=False),
+    Binding("pageup", "page(-1)", "page_up", id="page_up", show=False),
+]
 
 
 class TrackerScreen(Screen[Any]):
@@ -90,6 +111,16 @@ class TrackerScreen(Screen[Any]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def action_page(self, direction: int) -> None:
+        """PageDown/PageUp with the focus outside a table: the screen's scroll area."""
+        for area in self.query(ScrollableContainer):
+            if area.max_scroll_y:
+                if direction > 0:
+                    area.scroll_page_down(animate=False)
+                else:
+                    area.scroll_page_up(animate=False)
+                return
+
 
 class FilteredScreen(TrackerScreen):
     """A screen with a `/` filter (a FilterInput with id ``filter``) over one table."""
@@ -100,16 +131,52 @@ class FilteredScreen(TrackerScreen):
     # Ends when the filter gets a key itself, or is left with Enter or Escape.
     _opening = False
 
+    # The user is typing in the filter: the table shows only FILTERED_ROWS rows so that
+    # each keystroke stays quick; leaving the field (Enter, Down, Tab) shows MAX_ROWS.
+    _typing = False
+
     def filter_changed(self) -> None:
         """The filter text changed: show the matching rows (default: refresh all)."""
         self.refresh_data()
 
+    def filter_text(self) -> str:
+        return self.query_one("#filter", FilterInput).value
+
+    def row_limit(self) -> int:
+        """How many rows the table shows now: few while a filter is typed, else all."""
+        return FILTERED_ROWS if self._typing and self.filter_text().strip() else MAX_ROWS
+
+    def hidden_hint(self, count: int) -> str:
+        """What to do about ``count`` rows not shown: filter, or narrow the filter."""
+        key = "tasks.hidden_narrow" if self.filter_text().strip() else "tasks.hidden"
+        return _(key, count=count)
+
     def on_input_changed(self, event: Input.Changed) -> None:
+        self._typing = self._opening or event.input.has_focus
         self.filter_changed()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.leave_filter()
+
+    def on_filter_input_leave(self, event: FilterInput.Leave) -> None:
+        self.leave_filter()
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """Left the field another way (Tab, a click): the table shows all it may again."""
+        if self._typing:
+            self._typing = False
+            self.filter_changed()
+
+    def leave_filter(self) -> None:
+        """Enter or Down in the filter: the table, all matching rows up to MAX_ROWS, and
+        the cursor on the first of them (a second Enter opens it)."""
         self._opening = False
-        self.query_one(self.FILTERED_TABLE).focus()
+        self._typing = False
+        self.filter_changed()
+        table = self.query_one(self.FILTERED_TABLE, DataTable)
+        table.focus()
+        if table.row_count:
+            table.move_cursor(row=0, animate=False)
 
     def action_filter(self) -> None:
         self._opening = True
@@ -129,7 +196,7 @@ class FilteredScreen(TrackerScreen):
             self._opening = False
             event.stop()
             event.prevent_default()
-            self.query_one(self.FILTERED_TABLE).focus()
+            self.leave_filter()
             return
         if self._opening and event.is_printable and event.character:
             field = self.query_one("#filter", FilterInput)
@@ -144,9 +211,11 @@ class TrackerModal(ModalScreen[Any]):
         localize_bindings(self)
 
 
-def keep_cursor(table: DataTable[Any], fill: Any) -> None:
+def keep_cursor(table: DataTable[Any], fill: Any, row: int | None = None) -> None:
     """Refill ``table`` with ``fill()`` keeping the cursor on the same row key and the
-    scroll position (live refresh must not move the user's place)."""
+    scroll position (live refresh must not move the user's place). With ``row``, the
+    cursor stays at that row position instead (the user's own edit moved its row away
+    and the next one is what they work on)."""
     key = None
     if table.row_count and table.cursor_row >= 0:
         try:
@@ -157,7 +226,10 @@ def keep_cursor(table: DataTable[Any], fill: Any) -> None:
     column = table.cursor_column
     table.clear()
     fill()
-    if key is not None:
+    if row is not None:
+        table.move_cursor(row=min(row, max(table.row_count - 1, 0)), column=column,
+                          animate=False, scroll=False)
+    elif key is not None:
         try:
             row = table.get_row_index(key)
         except RowDoesNotExist:  # the row is gone after the change: stay near it

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
 from screens.base import FilteredScreen, cell, keep_cursor, status_cell, status_legend
-from screens.tasks import name_width, row_limit
+from screens.tasks import name_width
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.progress import county_value
@@ -98,7 +98,7 @@ class CountiesScreen(FilteredScreen):
     def refresh_data(self) -> None:
         table = self.query_one("#counties", Table)
         rows = self.rows()
-        limit = row_limit(self.query_one("#filter", FilterInput).value)
+        limit = self.row_limit()
 
         def fill() -> None:
             for code, prefecture, name, tasks, share, next_date, _text in rows[:limit]:
@@ -113,7 +113,7 @@ class CountiesScreen(FilteredScreen):
         keep_cursor(table, fill)
         status = _("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
         if len(rows) > limit:
-            status += " " + _("tasks.hidden", count=len(rows) - limit)
+            status += " " + self.hidden_hint(len(rows) - limit)
         line = Text(status + "   ", style="dim", no_wrap=True, overflow="ellipsis")
         line.append_text(status_legend())
         self.query_one("#counties-status", Static).update(line)

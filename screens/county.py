@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Label, Sparkline, Static
 
-from screens.base import TrackerScreen, cell
+from screens.base import PANEL_BINDINGS, TrackerScreen, cell
 from screens.tasks import TaskTable
 from screens.widgets import SectionTitle
 from tracker.i18n import _
@@ -23,6 +23,7 @@ class CountyScreen(TrackerScreen):
     BINDINGS = [
         Binding("f", "followup", "followup", id="followup"),
         Binding("escape", "back", "back", id="back"),
+        *PANEL_BINDINGS,
     ]
     EDIT_KEYS = frozenset({"followup"})
 

@@ -8,10 +8,17 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical, VerticalScroll
-from textual.events import Resize
+from textual.events import DescendantFocus, Resize
 from textual.widgets import Footer, Header, Static
 
-from screens.base import TrackerScreen, cell, keep_cursor, status_cell, status_legend
+from screens.base import (
+    PANEL_BINDINGS,
+    TrackerScreen,
+    cell,
+    keep_cursor,
+    status_cell,
+    status_legend,
+)
 from screens.widgets import SectionTitle, Table, bar, shade
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES, Status
@@ -26,11 +33,16 @@ TARGET_FIXED = 4 + 20 + 24 + 7 + 7
 
 
 class DashboardScreen(TrackerScreen):
+    BINDINGS = PANEL_BINDINGS
+    # on_mount focuses the targets without scrolling: Textual's auto focus would centre
+    # the first table before layout and scroll the section title out of view.
+    AUTO_FOCUS = ""  # not None: None means "as the app says"
     _target_width = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="dash-scroll"), Grid(id="dash"):
+        # Not focusable itself: Tab goes from table to table (each scrolls into view).
+        with VerticalScroll(id="dash-scroll", can_focus=False), Grid(id="dash"):
             with Vertical(classes="dash-cell"):
                 yield SectionTitle(_("dash.targets"))
                 yield Table(id="targets")
@@ -77,7 +89,13 @@ class DashboardScreen(TrackerScreen):
         self.query_one("#recent", Table).add_columns(
             _("col.when"), _("col.who"), _("col.task"), _("col.change"))
         self.refresh_data()
-        self.query_one("#targets", Table).focus()
+        self.query_one("#targets", Table).focus(scroll_visible=False)  # titles in view
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        """A table got the focus (Tab): its panel, title included, scrolls into view."""
+        if isinstance(event.widget, Table) and event.widget.parent is not None:
+            self.query_one("#dash-scroll", VerticalScroll).scroll_to_widget(
+                event.widget.parent, animate=False)
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "wide")

@@ -63,6 +63,9 @@ class FollowupsScreen(TrackerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.mine = False
+        # After the user's own snooze, follow-up or reassignment, the cursor stays at this
+        # row position: the queue is worked top-down, the next task moves up under it.
+        self._hold_row: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -104,7 +107,8 @@ class FollowupsScreen(TrackerScreen):
                               cell(f"{last.date} {_(f'kind.{last.kind.value}')}" if last
                                    else None), key=task.id)
 
-        keep_cursor(table, fill)
+        keep_cursor(table, fill, row=self._hold_row)
+        self._hold_row = None
         counts = {b: 0 for b in ("overdue", "today", "week", "later")}
         for task in tasks:
             counts[bucket(task, today)] += 1
@@ -119,6 +123,17 @@ class FollowupsScreen(TrackerScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return self.tracker.view.task(str(key))
 
+    def _stay(self) -> Any:
+        """An ``on_done`` for an edit from the current row: once it is saved, the refresh
+        that follows keeps the cursor at this row position, not on the moved task."""
+        row = self.query_one("#queue", Table).cursor_row
+
+        def done(error: Any) -> None:
+            if error is None:
+                self._hold_row = row
+
+        return done
+
     def action_mine(self) -> None:
         self.mine = not self.mine
         self.refresh_data()
@@ -126,24 +141,26 @@ class FollowupsScreen(TrackerScreen):
     def action_followup(self) -> None:
         task = self._current()
         if task:
-            log_followup(self.tracker, task)
+            log_followup(self.tracker, task, self._stay())
 
     def action_snooze(self) -> None:
         task = self._current()
         if task and self.tracker.can_edit(task=task.id):
             start = max(task.next_followup or self.tracker.today(), self.tracker.today())
             self.tracker.submit(SetFields(task.id, {"next_followup": start + SNOOZE},
-                                          task.version, _("queue.snoozed")))
+                                          task.version, _("queue.snoozed")), self._stay())
 
     def action_reassign(self) -> None:
         task = self._current()
         if not task or not self.tracker.can_edit(task=task.id):
             return
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
+        stay = self._stay()
 
         def chosen(owner: Any) -> None:
             if owner is not None:
-                self.tracker.submit(SetFields(task.id, {"owner": owner[0]}, task.version))
+                self.tracker.submit(SetFields(task.id, {"owner": owner[0]}, task.version),
+                                    stay)
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",

@@ -12,7 +12,6 @@ from textual.binding import Binding
 from textual.widgets import Footer, Header, Static
 
 from screens.base import FilteredScreen, cell, keep_cursor
-from screens.tasks import row_limit
 from screens.widgets import FilterInput, Table
 from tracker.i18n import _
 from tracker.render import describe_event
@@ -69,7 +68,7 @@ class HistoryScreen(FilteredScreen):
 
     def _fill(self) -> None:
         query = self.query_one("#filter", FilterInput).value
-        limit = row_limit(query)
+        limit = self.row_limit()
         words = query.lower().split()
         picked = [e for e, text in zip(self.events, self._texts, strict=True)
                   if all(word in text or (word == e.get("task", "").split("-")[-1])
@@ -88,7 +87,7 @@ class HistoryScreen(FilteredScreen):
         keep_cursor(table, fill)
         status = _("history.count", count=len(picked))
         if len(picked) > limit:
-            status += "  " + _("tasks.hidden", count=len(picked) - limit)
+            status += "  " + self.hidden_hint(len(picked) - limit)
         self.query_one("#history-status", Static).update(Text(status, style="dim"))
 
     def filter_changed(self) -> None:

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Static
 
 from screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
-from screens.tasks import Searcher, TaskTable, row_limit
+from screens.tasks import Searcher, TaskTable
 from screens.widgets import FilterInput, Table, bar
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES
@@ -118,10 +118,10 @@ class RecommendationScreen(FilteredScreen):
         query = self.query_one("#filter", FilterInput).value
         found = self.searcher.matches(view, tasks, query)
         hidden = self.query_one("#rec-tasks", TaskTable).show(view, found, self.tracker.day(),
-                                                              row_limit(query))
+                                                              self.row_limit())
         status = _("tasks.count", count=len(found))
         if hidden:
-            status += "  " + _("tasks.hidden", count=hidden)
+            status += "  " + self.hidden_hint(hidden)
         self.query_one("#rec-status", Static).update(Text(status, style="dim"))
 
     def action_followup(self) -> None:

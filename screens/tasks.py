@@ -7,24 +7,13 @@ from typing import Any
 
 from rich.text import Text
 
-from screens.base import cell, keep_cursor, status_cell
+from screens.base import MAX_ROWS, cell, keep_cursor, status_cell
 from screens.widgets import Table
 from tracker.i18n import _
 from tracker.model import Task
 from tracker.render import task_flags
 from tracker.state import StateView
 
-# A table shows at most this many rows (all of a province's counties, or of one
-# recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
-# DataTable costs per row, so this keeps every keystroke quick on large databases.
-MAX_ROWS = 100
-# While a filter is typed, the best matches are what the user reads: fewer rows keep
-# each keystroke quick; clearing the filter shows MAX_ROWS again.
-FILTERED_ROWS = 20
-
-
-def row_limit(query: str) -> int:
-    return FILTERED_ROWS if query.strip() else MAX_ROWS
 NARROW = 100  # below this many columns, long names are cut to fit the other columns
 
 

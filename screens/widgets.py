@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Key
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from tracker.i18n import _
@@ -43,6 +45,30 @@ class Table(DataTable[Text | str]):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
 
+    def action_page_down(self) -> None:
+        if not (self.scroll_y >= self.max_scroll_y and page_outer(self, 1)):
+            super().action_page_down()
+
+    def action_page_up(self) -> None:
+        if not (self.scroll_y <= 0 and page_outer(self, -1)):
+            super().action_page_up()
+
+
+def page_outer(widget: Widget, direction: int) -> bool:
+    """Page the nearest container around ``widget`` that can still scroll that way (a
+    table that shows all its rows has nothing to page: the screen around it pages, so
+    panels below it can be reached). False if there is none."""
+    for node in widget.ancestors:
+        if not isinstance(node, Widget) or not node.allow_vertical_scroll:
+            continue
+        if direction > 0 and node.scroll_y < node.max_scroll_y:
+            node.scroll_page_down(animate=False)
+            return True
+        if direction < 0 and node.scroll_y > 0:
+            node.scroll_page_up(animate=False)
+            return True
+    return False
+
 
 class SectionTitle(Static):
     DEFAULT_CSS = """
@@ -57,7 +83,11 @@ class FilterInput(Input):
     FilterInput { display: none; background: $boost; }
     """
 
-    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False)]
+    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False),
+                Binding("down", "leave", show=False)]
+
+    class Leave(Message):
+        """Down in the field: the user goes to the table below (as with Enter)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         # Not select_on_focus: keys typed with `/` may be in the field before its focus
@@ -82,6 +112,9 @@ class FilterInput(Input):
 
     def on_key(self, event: Key) -> None:
         self.screen._opening = False  # type: ignore[attr-defined]  # keys come here now
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())
 
     def action_hide(self) -> None:
         self.screen._opening = False  # type: ignore[attr-defined]
