@@ -506,13 +506,16 @@ def _clearable_date(text: str, option: str) -> date | None:
 
 
 def _print_changes(events: list[dict[str, Any]]) -> None:
+    from tracker.fields import field_value
+
     for event in events:
         field = event.get("field")
+        old, new = _plain(event.get("old")), _plain(event.get("new"))
         if event["type"] == "set":
+            old, new = field_value(field, event.get("old")), field_value(field, event.get("new"))
             field = _(f"field.{field}")
         print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
-                field=field, old=_plain(event.get("old")),
-                new=_plain(event.get("new")), version=event.get("version", "")))
+                field=field, old=old, new=new, version=event.get("version", "")))
 
 
 def _plain(value: Any) -> str:

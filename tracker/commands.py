@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.events import Index, Tables
 from tracker.fields import EDITABLE_FIELDS, FollowupKind, Priority, Status
+from tracker.i18n import _
 from tracker.lifecycle import check_move
 from tracker.roles import ADMIN, EDITOR, ROLES, UNKNOWN_USERS, user_entry, users_of
 from tracker.text import clean_text
@@ -61,9 +62,9 @@ class Context:
 def _text(value: str, what: str, *, single_line: bool = False, required: bool = True) -> str:
     cleaned = clean_text(value, single_line=single_line)
     if required and not cleaned:
-        raise InvalidEdit("text.empty", what=what)
+        raise InvalidEdit("text.empty", what=_(f"text.what.{what}"))
     if len(cleaned) > MAX_TEXT:
-        raise InvalidEdit("text.too_long", what=what, limit=MAX_TEXT)
+        raise InvalidEdit("text.too_long", what=_(f"text.what.{what}"), limit=MAX_TEXT)
     return cleaned
 
 

@@ -25,7 +25,7 @@ _TODAY = {"today", "今天", "今日"}
 _RRULE = re.compile(r"^FREQ=[A-Z]+(;[A-Z]+=[-+,0-9A-Z]+)*$", re.IGNORECASE)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９－／．＋", "0123456789-/.+")
 
-NAMED_CADENCES = {
+NAMED_CADENCES = {  # the names are tracker.fields.CADENCE_NAMES
     "weekly": relativedelta(weeks=1),
     "monthly": relativedelta(months=1),
     "quarterly": relativedelta(months=3),

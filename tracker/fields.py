@@ -4,6 +4,7 @@ Light to import (no dataclasses): the one-shot CLI edit path needs only these.""
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -38,3 +39,18 @@ class FollowupKind(StrEnum):
 
 # Fields of a task that `set` may change; each is versioned for conflict detection.
 EDITABLE_FIELDS = ("status", "owner", "due", "next_followup", "cadence", "priority")
+
+# The cadences with a name (tracker.dates steps them); any other cadence is an RRULE.
+CADENCE_NAMES = ("weekly", "monthly", "quarterly")
+
+
+def field_value(field: str, value: Any) -> str:
+    """A task field's value as people read it: statuses, priorities and named cadences
+    in the current language; dates and owners as they are."""
+    from tracker.i18n import _
+
+    if value is None:
+        return "-"
+    if field in ("status", "priority") or (field == "cadence" and value in CADENCE_NAMES):
+        return _(f"{field}.{value}")
+    return str(value)

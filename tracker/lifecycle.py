@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracker.errors import InvalidEdit
 from tracker.fields import Status
+from tracker.i18n import _
 
 S = Status
 
@@ -30,10 +31,12 @@ def needs_reason(old: Status, new: Status) -> bool:
 
 def check_move(task_id: str, old: Status, new: Status, reason: str | None) -> None:
     """Raise InvalidEdit unless ``old -> new`` is allowed (with a reason where needed)."""
+    names = {"old_name": _(f"status.{old.value}"), "new_name": _(f"status.{new.value}")}
     if new not in ALLOWED[old]:
-        allowed = ", ".join(s.value for s in ALLOWED[old])
+        allowed = _("list.separator").join(
+            _("status.named", name=_(f"status.{s.value}"), id=s.value) for s in ALLOWED[old])
         raise InvalidEdit("status.move_refused", task=task_id, old=old.value, new=new.value,
-                          allowed=allowed)
+                          allowed=allowed, **names)
     if needs_reason(old, new) and not (reason and reason.strip()):
         raise InvalidEdit("status.reason_required", task=task_id, old=old.value,
-                          new=new.value)
+                          new=new.value, **names)

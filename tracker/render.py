@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracker.dates import NAMED_CADENCES
 from tracker.errors import NotFoundError
+from tracker.fields import field_value as field_value
 from tracker.i18n import _
 from tracker.model import Status, Task
 from tracker.plan import IndicatorKind
@@ -278,16 +278,6 @@ def describe_user(entry: dict[str, Any] | None) -> str:
 
 def _plain(value: Any) -> str:
     return "-" if value is None else _value(value)
-
-
-def field_value(field: str, value: Any) -> str:
-    """A task field's value as people read it: statuses, priorities and named cadences
-    in the current language; dates and owners as they are."""
-    if value is None:
-        return "-"
-    if field in ("status", "priority") or (field == "cadence" and value in NAMED_CADENCES):
-        return _(f"{field}.{value}")
-    return str(value)
 
 
 def _measure_title(plan: Any, key: str) -> str:

@@ -60,7 +60,7 @@ def test_filters(db: Path) -> None:
 def test_edit_round_trip(db: Path) -> None:
     out = run(db, "set", "绥中-2.5", "--status", "in_progress", "--owner", "G07",
               "--cadence", "monthly", "--next", "2020-01-15").stdout
-    assert "status not_started → in_progress" in out
+    assert "status not started → in progress" in out
     run(db, "note", "211421-2.5", "县局已签订数字化外包合同")
     run(db, "followup", "211421-2.5", "--kind", "call", "--outcome", "进度正常",
         "--date", "2020-01-20")
@@ -96,8 +96,10 @@ def test_due_slip_needs_reason_and_is_shown(db: Path) -> None:
 
 def test_refused_move_lists_allowed_moves(db: Path) -> None:
     result = run(db, "set", "211421-2.5", "--status", "verified", check=1)
-    assert "cannot move from not_started to verified" in result.stderr
-    assert "in_progress, blocked, not_applicable" in result.stderr
+    assert ("cannot move from not started (not_started) to verified (verified)"
+            in result.stderr)
+    assert ("allowed: in progress (in_progress), blocked (blocked), "
+            "n/a (not_applicable)") in result.stderr
 
 
 def test_conflict_through_the_cli(db: Path) -> None:
