@@ -170,9 +170,11 @@ def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None
     for name in fields:
         changed = doc["changed"].get(name)
         if changed and changed[0] > seen:
-            raise ConflictError("edit.conflict", task=doc["id"], field=name, user=changed[1],
-                                at=changed[2], current=doc[name] if doc[name] is not None
-                                else "-", seen=seen)
+            from tracker.fields import field_value
+
+            raise ConflictError("edit.conflict", task=doc["id"], field=_(f"field.{name}"),
+                                user=changed[1], at=changed[2][:16].replace("T", " "),
+                                current=field_value(name, doc[name]), seen=seen)
 
 
 class AddNote(NamedTuple):

@@ -37,13 +37,15 @@ def test_screen(snap_compare, demo_db: Path, screen: str, lang: str) -> None:
         for key in SCREENS[screen]:
             await pilot.press(key)
             await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        # A DataTable sizes its columns to rows added by a worker on its next idle, which
-        # a busy machine may not have reached yet: wait for it, not for a time.
-        for _ in range(50):
-            if not any(t._require_update_dimensions for t in pilot.app.screen.query(Table)):
-                break
+        # Settled: no worker left (a screen may start its loader a frame after it shows)
+        # and every DataTable has sized its columns to the rows a worker added, which it
+        # does on an idle a busy machine may not have reached yet. A condition, not a time.
+        for _ in range(100):
+            await pilot.app.workers.wait_for_complete()
             await pilot.pause()
+            busy = any(not w.is_finished for w in pilot.app.workers)
+            pending = any(t._require_update_dimensions for t in pilot.app.screen.query(Table))
+            if not busy and not pending:
+                break
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
