@@ -136,15 +136,19 @@ SCHEMA_1 = Path(__file__).parent / "data" / "schema1.json"
 SCHEMA_1_TASK = "211421-2.5"
 
 
+def copy_database(source: Path, folder: Path) -> Path:
+    """A copy of a stored database (state and journal) in ``folder``."""
+    db = folder / source.name
+    shutil.copy(source, db)
+    shutil.copy(source.with_name(source.name + ".history"), db.with_name(db.name + ".history"))
+    return db
+
+
 @pytest.fixture
 def schema1(tmp_path: Path) -> Path:
     """A copy of a database written by the schema-1 tracker: a note, a follow-up, and
     measurements of Suizhong (one recorded out of date order), in the state's lists."""
-    db = tmp_path / SCHEMA_1.name
-    shutil.copy(SCHEMA_1, db)
-    shutil.copy(SCHEMA_1.with_name(SCHEMA_1.name + ".history"),
-                db.with_name(db.name + ".history"))
-    return db
+    return copy_database(SCHEMA_1, tmp_path)
 
 
 def test_schema_1_moves_notes_follow_ups_and_series_into_the_journal(schema1: Path) -> None:
@@ -201,11 +205,7 @@ SCHEMA_2 = Path(__file__).parent / "data" / "schema2.json"
 def schema2(tmp_path: Path) -> Path:
     """A copy of a database written by the schema-2 tracker (before roles): created by
     the account `registrar`; `alice` added a note and a figure; stale_days set to 60."""
-    db = tmp_path / SCHEMA_2.name
-    shutil.copy(SCHEMA_2, db)
-    shutil.copy(SCHEMA_2.with_name(SCHEMA_2.name + ".history"),
-                db.with_name(db.name + ".history"))
-    return db
+    return copy_database(SCHEMA_2, tmp_path)
 
 
 def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> None:
