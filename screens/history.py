@@ -37,9 +37,13 @@ class HistoryScreen(FilteredScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#history", Table).add_columns(
-            _("col.seq"), _("col.when"), _("col.who"), _("col.task"), _("col.change"),
-            _("col.comment"))
+        # Fixed widths: the columns do not wait on the table measuring the rows a worker
+        # adds (that measurement, left to an idle moment, sometimes never widened them).
+        table = self.query_one("#history", Table)
+        for label, width in ((_("col.seq"), 5), (_("col.when"), 16), (_("col.who"), 10),
+                             (_("col.task"), 10), (_("col.change"), 40)):
+            table.add_column(label, width=width)
+        table.add_column(_("col.comment"))
         self.query_one("#history", Table).focus()
         self.refresh_data()
 
