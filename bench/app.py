@@ -7,8 +7,8 @@
    app, run TrackerApp), both headless at 80x24, bytecode cached. A child stops in a
    ``call_after_refresh`` callback scheduled from its first screen's ``on_mount``: it runs
    once that screen has been laid out and rendered with nothing left dirty, and
-   re-schedules itself until a Footer, if any, has its keys (Textual fills a Footer on a
-   later refresh: headless it is there at once, in a terminal a frame or two later).
+   re-schedules itself until a Footer, if any, shows its keys (Textual's fills them in a
+   frame after the first; the tracker's draws them in the first).
    The parent takes CLOCK_MONOTONIC before ``Popen``; the child reports it in the
    callback. Then the same as users run it: the real ``tracker --db DB`` (and the hello
    app, not headless) in a pseudo-terminal of 80x24, timed until the terminal has
@@ -55,10 +55,11 @@ def _child(mode: str, db: str | None, idle: float, terminal: bool) -> int:
     marks: dict[str, float] = {}
 
     def interactive(screen: object) -> bool:
-        from textual.widgets import Footer
-
-        footers = screen.query(Footer)  # type: ignore[attr-defined]
-        return all(footer.children for footer in footers)
+        # Textual's Footer has a child widget per key once it has composed them (a frame
+        # after the first); the tracker's (screens.widgets.Footer) is one widget that
+        # records the keys it drew.
+        footers = screen.query("Footer")  # type: ignore[attr-defined]
+        return all(footer.children or getattr(footer, "_keys", None) for footer in footers)
 
     def after_refresh(screen: object, deadline: float) -> None:
         app = screen.app  # type: ignore[attr-defined]
@@ -136,9 +137,12 @@ def _child(mode: str, db: str | None, idle: float, terminal: bool) -> int:
 
         Widgets().run(**run)  # type: ignore[arg-type]
     elif mode == "tracker" and db:
+        import gc
         from pathlib import Path
 
         import tracker.cli  # noqa: F401  (the `tracker` script imports it first)
+
+        gc.disable()  # as tracker.cli.cmd_open does, then it imports the store
         from storage.store import Store
 
         store = Store(Path(db))

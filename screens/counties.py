@@ -9,11 +9,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, cell, keep_cursor, status_cell, status_legend
 from screens.tasks import name_width
-from screens.widgets import FilterInput, Table
+from screens.widgets import FilterInput, Footer, Table
 from tracker.i18n import _
 from tracker.progress import county_value
 

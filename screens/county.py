@@ -8,11 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Header, Label, Sparkline, Static
+from textual.widgets import Header, Label, Sparkline, Static
 
 from screens.base import PANEL_BINDINGS, TrackerScreen, cell
 from screens.tasks import TaskTable
-from screens.widgets import SectionTitle
+from screens.widgets import Footer, SectionTitle
 from tracker.i18n import _
 from tracker.progress import county_value
 

@@ -11,13 +11,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from screens.forms import TextForm
 from screens.task import log_followup
 from screens.tasks import name_width
-from screens.widgets import Table
+from screens.widgets import Footer, Table
 from tracker.commands import SetFields, validate_owner
 from tracker.i18n import _
 from tracker.model import Task

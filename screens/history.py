@@ -9,10 +9,10 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, cell, keep_cursor
-from screens.widgets import FilterInput, Table
+from screens.widgets import FilterInput, Footer, Table
 from tracker.i18n import _
 from tracker.render import describe_event
 

@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
 from screens.tasks import Searcher, TaskTable
-from screens.widgets import FilterInput, Table, bar
+from screens.widgets import FilterInput, Footer, Table, bar
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES
 

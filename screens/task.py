@@ -12,11 +12,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
-from screens.widgets import SectionTitle, Table
+from screens.widgets import Footer, SectionTitle, Table
 from tracker.commands import AddNote, LogFollowup, SetFields, validate_owner
 from tracker.dates import next_followup
 from tracker.errors import ConflictError, NotFoundError, TrackerError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.events import Key
+from textual.events import Click, Key
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
@@ -68,6 +68,90 @@ def page_outer(widget: Widget, direction: int) -> bool:
             node.scroll_page_up(animate=False)
             return True
     return False
+
+
+class Footer(Widget):
+    """The screen's main keys on one line: Textual's footer, drawn as one widget.
+
+    Textual's own footer is a widget per key, composed only after the screen's first
+    frame; at start-up its keys cost ~10 ms and come a frame late. This one draws the
+    same keys (the bindings with ``show``, one per action, the palette's at the right)
+    from the screen's active bindings whenever they change; a click on a key presses it.
+    """
+
+    DEFAULT_CSS = """
+    Footer {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        & > .footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        & > .footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+        & > .footer--palette {
+            color: $foreground 20%;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"footer--key", "footer--description", "footer--palette"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: list[tuple[int, int, str]] = []  # cells (start, end) and key of each
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: object) -> None:
+        self.refresh()
+
+    def render(self) -> Text:
+        app = self.app
+        key_style = self.get_component_rich_style("footer--key")
+        description_style = self.get_component_rich_style("footer--description")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        keys: list[tuple[int, int, str]] = []
+        seen: set[str] = set()
+        palette = None
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            if binding.action == "app.command_palette" or binding.action == "command_palette":
+                palette = (binding, enabled)
+                continue
+            if not binding.show or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            start, cells = len(line), line.cell_len
+            line.append(f" {app.get_key_display(binding)} ", key_style)
+            line.append(f"{binding.description} ", description_style)
+            if not enabled:
+                line.stylize("dim", start)
+            keys.append((cells, line.cell_len, binding.key))
+        if palette is not None and app.ENABLE_COMMAND_PALETTE:
+            binding, enabled = palette
+            tail = Text("▏", self.get_component_rich_style("footer--palette"), end="")
+            tail.append(f"{app.get_key_display(binding)} ", key_style)
+            tail.append(f"{binding.description} ", description_style)
+            start = max(line.cell_len, self.size.width - tail.cell_len)
+            line.pad_right(start - line.cell_len)
+            keys.append((start, start + tail.cell_len, binding.key))
+            line.append_text(tail)
+        self._keys = keys
+        return line
+
+    def on_click(self, event: Click) -> None:
+        for start, end, key in self._keys:
+            if start <= event.x < end:
+                self.app.simulate_key(key)
+                return
 
 
 class SectionTitle(Static):

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -24,7 +23,6 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from screens.dashboard import DashboardScreen
-from screens.forms import ConfirmQuit, DateForm, TextForm, has_unsaved_input
 from screens.localize import localize_bindings
 from screens.palette import NavigationProvider
 from storage.store import Store
@@ -94,8 +92,8 @@ class TrackerApp(App[None]):
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
                  as_of: date | None = None) -> None:
         # Loading builds many small objects the GC would walk again and again; it stays
-        # off until the first frame, then the loaded state is frozen out of its way.
-        self._gc_was_enabled = gc.isenabled()
+        # off until the first frame (`tracker` turns it off before it imports the app),
+        # then the loaded state is frozen out of its way and the GC runs again.
         gc.disable()
         if lang:
             set_language(lang)
@@ -128,8 +126,7 @@ class TrackerApp(App[None]):
         """After a load: move what is loaded out of the GC's way (it lives until the next
         load), and let it run again."""
         gc.freeze()
-        if self._gc_was_enabled:
-            gc.enable()
+        gc.enable()
 
     def on_unmount(self) -> None:
         gc.unfreeze()
@@ -233,6 +230,8 @@ class TrackerApp(App[None]):
             if path and path.strip():
                 self.notify(_("import.checking", file=path.strip()), markup=False)
                 self._check_import(path.strip())
+
+        from screens.forms import TextForm
 
         self.push_screen(TextForm(_("import.form_title"), _("import.form_label")), chosen)
 
@@ -353,6 +352,8 @@ class TrackerApp(App[None]):
         self._reload()
 
     def action_shift_as_of(self, months: int) -> None:
+        from dateutil.relativedelta import relativedelta
+
         target = self.day() + relativedelta(months=months)
         self.set_as_of(target)
 
@@ -360,6 +361,8 @@ class TrackerApp(App[None]):
         def chosen(day: date | None) -> None:
             if day is not None:
                 self.set_as_of(day)
+
+        from screens.forms import DateForm
 
         self.push_screen(DateForm(_("form.as_of"), self.day(), allow_today=True), chosen)
 
@@ -385,6 +388,8 @@ class TrackerApp(App[None]):
         self.push_screen(HelpScreen(self.screen))
 
     def action_quit_app(self) -> None:
+        from screens.forms import ConfirmQuit, has_unsaved_input
+
         if has_unsaved_input(self.screen):
             self.push_screen(ConfirmQuit(), lambda yes: self.exit() if yes else None)
         else:

@@ -857,6 +857,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 def cmd_open(args: argparse.Namespace) -> int:
     """The app, on the dashboard or on a task, county or recommendation."""
+    import gc
+
+    # Reading the state and importing Textual create objects by the hundred thousand,
+    # all kept: the GC would walk them again and again (~10 ms of the start). The app
+    # turns it on again after its first frame.
+    gc.disable()
     store = _store(args)
     view = store.view(_as_of(args))  # a bad database fails here, before the screen opens
     if args.target:

@@ -22,9 +22,10 @@ _plans: dict[str, Plan] = {}
 def plan_for(tables: Tables, source: str) -> Plan:
     """The Plan stored in a database, parsed and validated once per process per plan.
 
-    The plan document records its sha256 (databases made before that are hashed here);
-    the built-in plan with the same hash is the one already loaded from the package."""
-    from tracker.plan import BUILTIN_PLANS, builtin_plan, plan_from_dict
+    The plan document records its sha256 (databases made before that are hashed here).
+    The stored copy is validated and used even when it is a built-in plan: reading the
+    package's file again would cost the app's start-up more than it saves."""
+    from tracker.plan import plan_from_dict
 
     doc = tables["plan"][PLAN_ID]
     raw = doc["plan"]
@@ -36,11 +37,7 @@ def plan_for(tables: Tables, source: str) -> Plan:
     plan = _plans.get(sha)
     if plan is not None:
         return plan
-    name = raw.get("id", "")
-    if name in BUILTIN_PLANS and builtin_plan(name).sha256 == sha:
-        plan = builtin_plan(name)
-    else:
-        plan = plan_from_dict(raw, source=source)
+    plan = plan_from_dict(raw, source=source)
     _plans[sha] = plan
     return plan
 

@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Input
 
 from screens.counties import CountiesScreen
 from screens.dashboard import DashboardScreen
+from screens.linetable import LineTable
 from screens.followups import FollowupsScreen
 from screens.forms import FollowupForm, Notice, StatusForm
 from screens.help import HelpScreen
@@ -26,8 +27,15 @@ def table(app, selector: str) -> DataTable:
 
 
 def column(app, selector: str, key: str) -> list[str]:
-    t = table(app, selector)
+    t = app.screen.query_one(selector)
+    if isinstance(t, LineTable):  # the dashboard's panels
+        return t.column_text(key)
     return [str(t.get_cell(row, key)) for row in t.rows]
+
+
+def panel(app, selector: str) -> LineTable:
+    """One of the dashboard's panels."""
+    return app.screen.query_one(selector, LineTable)
 
 
 def text_of(widget) -> str:
@@ -50,21 +58,23 @@ async def test_dashboard_opens_with_targets_counts_and_matrix(demo_db: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, DashboardScreen)
-        assert table(app, "#targets").row_count == 8
-        assert table(app, "#by-rec").row_count == 7
-        assert table(app, "#matrix").row_count == 14
+        assert panel(app, "#targets").row_count == 8
+        assert panel(app, "#by-rec").row_count == 7
+        assert panel(app, "#matrix").row_count == 14
         assert "DEMO DATA" in app.title
         titles = column(app, "#targets", "title")
         assert titles[0] == "Permanent holdings digitized"
 
 
 async def test_status_change_moves_the_dashboard_counts(demo_db: Path) -> None:
-    app = make_app(demo_db, start=TASK)
+    app = make_app(demo_db)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        counts_before = _rec_counts(app, "2.5")
+        app.open_target(TASK)
         await settle(pilot)
         assert isinstance(app.screen, TaskScreen)
         before = app.view.task(TASK).status
-        counts_before = _rec_counts(app, "2.5")
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, StatusForm)
@@ -85,11 +95,12 @@ async def test_status_change_moves_the_dashboard_counts(demo_db: Path) -> None:
 
 
 def _rec_counts(app, rec: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for task in app.view.tasks():
-        if task.recommendation == rec:
-            counts[task.status.value] = counts.get(task.status.value, 0) + 1
-    return counts
+    """The dashboard's count of ``rec``'s tasks per status, as its panel shows them."""
+    assert isinstance(app.screen, DashboardScreen)
+    by_rec = panel(app, "#by-rec")
+    row = next(r for r in by_rec.rows if r.key == rec)
+    return {column.key: int(row.cells[n].plain) for n, column in enumerate(by_rec.columns)
+            if column.key not in ("rec", "title")}
 
 
 async def test_log_followup_from_queue_advances_next_date(demo_db: Path) -> None:

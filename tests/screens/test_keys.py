@@ -10,7 +10,7 @@ from textual.widgets import Input
 from screens.base import FILTERED_ROWS, MAX_ROWS
 from screens.counties import CountiesScreen
 from tests.screens.factory import make_app
-from tests.screens.test_app import column, settle, table, text_of
+from tests.screens.test_app import column, panel, settle, table, text_of
 
 
 def status_text(app, selector: str) -> str:
@@ -131,7 +131,7 @@ async def test_pagedown_in_a_dashboard_table_pages_the_screen(demo_db: Path) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         scroll = app.screen.query_one("#dash-scroll")
-        matrix = table(app, "#matrix")
+        matrix = panel(app, "#matrix")
         assert not in_view(app, matrix) and app.focused.id == "targets"
         await pilot.press("pagedown")
         await settle(pilot)
@@ -141,7 +141,7 @@ async def test_pagedown_in_a_dashboard_table_pages_the_screen(demo_db: Path) -> 
             await pilot.press("pagedown")
         await settle(pilot)
         assert scroll.scroll_y == scroll.max_scroll_y
-        assert in_view(app, table(app, "#recent"))
+        assert in_view(app, panel(app, "#recent"))
         for _ in range(4):
             await pilot.press("pageup")
         await settle(pilot)

@@ -1,0 +1,314 @@
+"""A light table for the dashboard's panels, drawn line by line.
+
+The dashboard shows four small tables (8 to 14 rows). As DataTables they cost more than
+the whole of a hello-world Textual app's start (each row is measured cell by cell before
+the first frame), and a Rich ``Table`` in a ``Static`` costs as much. A ``LineTable``
+keeps its rows as ``Text`` cells and draws each line on demand through Textual's line API
+(``render_line``): widths are the columns' own, the one flexible column takes what the
+others leave, and nothing is measured twice. It has what the dashboard needs of a table:
+a header line, zebra rows, a row or cell cursor moved with the arrow keys, Home and End,
+and Enter (or a click) to open the row under the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+GAP = 1  # blank cells either side of a cell, as DataTable's cell padding
+MIN_FLEX = 8  # the flexible column never gets narrower than this
+
+
+class Column(NamedTuple):
+    key: str
+    label: Text | str
+    width: int | None = None  # None: as wide as its widest cell or its label
+    flex: bool = False  # takes what the other columns leave of the widget's width
+    justify: str = "left"
+
+
+class Row(NamedTuple):
+    key: str
+    cells: list[Text]
+
+
+def _text(value: Text | str) -> Text:
+    return value if isinstance(value, Text) else Text(value)
+
+
+class LineTable(Widget, can_focus=True):
+    """A header line and one line per row, with a row (or, with ``cursor="cell"``, a
+    cell) cursor. ``Selected`` is posted on Enter or a click."""
+
+    DEFAULT_CSS = """
+    LineTable {
+        height: auto;
+        background: $surface;
+        color: $foreground;
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .line-table--cursor {
+                background: $block-cursor-background;
+                color: $block-cursor-foreground;
+                text-style: $block-cursor-text-style;
+            }
+        }
+        & > .line-table--title {
+            text-style: bold;
+        }
+        & > .line-table--header {
+            text-style: bold;
+            background: $panel;
+            color: $foreground;
+        }
+        &:ansi > .line-table--header {
+            background: ansi_bright_blue;
+            color: ansi_default;
+        }
+        & > .line-table--even {
+            background: $surface-lighten-1 50%;
+        }
+        &:dark > .line-table--even {
+            background: $surface-darken-1 40%;
+        }
+        & > .line-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+    }
+    """
+    COMPONENT_CLASSES = {"line-table--title", "line-table--header", "line-table--even",
+                         "line-table--cursor"}
+    BINDINGS = [
+        Binding("enter", "select", show=False),
+        Binding("up", "move(-1, 0)", show=False),
+        Binding("down", "move(1, 0)", show=False),
+        Binding("left", "move(0, -1)", show=False),
+        Binding("right", "move(0, 1)", show=False),
+        Binding("home", "edge(-1)", show=False),
+        Binding("end", "edge(1)", show=False),
+    ]
+
+    class Selected(Message):
+        """Enter or a click on a row: its key and the cursor's column."""
+
+        def __init__(self, table: LineTable, key: str, column: int) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+            self.column = column
+
+        @property
+        def control(self) -> LineTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None,
+                 cursor: str = "row", title: Text | str | None = None,
+                 legend: Text | str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.cursor = cursor
+        # A panel's title (a blank line, then the title in bold) and a line under the
+        # rows, drawn by the table itself: two widgets fewer per panel to mount.
+        self.title = None if title is None else _text(title)
+        self.legend = None if legend is None else _text(legend)
+        self.columns: list[Column] = []
+        self.rows: list[Row] = []
+        self.cursor_row = 0
+        self.cursor_column = 0
+        self._widths: tuple[int, list[int]] | None = None  # (for width, widths)
+
+    # -- content ---------------------------------------------------------------------------
+    def set_columns(self, columns: Iterable[Column]) -> None:
+        self.columns = list(columns)
+        self._widths = None
+        self.refresh(layout=True)
+
+    def set_rows(self, rows: Iterable[tuple[str, Sequence[Text | str]]]) -> None:
+        """Replace the rows; the cursor stays on the row with the same key (or near where
+        it was, if that row is gone), so a live refresh does not move the user's place."""
+        key = self.cursor_key
+        count = len(self.rows)
+        self.rows = [Row(k, [_text(c) for c in cells]) for k, cells in rows]
+        keys = [row.key for row in self.rows]
+        if key in keys:
+            self.cursor_row = keys.index(key)
+        self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
+        self._widths = None
+        self.refresh(layout=len(self.rows) != count)
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self.rows[self.cursor_row].key if self.rows else None
+
+    def column_index(self, key: str) -> int:
+        return next(n for n, column in enumerate(self.columns) if column.key == key)
+
+    def column_text(self, key: str) -> list[str]:
+        """The plain text of one column, top to bottom."""
+        index = self.column_index(key)
+        return [row.cells[index].plain for row in self.rows]
+
+    # -- geometry --------------------------------------------------------------------------
+    def _natural(self) -> list[int]:
+        widths = []
+        for n, column in enumerate(self.columns):
+            if column.width is not None:
+                widths.append(column.width)
+                continue
+            widest = cell_len(_text(column.label).plain)
+            for row in self.rows:
+                if n < len(row.cells):
+                    widest = max(widest, row.cells[n].cell_len)
+            widths.append(widest)
+        return widths
+
+    def column_widths(self, width: int) -> list[int]:
+        """Each column's width in cells (without the gaps) when drawn ``width`` wide."""
+        if self._widths is not None and self._widths[0] == width:
+            return self._widths[1]
+        widths = self._natural()
+        for n, column in enumerate(self.columns):
+            if column.flex:
+                others = sum(w for i, w in enumerate(widths) if i != n)
+                widths[n] = max(MIN_FLEX, width - others - 2 * GAP * len(widths))
+        self._widths = (width, widths)
+        return widths
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        return sum(self._natural()) + 2 * GAP * len(self.columns)
+
+    @property
+    def _top(self) -> int:
+        """Lines above the first row: the title's two, then the header."""
+        return (2 if self.title is not None else 0) + 1
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self._top + len(self.rows) + (self.legend is not None)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        top = self._top
+        if y < top - 1:  # the title: a blank line, then the title
+            if y == 0 or self.title is None:
+                return Strip.blank(width, base)
+            line = Text(" " * GAP, end="") + self.title
+            line.stylize(self.get_component_rich_style("line-table--title"))
+        elif y == top - 1:
+            cells = [_text(column.label) for column in self.columns]
+            line = self._line(cells, self.get_component_rich_style("line-table--header"))
+        elif y - top < len(self.rows):
+            row = y - top
+            style = (self.get_component_rich_style("line-table--even") if row % 2
+                     else Style())
+            cursor = self.cursor_column if row == self.cursor_row else None
+            line = self._line(self.rows[row].cells, style, cursor)
+        elif self.legend is not None and y - top == len(self.rows):
+            line = Text(" " * GAP, end="") + self.legend
+            line.truncate(width, overflow="ellipsis")
+        else:
+            return Strip.blank(width, base)
+        segments = line.render(self.app.console)
+        return Strip(segments).adjust_cell_length(width, base).apply_style(base)
+
+    def _line(self, cells: Sequence[Text], style: Style, cursor: int | None = None) -> Text:
+        widths = self.column_widths(self.size.width)
+        line = Text(style=style, no_wrap=True, end="")
+        starts = []
+        for n, (column, width) in enumerate(zip(self.columns, widths, strict=False)):
+            value = cells[n].copy() if n < len(cells) else Text()
+            value.no_wrap = True
+            value.truncate(width, overflow="ellipsis")
+            pad = width - value.cell_len
+            if column.justify == "right":
+                value.pad_left(pad)
+            elif column.justify == "center":
+                value.pad_left(pad // 2)
+                value.pad_right(pad - pad // 2)
+            else:
+                value.pad_right(pad)
+            starts.append(len(line))
+            line.append(" " * GAP)
+            line.append_text(value)
+            line.append(" " * GAP)
+        if cursor is not None:
+            highlight = self.get_component_rich_style("line-table--cursor")
+            if self.cursor == "cell" and starts:
+                column = min(cursor, len(starts) - 1)
+                end = starts[column + 1] if column + 1 < len(starts) else len(line)
+                line.stylize(highlight, starts[column], end)
+            else:
+                line.stylize(highlight)
+        return line
+
+    # -- keys and mouse --------------------------------------------------------------------
+    def _move_to(self, row: int, column: int) -> None:
+        if not self.rows:
+            return
+        self.cursor_row = max(0, min(row, len(self.rows) - 1))
+        if self.cursor == "cell":
+            self.cursor_column = max(0, min(column, len(self.columns) - 1))
+        self.refresh()
+        self._reveal()
+
+    def _reveal(self) -> None:
+        """Scroll the nearest scrolling ancestor so that the cursor's line (and, on the
+        first row, the header) is in view: the panels themselves do not scroll."""
+        for node in self.ancestors:
+            if isinstance(node, Widget) and node.allow_vertical_scroll:
+                window = node.content_region
+                top = self.region.y + (self._top + self.cursor_row if self.cursor_row else 0)
+                bottom = self.region.y + self._top + 1 + self.cursor_row
+                if top < window.y:
+                    node.scroll_to(y=node.scroll_y - (window.y - top), animate=False)
+                elif bottom > window.bottom:
+                    node.scroll_to(y=node.scroll_y + (bottom - window.bottom),
+                                   animate=False)
+                return
+
+    def action_move(self, rows: int, columns: int) -> None:
+        self._move_to(self.cursor_row + rows, self.cursor_column + columns)
+
+    def action_edge(self, direction: int) -> None:
+        self._move_to(0 if direction < 0 else len(self.rows) - 1, self.cursor_column)
+
+    def action_select(self) -> None:
+        if self.rows:
+            self.post_message(self.Selected(self, self.rows[self.cursor_row].key,
+                                            self.cursor_column))
+
+    def on_click(self, event: events.Click) -> None:
+        row = event.y - self._top
+        if 0 <= row < len(self.rows):
+            column = self.cursor_column
+            if self.cursor == "cell":
+                x, widths = event.x, self.column_widths(self.size.width)
+                for n, width in enumerate(widths):
+                    x -= width + 2 * GAP
+                    if x < 0:
+                        column = n
+                        break
+            self._move_to(row, column)
+            self.action_select()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
