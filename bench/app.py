@@ -526,7 +526,7 @@ async def _typing(db: Path, where: str, query: str, rounds: int, variant: str) -
             out.settled_ms.append((frames[-1][0] - started) * 1000)
             out.echo_ms.append((frames[0][0] - started) * 1000)
             out.refresh_ms.append(sum(end - begin for begin, end in mine) * 1000)
-            table_ = screen.query("DataTable").last()
+            table_ = screen.query_one(screen.FILTERED_TABLE)  # type: ignore[attr-defined]
             out.rows.append(table_.row_count)  # type: ignore[attr-defined]
     return out
 

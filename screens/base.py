@@ -173,7 +173,7 @@ class FilteredScreen(TrackerScreen):
         self._opening = False
         self._typing = False
         self.filter_changed()
-        table = self.query_one(self.FILTERED_TABLE, DataTable)
+        table = self.query_one(self.FILTERED_TABLE)
         table.focus()
         if table.row_count:
             table.move_cursor(row=0, animate=False)

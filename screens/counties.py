@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
-from screens.base import FilteredScreen, cell, keep_cursor, status_cell, status_legend
+from screens.base import FilteredScreen, cell, status_cell, status_legend
+from screens.linetable import Column, LineTable
 from screens.tasks import name_width
-from screens.widgets import FilterInput, Footer, Table
+from screens.widgets import FilterInput, Footer
 from tracker.i18n import _
 from tracker.progress import county_value
 
@@ -37,20 +38,21 @@ class CountiesScreen(FilteredScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterInput(id="filter")
-        yield Table(id="counties")
+        yield LineTable(id="counties")
         yield Static(id="counties-status", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#counties", Table)
-        table.add_column(_("col.code"), key="code")
-        table.add_column(_("col.prefecture"), key="prefecture")
-        table.add_column(_("col.county"), key="county", width=name_width(self.app, 14))
+        table = self.query_one("#counties", LineTable)
         recs = self.tracker.view.plan.recommendations
-        table.add_column(_("counties.col.recs", first=recs[0].id, last=recs[-1].id),
-                         key="recs")
-        table.add_column(_("col.digitized"), key="share")
-        table.add_column(_("col.next"), key="next")
+        table.set_columns([
+            Column("code", _("col.code")),
+            Column("prefecture", _("col.prefecture")),
+            Column("county", _("col.county"), width=name_width(self.app, 14)),
+            Column("recs", _("counties.col.recs", first=recs[0].id, last=recs[-1].id)),
+            Column("share", _("col.digitized"), justify="right"),
+            Column("next", _("col.next")),
+        ])
         self.refresh_data()
         table.focus()
 
@@ -96,33 +98,29 @@ class CountiesScreen(FilteredScreen):
         return rows
 
     def refresh_data(self) -> None:
-        table = self.query_one("#counties", Table)
         rows = self.rows()
         limit = self.row_limit()
-
-        def fill() -> None:
-            for code, prefecture, name, tasks, share, next_date, _text in rows[:limit]:
-                glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
-                                        else Text("?") for t in tasks)
-                share_text = Text("-" if share is None else f"{share:.1f}%",
-                                  style="" if share is None or share >= 60 else "yellow",
-                                  justify="right")
-                table.add_row(code, cell(prefecture), cell(name), glyphs, share_text,
-                              cell(next_date), key=code)
-
-        keep_cursor(table, fill)
+        shown = []
+        for code, prefecture, name, tasks, share, next_date, _text in rows[:limit]:
+            glyphs = Text(" ").join(status_cell(t.status, glyph_only=True) if t
+                                    else Text("?") for t in tasks)
+            share_text = Text("-" if share is None else f"{share:.1f}%",
+                              style="" if share is None or share >= 60 else "yellow")
+            shown.append((code, [code, cell(prefecture), cell(name), glyphs, share_text,
+                                 cell(next_date)]))
+        self.query_one("#counties", LineTable).set_rows(shown)
         status = _("counties.status", count=len(rows), sort=_(f"sort.{SORTS[self.sort]}"))
         if len(rows) > limit:
             status += " " + self.hidden_hint(len(rows) - limit)
         line = Text(status + "   ", style="dim", no_wrap=True, overflow="ellipsis")
         line.append_text(status_legend())
-        self.query_one("#counties-status", Static).update(line)
+        self.query_one("#counties-status", Static).update(line, layout=False)
 
     def action_sort(self) -> None:
         self.sort = (self.sort + 1) % len(SORTS)
         self.refresh_data()
 
-    def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
+    def on_line_table_selected(self, event: LineTable.Selected) -> None:
         from screens.county import CountyScreen
 
-        self.app.push_screen(CountyScreen(str(event.row_key.value)))
+        self.app.push_screen(CountyScreen(event.key))

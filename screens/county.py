@@ -92,10 +92,10 @@ class CountyScreen(TrackerScreen):
             self.query_one(f"#label-{key}", Label).update(cell(label))
             self.query_one(f"#spark-{key}", Sparkline).data = values or [0.0]
 
-    def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
+    def on_line_table_selected(self, event: TaskTable.Selected) -> None:
         from screens.task import TaskScreen
 
-        self.app.push_screen(TaskScreen(str(event.row_key.value)))
+        self.app.push_screen(TaskScreen(event.key))
 
     def action_followup(self) -> None:
         from screens.task import log_followup

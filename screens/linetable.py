@@ -22,8 +22,11 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
+from screens.widgets import page_outer
 
 GAP = 1  # blank cells either side of a cell, as DataTable's cell padding
 MIN_FLEX = 8  # the flexible column never gets narrower than this
@@ -46,13 +49,20 @@ def _text(value: Text | str) -> Text:
     return value if isinstance(value, Text) else Text(value)
 
 
-class LineTable(Widget, can_focus=True):
+class LineTable(ScrollView, can_focus=True):
     """A header line and one line per row, with a row (or, with ``cursor="cell"``, a
-    cell) cursor. ``Selected`` is posted on Enter or a click."""
+    cell) cursor. ``Selected`` is posted on Enter or a click.
+
+    With ``height: auto`` (the dashboard) it is as tall as its rows and a scrolling
+    ancestor brings the cursor into view; given less height (the lists) it scrolls its
+    rows itself under a header that stays. Only the lines on screen are drawn, so a
+    change of rows costs what the visible lines cost, not what the rows do."""
 
     DEFAULT_CSS = """
     LineTable {
         height: auto;
+        overflow-x: auto;
+        overflow-y: auto;
         background: $surface;
         color: $foreground;
         &:focus {
@@ -98,6 +108,8 @@ class LineTable(Widget, can_focus=True):
         Binding("right", "move(0, 1)", show=False),
         Binding("home", "edge(-1)", show=False),
         Binding("end", "edge(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
     ]
 
     class Selected(Message):
@@ -132,20 +144,50 @@ class LineTable(Widget, can_focus=True):
     def set_columns(self, columns: Iterable[Column]) -> None:
         self.columns = list(columns)
         self._widths = None
+        self._size_changed()
         self.refresh(layout=True)
 
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Text | str]]]) -> None:
         """Replace the rows; the cursor stays on the row with the same key (or near where
         it was, if that row is gone), so a live refresh does not move the user's place."""
         key = self.cursor_key
-        count = len(self.rows)
         self.rows = [Row(k, [_text(c) for c in cells]) for k, cells in rows]
         keys = [row.key for row in self.rows]
         if key in keys:
             self.cursor_row = keys.index(key)
         self.cursor_row = max(0, min(self.cursor_row, len(self.rows) - 1))
         self._widths = None
-        self.refresh(layout=len(self.rows) != count)
+        self._size_changed()
+        self.refresh()
+        # Tell the screen now, not at this widget's next idle: a keystroke in a filter
+        # also lays out its Input, and the screen's layout pass, which runs before this
+        # widget idles, would paint the Input alone and these rows a frame (~30 ms)
+        # later. (Widget._check_refresh is what the idle handler itself calls.)
+        self._check_refresh()
+
+    def _size_changed(self) -> None:
+        flexible = any(column.flex for column in self.columns)
+        width = 0 if flexible else sum(self._natural()) + 2 * GAP * len(self.columns)
+        size = Size(width, self._top + len(self.rows) + (self.legend is not None))
+        if size == self.virtual_size:
+            return
+        if self.styles.height is None or self.styles.height.is_auto or not self.is_attached:
+            self.virtual_size = size  # the table's own height follows (a layout)
+            return
+        # A table of fixed height (the lists): new rows change what scrolls, not the
+        # screen's layout, so the rows are repainted in the frame of the keystroke that
+        # changed them rather than after a layout of the whole screen. Only a scroll bar
+        # that appears or goes needs one (_scroll_update sees to it).
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.scroll_to(y=min(self.scroll_y, self.max_scroll_y), animate=False,
+                       immediate=True)
+        self.refresh()
+
+    def move_cursor(self, *, row: int, column: int | None = None, animate: bool = False,
+                    scroll: bool = True) -> None:
+        """Put the cursor on ``row`` (and ``column``), as DataTable.move_cursor does."""
+        self._move_to(row, self.cursor_column if column is None else column, scroll=scroll)
 
     @property
     def row_count(self) -> int:
@@ -193,6 +235,11 @@ class LineTable(Widget, can_focus=True):
         return sum(self._natural()) + 2 * GAP * len(self.columns)
 
     @property
+    def _body(self) -> int:
+        """How many rows fit under the header (all of them when the height is auto)."""
+        return max(1, self.size.height - self._top - (self.legend is not None))
+
+    @property
     def _top(self) -> int:
         """Lines above the first row: the title's two, then the header."""
         return (2 if self.title is not None else 0) + 1
@@ -213,19 +260,22 @@ class LineTable(Widget, can_focus=True):
         elif y == top - 1:
             cells = [_text(column.label) for column in self.columns]
             line = self._line(cells, self.get_component_rich_style("line-table--header"))
-        elif y - top < len(self.rows):
-            row = y - top
+        elif y - top < len(self.rows) - int(self.scroll_y) and y - top < self._body:
+            row = y - top + int(self.scroll_y)
             style = (self.get_component_rich_style("line-table--even") if row % 2
                      else Style())
             cursor = self.cursor_column if row == self.cursor_row else None
             line = self._line(self.rows[row].cells, style, cursor)
-        elif self.legend is not None and y - top == len(self.rows):
+        elif self.legend is not None and y - top == min(len(self.rows), self._body):
             line = Text(" " * GAP, end="") + self.legend
             line.truncate(width, overflow="ellipsis")
         else:
             return Strip.blank(width, base)
-        segments = line.render(self.app.console)
-        return Strip(segments).adjust_cell_length(width, base).apply_style(base)
+        strip = Strip(line.render(self.app.console))
+        x = int(self.scroll_x)
+        if x:
+            strip = strip.crop(x, x + width)
+        return strip.adjust_cell_length(width, base).apply_style(base)
 
     def _line(self, cells: Sequence[Text], style: Style, cursor: int | None = None) -> Text:
         widths = self.column_widths(self.size.width)
@@ -258,23 +308,30 @@ class LineTable(Widget, can_focus=True):
         return line
 
     # -- keys and mouse --------------------------------------------------------------------
-    def _move_to(self, row: int, column: int) -> None:
+    def _move_to(self, row: int, column: int, *, scroll: bool = True) -> None:
         if not self.rows:
             return
         self.cursor_row = max(0, min(row, len(self.rows) - 1))
         if self.cursor == "cell":
             self.cursor_column = max(0, min(column, len(self.columns) - 1))
         self.refresh()
-        self._reveal()
+        if scroll:
+            self._reveal()
 
     def _reveal(self) -> None:
-        """Scroll the nearest scrolling ancestor so that the cursor's line (and, on the
-        first row, the header) is in view: the panels themselves do not scroll."""
+        """Bring the cursor's line into view: scroll the rows under the header, then the
+        nearest scrolling ancestor (on the first row, the title and header with it)."""
+        first = int(self.scroll_y)
+        if self.cursor_row < first:
+            self.scroll_to(y=self.cursor_row, animate=False, immediate=True)
+        elif self.cursor_row >= first + self._body:
+            self.scroll_to(y=self.cursor_row - self._body + 1, animate=False, immediate=True)
+        line = self._top + self.cursor_row - int(self.scroll_y)
         for node in self.ancestors:
             if isinstance(node, Widget) and node.allow_vertical_scroll:
                 window = node.content_region
-                top = self.region.y + (self._top + self.cursor_row if self.cursor_row else 0)
-                bottom = self.region.y + self._top + 1 + self.cursor_row
+                top = self.region.y + (line if self.cursor_row else 0)
+                bottom = self.region.y + line + 1
                 if top < window.y:
                     node.scroll_to(y=node.scroll_y - (window.y - top), animate=False)
                 elif bottom > window.bottom:
@@ -285,6 +342,13 @@ class LineTable(Widget, can_focus=True):
     def action_move(self, rows: int, columns: int) -> None:
         self._move_to(self.cursor_row + rows, self.cursor_column + columns)
 
+    def action_page(self, direction: int) -> None:
+        """A page of rows; a table that shows all its rows pages the screen around it
+        (the dashboard's panels), as Table does."""
+        if self.max_scroll_y == 0 and page_outer(self, direction):
+            return
+        self._move_to(self.cursor_row + direction * self._body, self.cursor_column)
+
     def action_edge(self, direction: int) -> None:
         self._move_to(0 if direction < 0 else len(self.rows) - 1, self.cursor_column)
 
@@ -294,11 +358,11 @@ class LineTable(Widget, can_focus=True):
                                             self.cursor_column))
 
     def on_click(self, event: events.Click) -> None:
-        row = event.y - self._top
-        if 0 <= row < len(self.rows):
+        row = event.y - self._top + int(self.scroll_y)
+        if self._top <= event.y and 0 <= row < len(self.rows):
             column = self.cursor_column
             if self.cursor == "cell":
-                x, widths = event.x, self.column_widths(self.size.width)
+                x, widths = event.x + int(self.scroll_x), self.column_widths(self.size.width)
                 for n, width in enumerate(widths):
                     x -= width + 2 * GAP
                     if x < 0:

@@ -122,7 +122,7 @@ class RecommendationScreen(FilteredScreen):
         status = _("tasks.count", count=len(found))
         if hidden:
             status += "  " + self.hidden_hint(hidden)
-        self.query_one("#rec-status", Static).update(Text(status, style="dim"))
+        self.query_one("#rec-status", Static).update(Text(status, style="dim"), layout=False)
 
     def action_followup(self) -> None:
         from screens.task import log_followup
@@ -131,7 +131,7 @@ class RecommendationScreen(FilteredScreen):
         if task_id:
             log_followup(self.tracker, self.tracker.view.task(task_id))
 
-    def on_data_table_row_selected(self, event: TaskTable.RowSelected) -> None:
+    def on_line_table_selected(self, event: TaskTable.Selected) -> None:
         from screens.task import TaskScreen
 
-        self.app.push_screen(TaskScreen(str(event.row_key.value)))
+        self.app.push_screen(TaskScreen(event.key))

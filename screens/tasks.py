@@ -1,4 +1,4 @@
-"""The task table shared by the county, recommendation and follow-up screens."""
+"""The task table shared by the county and recommendation screens."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.text import Text
 
-from screens.base import MAX_ROWS, cell, keep_cursor, status_cell
-from screens.widgets import Table
+from screens.base import MAX_ROWS, cell, status_cell
+from screens.linetable import Column, LineTable
 from tracker.i18n import _
 from tracker.model import Task
 from tracker.render import task_flags
@@ -53,7 +53,7 @@ class Searcher:
         return found
 
 
-class TaskTable(Table):
+class TaskTable(LineTable):
     """Tasks with county, recommendation, status, owner, due and next follow-up."""
 
     def __init__(self, *, id: str | None = None, county: bool = True, rec: bool = True) -> None:
@@ -62,42 +62,37 @@ class TaskTable(Table):
         self.with_rec = rec
 
     def on_mount(self) -> None:
-        self.add_column(_("col.id"), key="id")
-        if self.with_county:
-            self.add_column(_("col.county"), key="county", width=name_width(self.app))
-        if self.with_rec:
-            self.add_column(_("col.rec"), key="rec")
-        self.add_column(_("col.status"), key="status")
-        self.add_column(_("col.owner"), key="owner")
-        self.add_column(_("col.due"), key="due")
-        self.add_column(_("col.next"), key="next")
-        self.add_column(_("col.flags"), key="flags")
+        self.set_columns([
+            Column("id", _("col.id")),
+            *([Column("county", _("col.county"), width=name_width(self.app))]
+              if self.with_county else []),
+            *([Column("rec", _("col.rec"))] if self.with_rec else []),
+            Column("status", _("col.status")),
+            Column("owner", _("col.owner")),
+            Column("due", _("col.due")),
+            Column("next", _("col.next")),
+            Column("flags", _("col.flags")),
+        ])
 
     def show(self, view: StateView, tasks: list[Task], day: date,
              limit: int = MAX_ROWS) -> int:
         """Fill with up to ``limit`` tasks, keeping the cursor; returns how many are
         hidden."""
         shown = tasks[:limit]
-
-        def fill() -> None:
-            rows: list[tuple[Any, ...]] = []
-            for task in shown:
-                county = view.plan.county(task.county)
-                flags = task_flags(task, day, view.stale_days)
-                rows.append((task.id,
-                             *([cell(county.name.get())] if self.with_county else []),
-                             *([task.recommendation] if self.with_rec else []),
-                             status_cell(task.status), cell(task.owner),
-                             cell(task.due, "red" if task.is_overdue(day) else ""),
-                             cell(task.next_followup),
-                             Text(" ".join(flags), style="bold red")))
-            for row in rows:
-                self.add_row(*row, key=row[0])
-
-        keep_cursor(self, fill)
+        rows: list[tuple[str, list[Any]]] = []
+        for task in shown:
+            county = view.plan.county(task.county)
+            flags = task_flags(task, day, view.stale_days)
+            rows.append((task.id, [
+                task.id,
+                *([cell(county.name.get())] if self.with_county else []),
+                *([task.recommendation] if self.with_rec else []),
+                status_cell(task.status), cell(task.owner),
+                cell(task.due, "red" if task.is_overdue(day) else ""),
+                cell(task.next_followup),
+                Text(" ".join(flags), style="bold red")]))
+        self.set_rows(rows)
         return len(tasks) - len(shown)
 
     def current_task(self) -> str | None:
-        if not self.row_count:
-            return None
-        return self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
+        return self.cursor_key

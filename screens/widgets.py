@@ -136,11 +136,16 @@ class Footer(Widget):
                 line.stylize("dim", start)
             keys.append((cells, line.cell_len, binding.key))
         if palette is not None and app.ENABLE_COMMAND_PALETTE:
+            # The palette's key stays at the right, as in Textual's footer: when the keys
+            # do not all fit, the last of them are cut, not the palette.
             binding, enabled = palette
             tail = Text("▏", self.get_component_rich_style("footer--palette"), end="")
             tail.append(f"{app.get_key_display(binding)} ", key_style)
             tail.append(f"{binding.description} ", description_style)
-            start = max(line.cell_len, self.size.width - tail.cell_len)
+            start = max(0, self.size.width - tail.cell_len)
+            if line.cell_len > start:
+                line.truncate(start, overflow="ellipsis")
+                keys = [(a, min(b, start), key) for a, b, key in keys if a < start]
             line.pad_right(start - line.cell_len)
             keys.append((start, start + tail.cell_len, binding.key))
             line.append_text(tail)

@@ -9,10 +9,10 @@ from textual.widgets import DataTable, Input
 
 from screens.counties import CountiesScreen
 from screens.dashboard import DashboardScreen
-from screens.linetable import LineTable
 from screens.followups import FollowupsScreen
 from screens.forms import FollowupForm, Notice, StatusForm
 from screens.help import HelpScreen
+from screens.linetable import LineTable
 from screens.task import TaskScreen
 from storage.store import Store
 from tests.screens.factory import NOW, Clock, make_app
@@ -22,8 +22,10 @@ from tracker.model import Status
 TASK = "211421-2.5"
 
 
-def table(app, selector: str) -> DataTable:
-    return app.screen.query_one(selector, DataTable)
+def table(app, selector: str) -> DataTable | LineTable:
+    """A table of the screen: a DataTable, or a LineTable (the dashboard's panels, the
+    counties and task lists), which answer row_count and cursor_row alike."""
+    return app.screen.query_one(selector)
 
 
 def column(app, selector: str, key: str) -> list[str]:
@@ -185,7 +187,9 @@ async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Pa
         await settle(pilot)
         counties = table(app, "#counties")
         counties.move_cursor(row=40)
-        cursor_key = counties.coordinate_to_cell_key(counties.cursor_coordinate).row_key
+        await settle(pilot)
+        cursor_key, scrolled = counties.cursor_key, counties.scroll_y
+        assert cursor_key and scrolled > 0
         store = Store(demo_db, clock=Clock(datetime(2021, 3, 1, 10, 5, tzinfo=NOW.tzinfo)))
         store.apply(AddUser("colleague", "editor"))  # by us, the demo's admin
         store.user = "colleague"
@@ -197,7 +201,7 @@ async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Pa
         await settle(pilot)
         assert app.view.task(TASK).priority.value == "high"
         counties = table(app, "#counties")
-        assert counties.coordinate_to_cell_key(counties.cursor_coordinate).row_key == cursor_key
+        assert counties.cursor_key == cursor_key and counties.scroll_y == scrolled
         assert any("colleague" in n.message and TASK in n.message
                    for n in app._notifications)
 
