@@ -9,12 +9,9 @@ openpyxl is imported only when XLSX is asked for.
 
 from __future__ import annotations
 
-import csv
-import html
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -212,6 +209,8 @@ def _csv_cell(value: Any) -> Any:
 def write_csv(snapshot: Snapshot) -> bytes:
     """UTF-8 with a BOM (Excel and WPS then read Chinese correctly), RFC 4180 quoting and
     CRLF line ends; three blocks separated by an empty line: metadata, tasks, roll-ups."""
+    import csv
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for number, table in enumerate((metadata_table(snapshot), task_table(snapshot),
@@ -295,10 +294,14 @@ class _FixedTimeZip:
     gives the same bytes (zip members otherwise carry the time they were written)."""
 
     def __init__(self, buffer: io.BytesIO) -> None:
+        import zipfile
+
         self._zip = zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
 
     def writestr(self, name: Any, data: Any, *args: Any, **kwargs: Any) -> None:
         if isinstance(name, str):
+            import zipfile
+
             name = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             name.compress_type = zipfile.ZIP_DEFLATED
         self._zip.writestr(name, data)
@@ -458,8 +461,14 @@ def _h(value: Any) -> str:
     if isinstance(value, Bar):
         width = round(max(0.0, min(1.0, value.share)) * 100)
         return (f'<span class="bar"><span style="width:{width}%"></span></span>'
-                f"{html.escape(value.label)}")
-    return html.escape(clean_text(str(value)), quote=True)
+                f"{_escape(value.label)}")
+    return _escape(clean_text(str(value)))
+
+
+def _escape(text: str) -> str:
+    """html.escape(text, quote=True), without importing html (and its entity tables)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
 def _td(value: Any) -> str:

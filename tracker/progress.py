@@ -114,10 +114,14 @@ def _kept(view: StateView, code: str, key: str, as_of: date, period: Period) -> 
     the state keeps (StateView.kept), without reading the journal; raises _NotKept where
     the state cannot tell (values dated after ``as_of``, an as-of view, an older state)."""
     found = view.kept(code, key)
-    if found is None or (found[0] and found[0][-1][0] > as_of.isoformat()):
+    if found is None:
         raise _NotKept
     rows, whole = found
-    series = _Kept(Point(date.fromisoformat(d), v) for d, v in rows)
+    if not rows:
+        return _Kept()
+    if rows[-1][0] > as_of.isoformat():
+        raise _NotKept
+    series = _Kept([Point(_day(d), v) for d, v in rows])
     start = None if whole or not series else series[0].date
     if period == Period.YEARLY:
         if start is not None and start.year < as_of.year:
@@ -125,6 +129,17 @@ def _kept(view: StateView, code: str, key: str, as_of: date, period: Period) -> 
         series = _Kept(m for m in series if m.date.year == as_of.year)
     series.start = start
     return series
+
+
+_days: dict[str, date] = {}
+
+
+def _day(text: str) -> date:
+    """date.fromisoformat, once per distinct date (a few hundred among many values)."""
+    day = _days.get(text)
+    if day is None:
+        day = _days[text] = date.fromisoformat(text)
+    return day
 
 
 def _last(view: StateView, code: str, key: str, as_of: date,

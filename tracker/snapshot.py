@@ -102,13 +102,28 @@ def indicator_json(plan: Plan, indicator: Indicator) -> dict[str, Any]:
     return next(dict(raw) for raw in plan.raw["indicators"] if raw["id"] == indicator.id)
 
 
+_STATUS_TEXT = {s: s.value for s in ProgressStatus}  # a plain str (Enum.value is slow)
+
+
 def value_json(value: CountyValue) -> dict[str, Any]:
+    if value.met is None and value.value is None and value.measured_on is None \
+            and value.part is None and value.trend is None and value.projected is None \
+            and value.status is ProgressStatus.NO_DATA:  # most counties, most targets
+        return {**_NO_VALUE, "required": value.required, "whole": value.whole}
+    v, trend, projected, on = value.value, value.trend, value.projected, value.measured_on
     return {
-        "value": _round(value.value), "met": value.met, "required": value.required,
-        "part": value.part, "whole": value.whole, "measured_on": _iso(value.measured_on),
-        "trend": _round(value.trend), "projected": _round(value.projected),
-        "status": value.status.value,
+        "value": round(v, PLACES) if isinstance(v, float) else v, "met": value.met,
+        "required": value.required, "part": value.part, "whole": value.whole,
+        "measured_on": on.isoformat() if on else None,
+        "trend": round(trend, PLACES) if isinstance(trend, float) else trend,
+        "projected": round(projected, PLACES) if isinstance(projected, float) else projected,
+        "status": _STATUS_TEXT[value.status],
     }
+
+
+_NO_VALUE = {"value": None, "met": None, "required": None, "part": None, "whole": None,
+             "measured_on": None, "trend": None, "projected": None,
+             "status": ProgressStatus.NO_DATA.value}
 
 
 def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
