@@ -145,6 +145,42 @@ def test_xlsx_reads_back(demo: Store) -> None:
     assert book["Roll-ups"].max_row == 1 + 8 * 15
 
 
+def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
+    """Read back with openpyxl: every sheet's header bold and frozen, widths set, numbers
+    as numbers, text as text (also text that looks like a formula or a number, with
+    markup, ampersands, leading spaces or Chinese), empty cells empty; the properties."""
+    set_language("zh")
+    text = "  =1+2 & <b>\"绥中\"</b> 'x' "
+    store.apply(SetFields("211421-2.5", {"owner": "G07"}))
+    _with_followup(store, text)
+    snapshot = snap(store)
+    book = openpyxl.load_workbook(io.BytesIO(render(snapshot, "xlsx")))
+    assert len(book.sheetnames) == 3
+    for sheet in book:
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.b for cell in sheet[1]) and not any(c.font.b for c in sheet[2])
+        assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[1])
+    tasks = book.worksheets[0]
+    rows = list(tasks.iter_rows(values_only=True))
+    assert len(rows) == 1 + 700
+    row = dict(zip(rows[0], next(r for r in rows if r[0] == "211421-2.5"), strict=True))
+    assert row[_col("export.col.last_outcome")] == text.strip()
+    assert row[_col("col.owner")] == "G07" and row[_col("col.county")] == "绥中县"
+    assert row[_col("col.next")] is None
+    rollups = list(book.worksheets[1].iter_rows(values_only=True))
+    assert all(isinstance(r[5], int) and not isinstance(r[5], bool) for r in rollups[1:])
+    meta = dict(book.worksheets[2].iter_rows(values_only=True))
+    assert meta[_col("export.meta.head_seq")] == snapshot["provenance"]["history_head"]["seq"]
+    assert book.properties.creator == "tester"
+    assert book.properties.created == AT.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def _col(key: str) -> str:
+    from tracker.i18n import _
+
+    return _(key)
+
+
 class _Collect(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
