@@ -362,6 +362,19 @@ def _md(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+class _Memo(dict[tuple[type, Any], str]):
+    """``f(value)`` per distinct (type, value) of a table's cells, worked out once (the
+    type in the key keeps True apart from 1, and 1 from 1.0)."""
+
+    def __init__(self, f: Callable[[Any], str]) -> None:
+        super().__init__()
+        self._f = f
+
+    def __missing__(self, key: tuple[type, Any]) -> str:
+        text = self[key] = self._f(key[1])
+        return text
+
+
 def write_md(snapshot: Snapshot) -> bytes:
     p = snapshot["provenance"]
     lines = [f"# {_md(p['plan']['title'][_lang()])}", ""]
@@ -375,7 +388,9 @@ def write_md(snapshot: Snapshot) -> bytes:
             lines += [f"- {_md(item)}" for item in _legend(snapshot)] + [""]
         lines.append("| " + " | ".join(_md(h) for h in table.headers) + " |")
         lines.append("|" + "---|" * len(table.headers))
-        lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in table.rows]
+        md = _Memo(_md)  # most cells repeat (statuses, flags, dates, names)
+        lines += ["| " + " | ".join([md[type(c), c] for c in row]) + " |"
+                  for row in table.rows]
         lines.append("")
     return "\n".join(lines).encode("utf-8")
 
@@ -436,7 +451,9 @@ def write_html(snapshot: Snapshot) -> bytes:
                        + "</ul>")
         out.append("<table><thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in table.headers)
                    + "</tr></thead><tbody>")
-        out.extend("<tr>" + "".join(_td(c) for c in row) + "</tr>" for row in table.rows)
+        td = _Memo(_td)  # most cells repeat (statuses, flags, dates, names)
+        out.extend("<tr>" + "".join([td[type(c), c] for c in row]) + "</tr>"
+                   for row in table.rows)
         out.append("</tbody></table>")
     out.append("</body></html>\n")
     return "\n".join(out).encode("utf-8")
