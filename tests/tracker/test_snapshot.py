@@ -8,7 +8,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -172,7 +172,7 @@ def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
     meta = dict(book.worksheets[2].iter_rows(values_only=True))
     assert meta[_col("export.meta.head_seq")] == snapshot["provenance"]["history_head"]["seq"]
     assert book.properties.creator == "tester"
-    assert book.properties.created == AT.astimezone(timezone.utc).replace(tzinfo=None)
+    assert book.properties.created == AT.astimezone(UTC).replace(tzinfo=None)
 
 
 def _col(key: str) -> str:
