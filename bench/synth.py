@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from storage.atomic import AtomicJSONStorage, load_json
-from tracker.events import META_ID, canonical, event_hash
+from tracker.events import META_ID, canonical, event_hash, record_measurement
 from tracker.plan import Plan, builtin_plan, plan_from_dict
 
 KINDS = ("district", "county", "county-level city", "autonomous county")
@@ -194,9 +194,7 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
     for c, doc in enumerate(counties):
         doc["version"] = county_versions[c]
         for fact, entry in measures.get(c, ()):
-            current = doc["measurements"].get(fact)
-            if current is None or current["date"] <= entry["date"]:
-                doc["measurements"][fact] = entry
+            record_measurement(doc, fact, entry)
     if lines:
         last = json.loads(lines[-1])
         meta["head"] = {"seq": last["seq"], "hash": last["hash"],

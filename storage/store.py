@@ -520,7 +520,19 @@ class Store:
                 tables, index = self._load()
             finally:
                 tables["meta"][META_ID]["schema"] = old
-            self._commit(tables, index, [(_Migrate(old, SCHEMA_VERSION), self.user, None)])
+            earlier = self._earlier(tables) if old < 4 <= SCHEMA_VERSION else None
+            self._commit(tables, index,
+                         [(_Migrate(old, SCHEMA_VERSION, earlier), self.user, None)])
+
+    def _earlier(self, tables: Tables) -> dict[str, dict[str, list[list[Any]]]]:
+        """Every county's ``earlier`` (schema 4) from its series in the journal, up to
+        the state's head: what the 3 -> 4 migration records in its event."""
+        from tracker.migrations import earlier_of
+        from tracker.timeline import series_of
+
+        by_county = self.all_county_events(tables["meta"][META_ID]["head"]["size"])
+        found = {code: earlier_of(series_of(events)) for code, events in by_county.items()}
+        return {code: rows for code, rows in found.items() if rows}
 
     # -- history and verify --------------------------------------------------------------
     def events(self) -> Iterator[Event]:
@@ -671,8 +683,12 @@ def _authorize(command: Any, user: str, tables: Tables, index: Index) -> Scope |
 class _Migrate(NamedTuple):
     old: int
     new: int
+    earlier: dict[str, Any] | None = None  # 3 -> 4: what the journal's series held
 
     NEEDS = None  # whoever opens the database first after an upgrade
 
     def events(self, ctx: Context) -> list[Event]:
-        return [{"type": "migrate", "old": self.old, "new": self.new}]
+        event: Event = {"type": "migrate", "old": self.old, "new": self.new}
+        if self.earlier is not None:
+            event["earlier"] = self.earlier
+        return [event]

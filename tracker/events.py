@@ -16,6 +16,12 @@ that an edit costs the same after 500,000 notes as after none (schema 2; schema 
 the lists in the state). Readers get the full lists from the journal
 (``tracker.timeline``).
 
+Since schema 4 a county document also keeps, per key, the ``EARLIER`` values dated
+before its latest (``earlier``: key -> ``[[date, value], ...]``, oldest first): with the
+latest, the points a trend is drawn from (tracker.progress), so that an export need not
+read every measurement back from the journal. A document without ``earlier`` (a schema-3
+state read as migrated, a restored schema-3 backup) is read from the journal as before.
+
 Who may do what (schema 3) is in ``meta.users``: account -> role and limits
 (tracker.roles). The account that creates a database is its first admin; ``user``
 events (``account``, ``old``, ``new``; ``new`` None when unlisted) change the list.
@@ -31,7 +37,8 @@ from typing import Any
 from tracker.fields import EDITABLE_FIELDS
 from tracker.roles import ADMIN, user_entry
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+EARLIER = 3  # values kept before each key's latest (tracker.progress.TREND_POINTS - 1)
 META_ID = "1"
 PLAN_ID = "1"
 
@@ -124,6 +131,8 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
         tables["counties"][str(county_number)] = {
             "code": county["code"], "version": 0, "measurements": {},
         }
+        if tables["meta"][META_ID]["schema"] >= 4:
+            tables["counties"][str(county_number)]["earlier"] = {}
         for rec in plan["recommendations"]:
             number += 1
             tables["tasks"][str(number)] = new_task_doc(
@@ -176,12 +185,35 @@ def _measure(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     doc = tables["counties"][index.counties[event["county"]]]
     entry = dict(event["new"])
     entry.update(at=event["ts"], by=event["user"])
-    # The latest by measurement date (of the same date, the last recorded); the series
-    # is in the journal.
-    current = doc["measurements"].get(event["field"])
-    if current is None or current["date"] <= entry["date"]:
-        doc["measurements"][event["field"]] = entry
+    record_measurement(doc, event["field"], entry)
     doc["version"] += 1
+
+
+def record_measurement(doc: dict[str, Any], key: str, entry: dict[str, Any]) -> None:
+    """Put a measurement into a county document: the latest by measurement date (of the
+    same date, the last recorded) and, where the document keeps them, the ``EARLIER``
+    dated values before it, as the journal's series would end (tracker.timeline.series_of:
+    one value per date, a later figure for a date corrects the earlier one)."""
+    current = doc["measurements"].get(key)
+    earlier = doc.get("earlier")
+    if earlier is not None:
+        rows = [*earlier.get(key, ()), *([[current["date"], current["value"]]]
+                                         if current is not None else [])]
+        at = len(rows)
+        while at and rows[at - 1][0] > entry["date"]:
+            at -= 1
+        point = [entry["date"], entry["value"]]
+        if at and rows[at - 1][0] == entry["date"]:
+            rows[at - 1] = point
+        else:
+            rows.insert(at, point)
+        kept = rows[-EARLIER - 1:-1]
+        if kept:
+            earlier[key] = kept
+        else:
+            earlier.pop(key, None)
+    if current is None or current["date"] <= entry["date"]:
+        doc["measurements"][key] = entry
 
 
 def _setting(tables: Tables, index: Index, event: dict[str, Any]) -> None:
@@ -210,9 +242,11 @@ def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 
 
 def _migrate(tables: Tables, index: Index, event: dict[str, Any]) -> None:
-    from tracker.migrations import migrate_tables
+    from tracker.migrations import add_earlier, migrate_tables
 
     migrate_tables(tables, event["old"], event["new"])
+    if "earlier" in event:  # 3 -> 4: what the journal's series held then
+        add_earlier(tables, event["earlier"])
     index.__init__(tables)
 
 

@@ -6,7 +6,13 @@ replaying history applies the same function at the same point.
 
 * 1 -> 2: notes, follow-ups and measurement series leave the state (they are in the
   journal);
-* 2 -> 3: roles: ``meta.users``, the creator as admin.
+* 2 -> 3: roles: ``meta.users``, the creator as admin;
+* 3 -> 4: a county keeps, beside each key's latest measurement, the few dated values
+  before it (``earlier``, tracker.events). They come from the journal, which a migration
+  of the tables alone cannot read: the store reads them when it migrates the file and
+  records them in the ``migrate`` event (``add_earlier``), so that a replay puts back the
+  same. Migrated without them (a state read as migrated, a restored backup), a county has
+  no ``earlier`` and its series is read from the journal as in schema 3.
 
 A migration must be idempotent: replaying history builds documents with today's code
 from the ``init`` event, then applies every recorded ``migrate`` event to them.
@@ -59,7 +65,30 @@ def _v2_to_v3(tables: Tables) -> None:
         users[creator] = user_entry(ADMIN)
 
 
-MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(tables: Tables) -> None:
+    """Nothing to change in the documents themselves: ``earlier`` is added from the
+    journal by ``add_earlier`` (a document without it reads its series from the journal);
+    a new database gets it from its ``init`` event."""
+
+
+def earlier_of(series: dict[str, list[Any]]) -> dict[str, list[list[Any]]]:
+    """A county's ``earlier`` from its series per key (oldest first, one value per date:
+    tracker.timeline.series_of): the ``EARLIER`` values before the latest."""
+    from tracker.events import EARLIER
+
+    return {key: [[m.date.isoformat(), m.value] for m in rows[-EARLIER - 1:-1]]
+            for key, rows in series.items() if len(rows) > 1}
+
+
+def add_earlier(tables: Tables, earlier: dict[str, dict[str, list[list[Any]]]]) -> None:
+    """Give every county document its ``earlier`` (county code -> key -> values), as
+    recorded in a 3 -> 4 ``migrate`` event. Idempotent."""
+    for doc in tables["counties"].values():
+        doc["earlier"] = {key: [list(point) for point in rows]
+                          for key, rows in earlier.get(doc["code"], {}).items()}
+
+
+MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate_tables(tables: Tables, old: int, new: int) -> None:

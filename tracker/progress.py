@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.model import Measurement, Status
 from tracker.plan import Comparison, Indicator, IndicatorKind, Period
@@ -91,6 +91,57 @@ def _series(view: StateView, code: str, key: str, as_of: date,
     return series
 
 
+class Point(NamedTuple):
+    """A dated value, as much of a Measurement as the progress math reads."""
+
+    date: date
+    value: Any
+
+
+class _Kept(list[Point]):
+    """The end of a series as the state keeps it; ``start``: from where on it is
+    known whole (None: all of it)."""
+
+    start: date | None = None
+
+
+class _NotKept(Exception):
+    """The state's kept values cannot give this series: read it off the journal."""
+
+
+def _kept(view: StateView, code: str, key: str, as_of: date, period: Period) -> list[Point]:
+    """What ``_series`` ends with (at least the last TREND_POINTS values), from the values
+    the state keeps (StateView.kept), without reading the journal; raises _NotKept where
+    the state cannot tell (values dated after ``as_of``, an as-of view, an older state)."""
+    found = view.kept(code, key)
+    if found is None:
+        raise _NotKept
+    rows, whole = found
+    if not rows:
+        return _Kept()
+    if rows[-1][0] > as_of.isoformat():
+        raise _NotKept
+    series = _Kept([Point(_day(d), v) for d, v in rows])
+    start = None if whole or not series else series[0].date
+    if period == Period.YEARLY:
+        if start is not None and start.year < as_of.year:
+            start = None  # all of the year's values are among those kept
+        series = _Kept(m for m in series if m.date.year == as_of.year)
+    series.start = start
+    return series
+
+
+_days: dict[str, date] = {}
+
+
+def _day(text: str) -> date:
+    """date.fromisoformat, once per distinct date (a few hundred among many values)."""
+    day = _days.get(text)
+    if day is None:
+        day = _days[text] = date.fromisoformat(text)
+    return day
+
+
 def _last(view: StateView, code: str, key: str, as_of: date,
           period: Period) -> list[Measurement]:
     """What ``_series`` ends with, from the state's latest value: without reading the
@@ -120,13 +171,16 @@ def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) 
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
-    current, points = _value_and_points(view, code, indicator, as_of, _series)
+    try:
+        current, points = _value_and_points(view, code, indicator, as_of, _kept)
+    except _NotKept:
+        current, points = _value_and_points(view, code, indicator, as_of, _series)
     return assess(indicator, current, points, as_of)
 
 
 def _value_and_points(view: StateView, code: str, indicator: Indicator, as_of: date,
                       _series: Callable[[StateView, str, str, date, Period],
-                                        list[Measurement]],
+                                        list[Measurement] | list[Point]],
                       ) -> tuple[CountyValue, list[tuple[date, float]]]:
     """The current value, and the dated numeric values a trend is drawn from (as many
     as ``_series`` gives: ``_last`` gives only the latest)."""
@@ -135,6 +189,7 @@ def _value_and_points(view: StateView, code: str, indicator: Indicator, as_of: d
         parts = _series(view, code, indicator.derived_from[0], as_of, period)
         wholes = _series(view, code, indicator.derived_from[1], as_of, period)
         points = _shares(parts, wholes)
+        _check_window(parts, wholes, points)
         if not parts or not wholes or not wholes[-1].value:
             return CountyValue(None, None), points
         part, whole = parts[-1].value, wholes[-1].value
@@ -164,7 +219,27 @@ def _value_and_points(view: StateView, code: str, indicator: Indicator, as_of: d
                        measured_on=last.date), points
 
 
-def _shares(parts: list[Measurement], wholes: list[Measurement]) -> list[tuple[date, float]]:
+def _check_window(parts: list[Measurement] | list[Point],
+                  wholes: list[Measurement] | list[Point],
+                  points: list[tuple[date, float]]) -> None:
+    """Raise _NotKept where the shares drawn from kept values may miss some a trend needs:
+    a share dated before the first kept value of a fact whose older values were not kept
+    would need them. Fine if the last TREND_POINTS shares are all later, or if no share
+    can be that early (a fact kept whole starts later, or has no value at all)."""
+    kept = [s for s in (parts, wholes) if isinstance(s, _Kept)]
+    starts = [s.start for s in kept if s.start is not None]
+    if not starts:
+        return
+    window = max(starts)
+    firsts = [s[0].date if s else date.max for s in kept if s.start is None]
+    if firsts and max(firsts) >= window:
+        return
+    if sum(1 for day, _v in points if day >= window) < TREND_POINTS:
+        raise _NotKept
+
+
+def _shares(parts: list[Measurement] | list[Point],
+            wholes: list[Measurement] | list[Point]) -> list[tuple[date, float]]:
     """The share on each date either fact was measured, from the latest of each then."""
     points: list[tuple[date, float]] = []
     i = j = 0

@@ -6,6 +6,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from tracker.events import EARLIER as _EARLIER
 from tracker.events import META_ID, PLAN_ID, Index, Tables
 
 if TYPE_CHECKING:
@@ -148,6 +149,25 @@ class StateView:
                 series = self._series[code]
             self._series[code] = series
         return series.get(key, [])
+
+    def kept(self, code: str, key: str) -> tuple[list[list[Any]], bool] | None:
+        """The end of the series of ``key`` for county ``code`` as the state keeps it
+        (schema 4: up to ``EARLIER`` values before the latest, then the latest), as
+        ``[ISO date, value]`` pairs oldest first, and whether that is the whole series.
+        None where the state cannot say: a view as of a date (its series are cut by
+        date from the journal), a county document without ``earlier`` (read as
+        migrated from schema 3)."""
+        if self.as_of is not None:
+            return None
+        doc = self.county_doc(code)
+        earlier = doc.get("earlier")
+        if earlier is None:
+            return None
+        latest = doc["measurements"].get(key)
+        if latest is None:
+            return [], True
+        rows = earlier.get(key, [])
+        return [*rows, [latest["date"], latest["value"]]], len(rows) < _EARLIER
 
     def latest(self, code: str, key: str) -> Measurement | None:
         """The latest measurement of ``key`` (by its date, up to the view's date)."""

@@ -3,9 +3,10 @@ verifies; a database from a newer tracker is refused and left alone.
 
 The real migration 1 -> 2 runs on a database written by the schema-1 tracker
 (``data/schema1.json`` and its journal, made with the commit before schema 2). The
-general behaviour is tested by pretending this tracker is at schema 4 with a migration
-3 -> 4 that adds a field to every task. The real migration 2 -> 3 (roles: the creator
-becomes the admin) runs on the same schema-1 database and on a schema-2 one."""
+general behaviour is tested by pretending this tracker is at schema 5 with a migration
+4 -> 5 that adds a field to every task. The real migration 2 -> 3 (roles: the creator
+becomes the admin) runs on the same schema-1 database and on a schema-2 one; the real
+migration 3 -> 4 (each county's values before the latest, from the journal) on both."""
 
 from __future__ import annotations
 
@@ -40,15 +41,15 @@ Upgrade = Callable[[], None]
 
 @pytest.fixture
 def upgrade(monkeypatch: pytest.MonkeyPatch) -> Upgrade:
-    """Call it to make this tracker one at schema 4, with a registered migration from 3
-    (after the test has made what a schema-3 tracker would have)."""
+    """Call it to make this tracker one at schema 5, with a registered migration from 4
+    (after the test has made what a schema-4 tracker would have)."""
 
-    def to_schema_4() -> None:
-        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 4)
-        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 4)
-        monkeypatch.setitem(MIGRATIONS, 3, add_checked_field)
+    def to_schema_5() -> None:
+        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 5)
+        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 5)
+        monkeypatch.setitem(MIGRATIONS, 4, add_checked_field)
 
-    return to_schema_4
+    return to_schema_5
 
 
 def test_reading_an_older_database_changes_nothing_the_first_edit_migrates_it(
@@ -58,29 +59,29 @@ def test_reading_an_older_database_changes_nothing_the_first_edit_migrates_it(
     task = task_ids(1)[0]
     Store(db).apply(AddNote(task, "before the upgrade"))
     original = db.read_bytes()
-    assert json.loads(original)["meta"]["1"]["schema"] == 3
+    assert json.loads(original)["meta"]["1"]["schema"] == 4
     upgrade()
 
     view = Store(db).view()  # a read: nothing written
 
     assert db.read_bytes() == original
     assert not list(db.with_name(db.name + ".backups").glob("pre-migration-*"))
-    assert view.meta["schema"] == 4
+    assert view.meta["schema"] == 5
     assert all(doc["checked"] is False for doc in view.tables["tasks"].values())
     assert [n.text for n in view.timeline(task).notes] == ["before the upgrade"]
     assert Store(db).verify() == []  # an unmigrated state is compared as migrated
 
     Store(db).apply(AddNote(task, "after the upgrade"))  # the first edit
 
-    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-3-*.json"))
+    backups = list(db.with_name(db.name + ".backups").glob("pre-migration-4-*.json"))
     assert len(backups) == 1
     assert backups[0].read_bytes() == original
     on_disk = json.loads(db.read_text(encoding="utf-8"))
-    assert on_disk["meta"]["1"]["schema"] == 4
+    assert on_disk["meta"]["1"]["schema"] == 5
     assert all(doc["checked"] is False for doc in on_disk["tasks"].values())
     events = list(Store(db).events())
     assert [e["type"] for e in events[-2:]] == ["migrate", "note"]
-    assert (events[-2]["old"], events[-2]["new"]) == (3, 4)
+    assert (events[-2]["old"], events[-2]["new"]) == (4, 5)
     assert Store(db).verify() == []
 
     # Once only: writing again neither migrates nor backs up again.
@@ -97,7 +98,7 @@ def test_a_backup_of_an_older_database_is_the_state_as_read(db: Path,
     original = db.read_bytes()
     upgrade()
     backup = Store(db).backup()
-    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 4
+    assert json.loads(backup.read_text(encoding="utf-8"))["meta"]["1"]["schema"] == 5
     assert db.read_bytes() == original
     assert not list(db.with_name(db.name + ".backups").glob("pre-migration-*"))
     assert Store(db).verify() == []
@@ -115,7 +116,7 @@ def test_a_newer_schema_is_refused_and_left_unchanged(db: Path, upgrade: Upgrade
 
     message = str(refused.value)
     assert message.startswith(f"{db}: ")
-    assert "written by a newer tracker (schema 99; this one knows up to 4)" in message
+    assert "written by a newer tracker (schema 99; this one knows up to 5)" in message
     with pytest.raises(StorageError):
         Store(db).apply(AddNote(task_ids(1)[0], "must not land"))
     assert {p: p.read_bytes() for p in db.parent.iterdir() if p.is_file()} == files_before
@@ -127,7 +128,7 @@ def test_a_one_shot_lazy_command_migrates_every_document(db: Path, upgrade: Upgr
     store = Store(db, lazy=True)  # what `tracker set` uses
     store.apply(AddNote(task_ids(1)[0], "after the upgrade"))
     data = json.loads(db.read_bytes())
-    assert data["meta"]["1"]["schema"] == 4
+    assert data["meta"]["1"]["schema"] == 5
     assert all(doc["checked"] is False for doc in data["tasks"].values())
     assert Store(db).verify() == []
 
@@ -161,7 +162,7 @@ def test_schema_1_moves_notes_follow_ups_and_series_into_the_journal(schema1: Pa
     Store(schema1).migrate()  # what the first edit does
 
     on_disk = json.loads(schema1.read_bytes())
-    assert on_disk["meta"]["1"]["schema"] == 3
+    assert on_disk["meta"]["1"]["schema"] == 4
     assert on_disk["meta"]["1"]["users"] == {"root": user_entry("admin")}  # its creator
     doc = next(d for d in on_disk["tasks"].values() if d["id"] == SCHEMA_1_TASK)
     assert "notes" not in doc and "followups" not in doc
@@ -219,7 +220,7 @@ def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> Non
     Store(schema2).migrate()  # what the first edit does
 
     on_disk = json.loads(schema2.read_bytes())
-    assert on_disk["meta"]["1"]["schema"] == 3
+    assert on_disk["meta"]["1"]["schema"] == 4
     # The creator is the admin, not whoever happened to open it first after the upgrade;
     # nobody else is listed (alice, who edited before, is now an unknown user: a viewer).
     assert on_disk["meta"]["1"]["users"] == {"registrar": user_entry("admin")}
@@ -227,7 +228,7 @@ def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> Non
     assert view.task("211421-2.5").owner == "G07"
     assert [n.text for n in view.timeline("211421-2.5").notes] == ["schema 2 note"]
     events = list(Store(schema2).events())
-    assert (events[-1]["type"], events[-1]["old"], events[-1]["new"]) == ("migrate", 2, 3)
+    assert (events[-1]["type"], events[-1]["old"], events[-1]["new"]) == ("migrate", 2, 4)
     assert len(list(schema2.parent.glob("schema2.json.backups/pre-migration-2-*.json"))) == 1
     assert Store(schema2).verify() == []
 
@@ -261,3 +262,41 @@ def test_the_roles_migration_is_idempotent(schema2: Path) -> None:
     tables["meta"]["1"]["schema"] = 2
     migrate_tables(tables, 2, 3)
     assert tables["meta"]["1"]["users"] == {"someone": user_entry("admin")}
+
+
+# -- the real migration 3 -> 4: each county's values before the latest -------------------------
+def test_migrating_gives_each_county_its_earlier_values_from_the_journal(
+        schema1: Path) -> None:
+    """The values a trend is drawn from come into the state from the journal when the
+    file is migrated; later measurements keep them as the journal's series ends."""
+    from datetime import date
+
+    from tracker.commands import Measure
+    from tracker.events import EARLIER
+
+    key = "digitized_permanent_volumes"
+    assert "earlier" not in Store(schema1).view().county_doc("211421")  # read as migrated
+    Store(schema1).migrate()
+
+    county = next(d for d in json.loads(schema1.read_bytes())["counties"].values()
+                  if d["code"] == "211421")
+    assert county["earlier"] == {key: [["2017-12-31", 35000]]}
+    assert all("earlier" in d for d in json.loads(schema1.read_bytes())["counties"].values())
+    migrate = [e for e in Store(schema1).events() if e["type"] == "migrate"][-1]
+    assert migrate["earlier"]["211421"] == {key: [["2017-12-31", 35000]]}
+    assert Store(schema1).verify() == []
+
+    store = Store(schema1)
+    for day, value in [(date(2018, 3, 31), 41000), (date(2018, 2, 28), 40500),  # backdated
+                       (date(2018, 3, 31), 41500),  # corrects the figure of that date
+                       (date(2018, 4, 30), 42000), (date(2016, 1, 1), 1)]:  # too old to keep
+        store.apply(Measure("211421", key, value, day))
+        view = Store(schema1).view()
+        series = [[m.date.isoformat(), m.value] for m in view.measurements("211421", key)]
+        doc = view.county_doc("211421")
+        assert doc["earlier"][key] == series[-EARLIER - 1:-1]
+        assert [doc["measurements"][key]["date"], doc["measurements"][key]["value"]] == \
+            series[-1]
+    assert doc["earlier"][key] == [["2018-01-31", 40000], ["2018-02-28", 40500],
+                                   ["2018-03-31", 41500]]
+    assert Store(schema1).verify() == []

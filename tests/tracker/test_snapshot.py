@@ -8,7 +8,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -143,6 +143,42 @@ def test_xlsx_reads_back(demo: Store) -> None:
     meta = dict(book["Metadata"].iter_rows(values_only=True))
     assert meta["As of"] == "2017-06-30" and "DEMO DATA" in meta["Demo data"]
     assert book["Roll-ups"].max_row == 1 + 8 * 15
+
+
+def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
+    """Read back with openpyxl: every sheet's header bold and frozen, widths set, numbers
+    as numbers, text as text (also text that looks like a formula or a number, with
+    markup, ampersands, leading spaces or Chinese), empty cells empty; the properties."""
+    set_language("zh")
+    text = "  =1+2 & <b>\"绥中\"</b> 'x' "
+    store.apply(SetFields("211421-2.5", {"owner": "G07"}))
+    _with_followup(store, text)
+    snapshot = snap(store)
+    book = openpyxl.load_workbook(io.BytesIO(render(snapshot, "xlsx")))
+    assert len(book.sheetnames) == 3
+    for sheet in book:
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.b for cell in sheet[1]) and not any(c.font.b for c in sheet[2])
+        assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[1])
+    tasks = book.worksheets[0]
+    rows = list(tasks.iter_rows(values_only=True))
+    assert len(rows) == 1 + 700
+    row = dict(zip(rows[0], next(r for r in rows if r[0] == "211421-2.5"), strict=True))
+    assert row[_col("export.col.last_outcome")] == text.strip()
+    assert row[_col("col.owner")] == "G07" and row[_col("col.county")] == "绥中县"
+    assert row[_col("col.next")] is None
+    rollups = list(book.worksheets[1].iter_rows(values_only=True))
+    assert all(isinstance(r[5], int) and not isinstance(r[5], bool) for r in rollups[1:])
+    meta = dict(book.worksheets[2].iter_rows(values_only=True))
+    assert meta[_col("export.meta.head_seq")] == snapshot["provenance"]["history_head"]["seq"]
+    assert book.properties.creator == "tester"
+    assert book.properties.created == AT.astimezone(UTC).replace(tzinfo=None)
+
+
+def _col(key: str) -> str:
+    from tracker.i18n import _
+
+    return _(key)
 
 
 class _Collect(HTMLParser):
@@ -285,3 +321,90 @@ def test_written_snapshot_loads_back(demo: Store, tmp_path: Path) -> None:
     snapshot = snap(demo, BASELINE)
     path.write_bytes(render(snapshot, "json"))
     assert load_snapshot(path) == json.loads(json.dumps(snapshot))
+
+
+# -- the state's kept values give what the journal's series give -------------------------------
+def _journal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every view read its series off the journal, as before schema 4."""
+    from tracker.state import StateView
+
+    monkeypatch.setattr(StateView, "kept", lambda self, code, key: None)
+
+
+def test_kept_values_give_the_same_snapshot_as_the_journal(
+        store: Store, clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trends, projections and statuses drawn from the values the state keeps equal those
+    drawn from the whole series in the journal, and those of the as-of path (rebuilt
+    from history): long series, backdated and corrected figures, a share whose facts are
+    measured on different days, a zero whole, yearly values, a figure dated after the
+    as-of date."""
+    from tests.tracker.conftest import measure_on
+
+    start = date(2017, 1, 10)
+    for n in range(9):  # 211421: a long series of both facts of the share, interleaved
+        day = start + timedelta(days=20 * n)
+        measure_on(store, "211421", "digitized_permanent_volumes", 1000 + 700 * n, day)
+        measure_on(store, "211421", "permanent_volumes", 9000 + 10 * n,
+                   day + timedelta(days=3))
+        measure_on(store, "211421", "staff", 3 + n % 3, day)
+        measure_on(store, "211421", "maintenance_fee", 1.0 + n / 4, day)
+    measure_on(store, "211421", "digitized_permanent_volumes", 4321, start)  # backdated
+    measure_on(store, "211421", "digitized_permanent_volumes", 9999,
+               start + timedelta(days=160))  # corrects the figure of that date
+    measure_on(store, "211421", "holdings", 50000, start)
+    for n in range(6):  # 211422: the whole measured once, long ago; the part often
+        measure_on(store, "211422", "digitized_permanent_volumes", 500 * n,
+                   date(2017, 6, 1) + timedelta(days=30 * n))
+    measure_on(store, "211422", "permanent_volumes", 8000, date(2016, 12, 1))
+    for n in range(5):  # 211302: wholes of zero among the last values
+        measure_on(store, "211302", "permanent_volumes", 0 if n >= 3 else 7000 + n,
+                   date(2017, 3, 1) + timedelta(days=30 * n))
+        measure_on(store, "211302", "digitized_permanent_volumes", 100 * n,
+                   date(2017, 3, 1) + timedelta(days=30 * n))
+    for n in range(6):  # 210102: yearly values over a new year, and a part measured late
+        measure_on(store, "210102", "maintenance_fee", 1.5 + n / 10,
+                   date(2017, 10, 1) + timedelta(days=30 * n))
+        measure_on(store, "210102", "permanent_volumes", 6000 + n,
+                   date(2017, 8, 1) + timedelta(days=30 * n))
+    measure_on(store, "210102", "digitized_permanent_volumes", 3000, date(2018, 2, 1))
+    clock.advance(days=10)
+    today = clock().date()
+    measure_on(store, "211421", "staff", 9, today)  # dated after the as-of date below
+    earlier = today - timedelta(days=1)
+
+    kept = [snap(store, None), snap(Store(store.path, clock=clock), None)]
+    clock.advance(days=1)
+    as_of = [snap(store, today), snap(store, earlier)]
+    clock.now -= timedelta(days=1)
+    with monkeypatch.context() as patch:
+        _journal_only(patch)
+        journal = snap(Store(store.path, clock=clock), None)
+    assert kept[0] == kept[1] == journal == as_of[0]
+    values = {c["code"]: c["values"] for c in kept[0]["counties"]}
+    assert values["211421"]["digitized_share"]["trend"] is not None
+    assert values["211422"]["digitized_share"]["trend"] is not None
+    assert values["211421"]["staffing"]["trend"] is not None
+    assert values["210102"]["maintenance_fee"]["trend"] is not None
+    assert values["211421"]["staffing"]["value"] == 9
+    # As of the day before, the figure dated today is not there: read off the journal.
+    assert {c["code"]: c["values"] for c in as_of[1]["counties"]}["211421"]["staffing"][
+        "value"] == 3 + 8 % 3
+    with monkeypatch.context() as patch:
+        _journal_only(patch)
+        assert snap(store, earlier)["counties"] == as_of[1]["counties"]
+
+
+def test_kept_values_give_the_demo_snapshot_the_journal_gives(
+        demo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo's current snapshot is drawn from the kept values alone (no journal read),
+    and equals the one drawn from the journal."""
+
+    def unread(*args: object) -> None:
+        raise AssertionError("the journal was read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "all_county_events", unread)
+        patch.setattr(Store, "county_events", unread)
+        fast = snap(Store(demo.path, clock=demo.clock), None)
+    _journal_only(monkeypatch)
+    assert snap(Store(demo.path, clock=demo.clock), None) == fast

@@ -1,0 +1,191 @@
+"""A small streaming XLSX writer: what `tracker export --format xlsx` needs, and no more.
+
+openpyxl (kept for reading workbooks: imports, and the tests that read every export back)
+builds a Python object per cell and writes its XML through a general serialiser: ~1.2 s
+for 14,000 tasks x 30 columns. This writes each sheet's XML as text in one pass: inline
+strings (text is never a formula), numbers and booleans typed, a bold header row frozen
+in place, column widths, document properties; every zip member dated 1980-01-01, so that
+the same workbook is the same bytes. Deflated at level 1: the size of openpyxl's within a
+few percent, in a fraction of the time.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/styles.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '{sheets}'
+    '<Override PartName="/docProps/core.xml" '
+    'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+    '<Override PartName="/docProps/app.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+    '</Types>')
+_SHEET_TYPE = ('<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+               'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/'
+    'relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/extended-properties" Target="docProps/app.xml"/>'
+    '</Relationships>')
+_APP = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties"><Application>tracker</Application></Properties>')
+_CORE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+    'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:dcterms="http://purl.org/dc/terms/" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    '<dc:title>{title}</dc:title><dc:creator>{creator}</dc:creator>'
+    '<dcterms:created xsi:type="dcterms:W3CDTF">{moment}</dcterms:created>'
+    '<dcterms:modified xsi:type="dcterms:W3CDTF">{moment}</dcterms:modified>'
+    '</cp:coreProperties>')
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<bookViews><workbookView activeTab="0"/></bookViews><sheets>{sheets}</sheets>'
+    '</workbook>')
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '{sheets}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>')
+_STYLES = (  # style 0: plain; style 1: bold (the header row)
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '</cellStyleXfs><cellXfs count="2">'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    '</cellStyles></styleSheet>')
+_SHEET_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<sheetViews><sheetView workbookViewId="0"{selected}>'
+    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+    '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+    '<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>')
+_SHEET_TAIL = "</sheetData></worksheet>"
+
+
+class Sheet:
+    """One worksheet: its name, a header row (bold, frozen), rows of cell values (str,
+    int, float, bool or None for an empty cell) and column widths in characters."""
+
+    def __init__(self, name: str, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+                 widths: Sequence[float]) -> None:
+        self.name = name
+        self.headers = headers
+        self.rows = rows
+        self.widths = widths
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(text: str) -> str:
+    return _xml(text).replace('"', "&quot;")
+
+
+def _letters(count: int) -> list[str]:
+    names = []
+    for n in range(1, count + 1):
+        name = ""
+        while n:
+            n, rest = divmod(n - 1, 26)
+            name = chr(65 + rest) + name
+        names.append(name)
+    return names
+
+
+def _sheet_xml(sheet: Sheet, first: bool) -> str:
+    columns = _letters(max(len(sheet.headers), max((len(r) for r in sheet.rows), default=0)))
+    cols = "".join(f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
+                   for n, w in enumerate(sheet.widths, start=1))
+    parts = [_SHEET_HEAD.format(selected=' tabSelected="1"' if first else "", cols=cols)]
+    parts.append('<row r="1">' + "".join(
+        f'<c r="{c}1" s="1" t="inlineStr"><is><t xml:space="preserve">{_xml(h)}</t></is></c>'
+        for c, h in zip(columns, sheet.headers, strict=False)) + "</row>")
+    append = parts.append
+    for number, row in enumerate(sheet.rows, start=2):
+        cells = []
+        for column, value in zip(columns, row, strict=False):
+            if value is None:
+                continue
+            kind = type(value)
+            if kind is str:
+                cells.append(f'<c r="{column}{number}" t="inlineStr"><is>'
+                             f'<t xml:space="preserve">{_xml(value)}</t></is></c>')
+            elif kind is bool:
+                cells.append(f'<c r="{column}{number}" t="b"><v>{int(value)}</v></c>')
+            elif kind is int or kind is float:
+                cells.append(f'<c r="{column}{number}"><v>{value!r}</v></c>')
+            else:
+                raise TypeError(f"an XLSX cell cannot hold {kind.__name__}")
+        append(f'<row r="{number}">{"".join(cells)}</row>')
+    parts.append(_SHEET_TAIL)
+    return "".join(parts)
+
+
+def workbook(sheets: Sequence[Sheet], *, title: str, creator: str,
+             moment: datetime) -> bytes:
+    """The XLSX file of ``sheets`` (the first is the one shown on opening); ``moment``
+    (UTC) is its created and modified time."""
+    count = len(sheets)
+    members = [
+        ("[Content_Types].xml", _CONTENT_TYPES.format(
+            sheets="".join(_SHEET_TYPE.format(n=n) for n in range(1, count + 1)))),
+        ("_rels/.rels", _ROOT_RELS),
+        ("docProps/app.xml", _APP),
+        ("docProps/core.xml", _CORE.format(
+            title=_xml(title), creator=_xml(creator),
+            moment=moment.strftime("%Y-%m-%dT%H:%M:%SZ"))),
+        ("xl/workbook.xml", _WORKBOOK.format(sheets="".join(
+            f'<sheet name="{_attr(s.name)}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, s in enumerate(sheets, start=1)))),
+        ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS.format(sheets="".join(
+            f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/'
+            f'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, count + 1)))),
+        ("xl/styles.xml", _STYLES),
+    ]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name, text in members:
+            archive.writestr(_member(name), text.encode("utf-8"), compresslevel=1)
+        for n, sheet in enumerate(sheets, start=1):
+            archive.writestr(_member(f"xl/worksheets/sheet{n}.xml"),
+                             _sheet_xml(sheet, n == 1).encode("utf-8"), compresslevel=1)
+    return buffer.getvalue()
+
+
+def _member(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
