@@ -11,7 +11,9 @@ SCREENS = Path(__file__).resolve().parents[2] / "screens"
 VISIBLE_CALLS = {"Label", "Static", "Text", "SectionTitle", "notify", "add_column",
                  "add_columns", "add_row", "update", "Option", "Button", "append",
                  "SystemCommand", "Hit", "DiscoveryHit", "TextForm", "DateForm", "Notice"}
-VISIBLE_KEYWORDS = {"title", "placeholder", "description", "label", "help"}
+VISIBLE_KEYWORDS = {"title", "placeholder", "description", "label", "help", "legend"}
+# Calls whose first argument is a key, not shown; the others are (a LineTable's columns).
+KEYED_CALLS = {"Column"}
 WORDS = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 
 
@@ -30,9 +32,12 @@ def _literal_parts(node: ast.expr) -> list[str]:
 def uncatalogued(path: Path) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call) or _name(node.func) not in VISIBLE_CALLS:
+        name = _name(node.func) if isinstance(node, ast.Call) else ""
+        if name not in VISIBLE_CALLS and name not in KEYED_CALLS:
             continue
-        args = list(node.args) + [k.value for k in node.keywords if k.arg in VISIBLE_KEYWORDS]
+        positional = node.args[1:] if name in KEYED_CALLS else node.args
+        args = list(positional) + [k.value for k in node.keywords
+                                   if k.arg in VISIBLE_KEYWORDS]
         for arg in args:
             for part in _literal_parts(arg):
                 if WORDS.search(part):
@@ -47,5 +52,6 @@ def test_no_screen_shows_an_uncatalogued_literal() -> None:
 
 def test_the_check_catches_a_literal(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
-    sample.write_text('Label("Hello")\nLabel(_("ok.key"))\nnotify(f"保存 {x}")\n')
-    assert len(uncatalogued(sample)) == 2
+    sample.write_text('Label("Hello")\nLabel(_("ok.key"))\nnotify(f"保存 {x}")\n'
+                      'Column("code", "Code")\nColumn("code", _("col.code"))\n')
+    assert len(uncatalogued(sample)) == 3

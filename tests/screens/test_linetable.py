@@ -1,0 +1,101 @@
+"""The light tables (dashboard panels, counties, task lists) and the one-line footer, as
+a user works them: arrows, Enter, a cell cursor, scrolling under a fixed header, pages,
+clicks on rows and on footer keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from screens.counties import CountiesScreen
+from screens.linetable import LineTable
+from screens.recommendations import RecommendationScreen
+from screens.widgets import Footer
+from tests.screens.factory import make_app
+from tests.screens.test_app import panel, settle
+
+
+def line(table: LineTable, y: int) -> str:
+    """The text of the table's line ``y`` as drawn on screen."""
+    return table.render_line(y).text
+
+
+async def test_matrix_cell_opens_that_recommendation_for_that_prefecture(
+        demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        matrix = panel(app, "#matrix")
+        matrix.focus()
+        await settle(pilot)
+        await pilot.press("right", "right", "down", "down", "down")
+        await settle(pilot)
+        assert (matrix.cursor_row, matrix.cursor_column) == (3, 2)
+        plan = app.view.plan
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RecommendationScreen)
+        assert app.screen.rec_id == plan.recommendations[1].id
+        assert app.screen.prefecture == plan.prefectures[3].code
+
+
+async def test_a_long_list_scrolls_under_its_header(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        counties = app.screen.query_one("#counties", LineTable)
+        last = app.view.plan.counties[-1].code
+        assert counties.row_count == 100 and last not in counties.render_line(20).text
+        await pilot.press("end")
+        await settle(pilot)
+        assert counties.cursor_row == 99 and counties.scroll_y == counties.max_scroll_y > 0
+        assert line(counties, 0).split()[0] == "Code"  # the header stays
+        assert last in line(counties, counties.size.height - 1)
+        await pilot.press("home", "pagedown")
+        await settle(pilot)
+        body = counties.size.height - 1
+        assert counties.cursor_row == body  # a page down: the first row of the next page
+        assert line(counties, 1).split()[0] == counties.rows[1].key  # scrolled by one
+
+
+async def test_a_click_on_a_row_opens_it(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        counties = app.screen.query_one("#counties", LineTable)
+        third = counties.rows[2].key
+        await pilot.click("#counties", offset=(3, 3))  # line 0 is the header
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen" and app.screen.code == third
+
+
+async def test_a_panel_keeps_its_cursor_when_its_rows_change(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        by_rec = panel(app, "#by-rec")
+        by_rec.focus()
+        await pilot.press("down", "down")
+        await settle(pilot)
+        key = by_rec.cursor_key
+        by_rec.set_rows([(row.key, row.cells) for row in reversed(by_rec.rows)])
+        assert by_rec.cursor_key == key and by_rec.cursor_row == by_rec.row_count - 3
+
+
+async def test_footer_keys_are_there_from_the_first_frame_and_clickable(
+        demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        text = footer.render().plain
+        assert "Dashboard" in text and "Counties" in text and text.rstrip().endswith(
+            "commands")
+        start = next(k[0] for k in footer._keys if k[2] == "2")
+        await pilot.click(Footer, offset=(start + 1, 0))
+        await settle(pilot)
+        assert isinstance(app.screen, CountiesScreen)
+        # More keys than fit at 80 columns: the palette's key stays at the right.
+        text = app.screen.query_one(Footer).render().plain
+        assert "Filter" in text and text.rstrip().endswith("commands")
