@@ -117,12 +117,7 @@ class DashboardScreen(TrackerScreen):
             matrix.append((prefecture.code, cells))
         self.query_one("#matrix", LineTable).set_rows(matrix)
 
-        events = self.tracker.store.history.tail()
-        if self.tracker.as_of is not None:
-            limit = self.tracker.as_of.isoformat()
-            events = [e for e in events if e["ts"][:10] <= limit]
-        mine = self.tracker.store.user
-        others = [e for e in events if e.get("user") != mine][-RECENT:]
+        others = self._recent()
         recent = [(str(event["seq"]),
                    [event["ts"][:16].replace("T", " "), cell(event["user"]),
                     cell(event.get("task") or event.get("county") or ""),
@@ -130,6 +125,20 @@ class DashboardScreen(TrackerScreen):
                   for event in reversed(others)]
         self.query_one("#recent", LineTable).set_rows(
             recent or [("", ["", "", "", cell(_("dash.no_recent"))])])
+
+    def _recent(self) -> list[dict[str, Any]]:
+        """Colleagues' last RECENT events (up to the as-of date): from the journal's last
+        16 KB when that holds them (most of the time: ~50 events), else its last 256 KB."""
+        limit = self.tracker.as_of.isoformat() if self.tracker.as_of else None
+        mine = self.tracker.store.user
+        history = self.tracker.store.history
+        others: list[dict[str, Any]] = []
+        for window in (16_384, 262_144):
+            others = [e for e in history.tail(window) if e.get("user") != mine
+                      and (limit is None or e["ts"][:10] <= limit)][-RECENT:]
+            if len(others) >= RECENT or history.size() <= window:  # enough, or all of it
+                break
+        return others
 
     def on_line_table_selected(self, event: LineTable.Selected) -> None:
         """Enter on a row: the recommendation, the prefecture's tasks for it, the task."""
