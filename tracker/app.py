@@ -444,6 +444,14 @@ class TrackerApp(App[None]):
                 localize_bindings(screen)
         self.screen.refresh_bindings()
 
+    def action_command_palette(self) -> None:
+        """Textual's palette, with its prompt in the user's language."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(CommandPalette(id="--command-palette",
+                                            placeholder=_("palette.placeholder")))
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         other = "en" if get_language() == "zh" else "zh"
         yield SystemCommand(_("palette.language"), _("palette.language_help"),

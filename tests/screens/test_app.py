@@ -353,3 +353,22 @@ async def test_a_file_it_cannot_read_is_said_once_not_every_second(demo_db: Path
         assert len(messages) == 1, messages
         assert str(demo_db) in messages[0]
         assert isinstance(app.screen, DashboardScreen)  # the last good state stays shown
+
+
+async def test_the_palette_asks_in_the_users_language(demo_db: Path) -> None:
+    from textual.command import CommandInput, CommandPalette
+
+    app = make_app(demo_db, lang="zh")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        prompt = app.screen.query_one(CommandInput).placeholder
+        assert prompt == "搜索县区、建议、任务或命令…"
+        await pilot.press(*"绥中")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CountyScreen" and app.screen.code == "211421"
