@@ -49,6 +49,39 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
+# argparse's own words (its "usage:", section titles and error messages), by message id:
+# argparse looks them up through gettext, which has no Chinese catalog for them.
+_ARGPARSE_TEXT = {
+    "usage: ": "usage", "positional arguments": "positional", "options": "options",
+    "show this help message and exit": "help",
+    "the following arguments are required: %s": "required",
+    "unrecognized arguments: %s": "unrecognized",
+    "argument %(argument_name)s: %(message)s": "argument",
+    "invalid choice: %(value)r (choose from %(choices)s)": "invalid_choice",
+    "invalid %(type)s value: %(value)r": "invalid_value",
+    "expected one argument": "one", "expected at most one argument": "at_most_one",
+    "expected at least one argument": "at_least_one",
+    "expected %s argument": "n", "expected %s arguments": "n_plural",
+    "ambiguous option: %(option)s could match %(matches)s": "ambiguous",
+    "not allowed with argument %s": "not_allowed",
+    "one of the arguments %s is required": "one_of",
+    "ignored explicit argument %r": "ignored",
+}
+
+
+def _argparse_text(message: str) -> str:
+    key = _ARGPARSE_TEXT.get(message)
+    return _(f"argparse.{key}") if key else message
+
+
+def _argparse_plural(singular: str, plural: str, count: int) -> str:
+    return _argparse_text(singular if count == 1 else plural)
+
+
+argparse._ = _argparse_text  # type: ignore[attr-defined]
+argparse.ngettext = _argparse_plural  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors through our catalog, exit code 2."""
 

@@ -200,6 +200,21 @@ def test_chinese_output(demo_db: Path) -> None:
     assert "不是状态" in error.stderr
 
 
+def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
+    """argparse's own words (usage, sections, its errors) follow the language."""
+    missing = run(demo_db, "set", lang="zh_CN.UTF-8", check=2).stderr
+    assert missing.startswith("用法：tracker set") and "缺少必需的参数：TASK" in missing
+    choice = run(demo_db, "set", "211421-2.5", "--priority", "huge", lang="zh_CN.UTF-8",
+                 check=2).stderr
+    assert "参数 --priority：无效的选择：'huge'" in choice
+    unknown = run(demo_db, "list", "--bogus", lang="zh_CN.UTF-8", check=2).stderr
+    assert "无法识别的参数：--bogus" in unknown
+    helped = run(demo_db, "--help", lang="zh_CN.UTF-8").stdout
+    assert "显示此帮助并退出" in helped and "usage" not in helped
+    english = run(demo_db, "set", lang="C.UTF-8", check=2).stderr
+    assert english.startswith("usage: tracker set") and "arguments are required: TASK" in english
+
+
 def test_history_filters(demo_db: Path) -> None:
     events = json.loads(run(demo_db, "history", "211421-2.5", "--json").stdout)
     assert events and all(e["task"] == "211421-2.5" for e in events)
