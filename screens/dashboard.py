@@ -127,15 +127,15 @@ class DashboardScreen(TrackerScreen):
             recent or [("", ["", "", "", cell(_("dash.no_recent"))])])
 
     def _recent(self) -> list[dict[str, Any]]:
-        """Colleagues' last RECENT events (up to the as-of date): from the journal's last
-        16 KB when that holds them (most of the time: ~50 events), else its last 256 KB."""
+        """Colleagues' last RECENT events up to the app's date: from the last 16 KB of
+        the journal (up to that date) when that holds them, else from its last 256 KB."""
         limit = self.tracker.as_of.isoformat() if self.tracker.as_of else None
         mine = self.tracker.store.user
         history = self.tracker.store.history
         others: list[dict[str, Any]] = []
         for window in (16_384, 262_144):
-            others = [e for e in history.tail(window) if e.get("user") != mine
-                      and (limit is None or e["ts"][:10] <= limit)][-RECENT:]
+            others = [e for e in history.tail(window, until=limit)
+                      if e.get("user") != mine][-RECENT:]
             if len(others) >= RECENT or history.size() <= window:  # enough, or all of it
                 break
         return others

@@ -139,15 +139,20 @@ class History:
             start = end + 1
         return events
 
-    def tail(self, max_bytes: int = 262_144) -> list[dict[str, Any]]:
+    def tail(self, max_bytes: int = 262_144, *, until: str | None = None,
+             ) -> list[dict[str, Any]]:
         """The complete events in the last ``max_bytes`` of the journal (recent changes,
-        without reading a long history from the start)."""
+        without reading a long history from the start). With ``until`` (an ISO date),
+        the last ``max_bytes`` before the first event dated after that day, found by a
+        binary search on the journal's time order, and only events up to that day: the
+        recent changes as of a date, however long the history after it."""
         try:
             with open(self.path, "rb") as handle:
                 size = os.fstat(handle.fileno()).st_size
-                start = max(0, size - max_bytes)
+                end = size if until is None else self._end_of_day(handle, size, until)
+                start = max(0, end - max_bytes)
                 handle.seek(start)
-                raw = handle.read()
+                raw = handle.read(end - start)
         except OSError:
             return []
         lines = raw.split(b"\n")
@@ -157,10 +162,44 @@ class History:
         for line in lines:
             if line:
                 try:
-                    events.append(json.loads(line))
+                    event = json.loads(line)
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     continue
+                if until is None or str(event.get("ts", ""))[:10] <= until:
+                    events.append(event)
         return events
+
+    @staticmethod
+    def _end_of_day(handle: Any, size: int, day: str) -> int:
+        """A byte offset at or after the end of the last event dated ``day`` or earlier
+        (the journal is in time order; a clock set back only blurs the edge, which the
+        caller's filter by date then handles)."""
+
+        def day_at(offset: int) -> str | None:
+            """The date of the first whole line after ``offset`` (None: there is none)."""
+            handle.seek(offset)
+            if offset:
+                handle.readline()  # the rest of the line that the offset cuts
+            line = handle.readline()
+            if not line.endswith(b"\n"):
+                return None
+            try:
+                return str(json.loads(line).get("ts", ""))[:10]
+            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+                return ""  # a damaged line: searched past (the caller filters by date)
+
+        low, high = 0, size  # the first line after ``low`` is of ``day`` or earlier
+        while high - low > 4096:
+            middle = (low + high) // 2
+            found = day_at(middle)
+            if found is None or found > day:
+                high = middle
+            else:
+                low = middle
+        # Every whole line after the one that ``high`` cuts (or starts) is dated later.
+        handle.seek(high)
+        handle.readline()
+        return handle.tell()
 
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
         """Every complete line with its byte offset (for verify, which checks each)."""

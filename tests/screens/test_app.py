@@ -372,3 +372,19 @@ async def test_the_palette_asks_in_the_users_language(demo_db: Path) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "CountyScreen" and app.screen.code == "211421"
+
+
+async def test_as_of_a_past_date_lists_the_changes_made_before_it(demo_db: Path) -> None:
+    """The demo's history runs to 2020-12-31: two years back, the dashboard's recent
+    changes are the last ones made by then, not none (the journal's tail is later)."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for _ in range(24):
+            await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert app.as_of == date(2019, 3, 1)
+        recent = panel(app, "#recent")
+        when = recent.column_text("when")
+        assert len(when) == 8 and all("2018-09" <= w[:10] <= "2019-03-01" for w in when)
+        assert when == sorted(when, reverse=True)

@@ -159,3 +159,21 @@ def test_a_view_reads_the_journal_only_as_far_as_its_state(db: Path) -> None:
     fresh = Store(db).view()
     assert [n.text for n in fresh.timeline(TASK).notes] == ["before", "after"]
     assert [m.value for m in fresh.measurements("211421", "staff")] == [5, 6]
+
+
+def test_the_tail_up_to_a_date_is_what_a_full_read_filtered_by_date_ends_with(
+        tmp_path: Path) -> None:
+    """The dashboard's recent changes as of a past date: a binary search on the
+    journal's time order, checked against reading every event."""
+    from storage.history import History
+    from tests.screens.factory import build_demo_files
+
+    history = History(build_demo_files(tmp_path).with_name("demo.json.history"))
+    everything = [json.loads(line) for line in history.path.read_bytes().splitlines()]
+    for day in ("2017-05-01", "2017-06-15", "2018-03-01", "2019-06-30", "2020-12-31",
+                "2030-01-01"):
+        wanted = [e for e in everything if e["ts"][:10] <= day]
+        assert history.tail(1 << 30, until=day) == wanted
+        window = history.tail(16_384, until=day)
+        assert window == wanted[len(wanted) - len(window):]
+        assert (len(window) > 10) == (len(wanted) > 10)  # the window is not empty
