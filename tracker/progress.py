@@ -168,9 +168,25 @@ def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) 
     return _value_and_points(view, code, indicator, as_of, _last)[0]
 
 
+_NO_DATA = CountyValue(None, None)
+
+
+def _measured(view: StateView, code: str, indicator: Indicator) -> bool:
+    """Whether the county has any value of what ``indicator`` is drawn from. Measurements
+    are only ever added, and the current state keeps the latest of every measured key:
+    a key it lacks has no series at all, so the county has no data (most counties, most
+    targets: this spares reading their series)."""
+    measured = view.county_doc(code)["measurements"]
+    if not measured:
+        return False
+    return any(key in measured for key in indicator.derived_from) or indicator.id in measured
+
+
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
+    if view.as_of is None and not _measured(view, code, indicator):
+        return _NO_DATA
     try:
         current, points = _value_and_points(view, code, indicator, as_of, _kept)
     except _NotKept:
