@@ -168,7 +168,7 @@ def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) 
     return _value_and_points(view, code, indicator, as_of, _last)[0]
 
 
-_NO_DATA = CountyValue(None, None)
+NO_DATA = CountyValue(None, None)  # no value: most counties, most targets
 
 
 def _measured(view: StateView, code: str, indicator: Indicator) -> bool:
@@ -182,11 +182,20 @@ def _measured(view: StateView, code: str, indicator: Indicator) -> bool:
     return any(key in measured for key in indicator.derived_from) or indicator.id in measured
 
 
+def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator],
+                      as_of: date) -> dict[str, CountyValue]:
+    """``county_progress`` of each of ``indicators``, by id; a county with no figures at
+    all is seen to have no data for any of them at once."""
+    if view.as_of is None and not view.county_doc(code)["measurements"]:
+        return dict.fromkeys([i.id for i in indicators], NO_DATA)
+    return {i.id: county_progress(view, code, i, as_of) for i in indicators}
+
+
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
     if view.as_of is None and not _measured(view, code, indicator):
-        return _NO_DATA
+        return NO_DATA
     try:
         current, points = _value_and_points(view, code, indicator, as_of, _kept)
     except _NotKept:
