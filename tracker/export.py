@@ -119,22 +119,28 @@ def task_table(snapshot: Snapshot) -> Table:
         headers += [_("export.col.value", title=title, unit=raw["unit"][lang]),
                     _("export.col.progress", title=title)]
     table = Table(_("export.tasks"), headers)
+    # Words looked up once per distinct key, not once per cell (14,000 rows).
+    status = _Memo(lambda text: _(f"status.{text}"))
+    kind = _Memo(lambda text: _(f"kind.{text}"))
+    progress = _Memo(_progress)
+    yes_no = {True: _yes_no(True), False: _yes_no(False)}
+    owners = _Memo(lambda text: clean_text(text or "") or None)
     for task in snapshot["tasks"]:
         county = counties[task["county"]]
         last = task["last_followup"] or {}
         row: list[Any] = [
             task["id"], prefectures.get(task["prefecture"], task["prefecture"]),
             task["county"], county["name"][lang], task["recommendation"],
-            _(f"status.{task['status']}"), clean_text(task["owner"] or "") or None,
+            status[str, task["status"]], owners[str, task["owner"]],
             task["due"], task["next_followup"], last.get("date"),
-            _(f"kind.{last['kind']}") if last else None,
+            kind[str, last["kind"]] if last else None,
             clean_text(last.get("outcome") or "", single_line=True) or None,
-            _yes_no(task["overdue"]), _yes_no(task["stale"]),
+            yes_no[bool(task["overdue"])], yes_no[bool(task["stale"])],
         ]
         for raw in indicators:
             value = county["values"][raw["id"]]
             if raw["recommendation"] == task["recommendation"]:
-                row += [_display(raw, value), _progress(value["status"])]
+                row += [_display(raw, value), progress[str, value["status"]]]
             else:
                 row += [None, None]
         table.rows.append(row)
@@ -219,7 +225,8 @@ def write_csv(snapshot: Snapshot) -> bytes:
             writer.writerow([])
         writer.writerow([neutralise(table.title)])
         writer.writerow([neutralise(h) for h in table.headers])
-        writer.writerows([_csv_cell(c) for c in row] for row in table.rows)
+        cell = _Memo(_csv_cell)  # most cells repeat (statuses, flags, dates, names)
+        writer.writerows([cell[type(c), c] for c in row] for row in table.rows)
     return out.getvalue().encode("utf-8-sig")
 
 
