@@ -168,9 +168,34 @@ def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) 
     return _value_and_points(view, code, indicator, as_of, _last)[0]
 
 
+NO_DATA = CountyValue(None, None)  # no value: most counties, most targets
+
+
+def _measured(view: StateView, code: str, indicator: Indicator) -> bool:
+    """Whether the county has any value of what ``indicator`` is drawn from. Measurements
+    are only ever added, and the current state keeps the latest of every measured key:
+    a key it lacks has no series at all, so the county has no data (most counties, most
+    targets: this spares reading their series)."""
+    measured = view.county_doc(code)["measurements"]
+    if not measured:
+        return False
+    return any(key in measured for key in indicator.derived_from) or indicator.id in measured
+
+
+def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator],
+                      as_of: date) -> dict[str, CountyValue]:
+    """``county_progress`` of each of ``indicators``, by id; a county with no figures at
+    all is seen to have no data for any of them at once."""
+    if view.as_of is None and not view.county_doc(code)["measurements"]:
+        return dict.fromkeys([i.id for i in indicators], NO_DATA)
+    return {i.id: county_progress(view, code, i, as_of) for i in indicators}
+
+
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
+    if view.as_of is None and not _measured(view, code, indicator):
+        return NO_DATA
     try:
         current, points = _value_and_points(view, code, indicator, as_of, _kept)
     except _NotKept:

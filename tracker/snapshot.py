@@ -22,7 +22,7 @@ from typing import Any
 from tracker.errors import SnapshotError
 from tracker.model import Status, Task, followup_of
 from tracker.plan import Comparison, Indicator, IndicatorKind, Period, Plan, Text
-from tracker.progress import CountyValue, ProgressStatus, county_progress, rollup
+from tracker.progress import NO_DATA, CountyValue, ProgressStatus, county_progresses, rollup
 from tracker.state import StateView
 
 FORMAT = "tracker-snapshot"
@@ -64,8 +64,7 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
              enumerate((c, r) for c in counties for r in recs)}
     docs = sorted((d for d in view.tables["tasks"].values() if (d["county"], d["rec"]) in order),
                   key=lambda d: order[(d["county"], d["rec"])])
-    values = {c.code: {i.id: county_progress(view, c.code, i, as_of) for i in indicators}
-              for c in counties}
+    values = {c.code: county_progresses(view, c.code, indicators, as_of) for c in counties}
     prefectures = [p for p in plan.prefectures if any(c.prefecture == p.code for c in counties)]
     head = head or view.head
     snapshot: Snapshot = {
@@ -106,6 +105,8 @@ _STATUS_TEXT = {s: s.value for s in ProgressStatus}  # a plain str (Enum.value i
 
 
 def value_json(value: CountyValue) -> dict[str, Any]:
+    if value is NO_DATA:
+        return _NO_VALUE.copy()
     if value.met is None and value.value is None and value.measured_on is None \
             and value.part is None and value.trend is None and value.projected is None \
             and value.status is ProgressStatus.NO_DATA:  # most counties, most targets
@@ -131,6 +132,7 @@ def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
     """``task_json`` of each task document, read off the documents without building Task
     values (14,000 of them in an export); the same rows, value for value."""
     open_statuses = {s.value for s in Status if s.is_open}
+    known = {s.value: s.value for s in Status}  # a plain str (Enum.value is slow)
     today = as_of.isoformat()
     day = _Normal(lambda text: date.fromisoformat(text).isoformat())
     # Stale: not updated for stale_days; as Task.is_stale, by the date of updated_at.
@@ -149,7 +151,7 @@ def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
             "county": doc["county"],
             "prefecture": prefecture_of[doc["county"]],
             "recommendation": doc["rec"],
-            "status": Status(status).value,
+            "status": known.get(status) or Status(status).value,  # unknown: ValueError
             "owner": doc["owner"],
             "due": due,
             "next_followup": day[following] if following else None,
@@ -228,9 +230,10 @@ def rollups(snapshot: Snapshot,
         values = {c["code"]: {k: value_from_json(v) for k, v in c["values"].items()}
                   for c in counties}
 
-    by_county: dict[str, Counter[str]] = {}
-    for task in snapshot["tasks"]:
-        by_county.setdefault(task["county"], Counter())[task["status"]] += 1
+    by_county: dict[str, dict[str, int]] = {}
+    for (county, status), n in Counter([(t["county"], t["status"])
+                                        for t in snapshot["tasks"]]).items():
+        by_county.setdefault(county, {})[status] = n
 
     def area(codes: list[str]) -> dict[str, Any]:
         statuses: Counter[str] = Counter()
