@@ -54,47 +54,9 @@ def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
                            reason=describe_os_error(error)) from None
 
 
-# Any run of 19 digits: an integer orjson might read as a float (beyond 64 bits).
-_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
-_LONG_RUN = b"0" * 19
-
-
-def _quick_loads(raw: bytes) -> Any:
-    """``json.loads(raw.decode("utf-8"))`` where orjson gives the very same values (in
-    about 60% of the time: -20 ms for a 5.5 MB state); ``_NOT_QUICK`` where it may not:
-    a file it refuses (json then accepts it or says precisely why not: NaN, lone
-    surrogates, bad UTF-8, damage) or one with an integer orjson would read as a float.
-    Both keep the last of duplicate keys and round numbers correctly."""
-    if _LONG_RUN in raw.translate(_DIGITS):
-        return _NOT_QUICK
-    try:
-        import orjson
-    except ImportError:  # a dependency, but the standard library reads the same
-        return _NOT_QUICK
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return _NOT_QUICK
-
-
-_NOT_QUICK = object()
-
-
-def parse_state(raw: bytes, path: Path) -> Any:
-    """The parsed file, with the garbage collector paused (a large document otherwise
-    spends as long again in GC). Raises StorageError with a one-line reason."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        data = _quick_loads(raw)
-        return parse_json(raw, path)[0] if data is _NOT_QUICK else data
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def parse_json(raw: bytes, path: Path) -> tuple[Any, str]:
-    """The parsed file and its text, as ``parse_state``."""
+    """Parse with the garbage collector paused (a large document otherwise spends as
+    long again in GC). Raises StorageError with a one-line reason."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -264,7 +226,7 @@ class AtomicJSONStorage(Storage):
             data: Any = lazy
             self._lines = {}
         else:
-            data = parse_state(raw, self.path)
+            data, _text = parse_json(raw, self.path)
             if not isinstance(data, dict) or not all(isinstance(t, dict)
                                                      for t in data.values()):
                 raise StorageError("db.not_tracker", path=str(self.path))
