@@ -9,8 +9,7 @@ from textual import events
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.widgets import Input
 
 from screens.localize import localize_bindings
 from screens.widgets import FilterInput
@@ -20,6 +19,8 @@ from tracker.render import STATUS_STYLE
 from tracker.text import clean_text
 
 if TYPE_CHECKING:
+    from textual.widgets import DataTable
+
     from tracker.app import TrackerApp
 
 # A table shows at most this many rows (all of a province's counties, or of one
@@ -216,6 +217,8 @@ def keep_cursor(table: DataTable[Any], fill: Any, row: int | None = None) -> Non
     scroll position (live refresh must not move the user's place). With ``row``, the
     cursor stays at that row position instead (the user's own edit moved its row away
     and the next one is what they work on)."""
+    from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+
     key = None
     if table.row_count and table.cursor_row >= 0:
         try:

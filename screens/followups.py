@@ -14,10 +14,11 @@ from textual.binding import Binding
 from textual.widgets import Header, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from screens.datatable import Table
 from screens.forms import TextForm
 from screens.task import log_followup
 from screens.tasks import name_width
-from screens.widgets import Footer, Table
+from screens.widgets import Footer
 from tracker.commands import SetFields, validate_owner
 from tracker.i18n import _
 from tracker.model import Task

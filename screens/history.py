@@ -12,7 +12,8 @@ from textual.binding import Binding
 from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, cell, keep_cursor
-from screens.widgets import FilterInput, Footer, Table
+from screens.datatable import Table
+from screens.widgets import FilterInput, Footer
 from tracker.i18n import _
 from tracker.render import describe_event
 

@@ -10,8 +10,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
+from screens.datatable import Table
 from screens.tasks import Searcher, TaskTable
-from screens.widgets import FilterInput, Footer, Table, bar
+from screens.widgets import FilterInput, Footer, bar
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES
 

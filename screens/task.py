@@ -15,8 +15,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
 
 from screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from screens.datatable import Table
 from screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
-from screens.widgets import Footer, SectionTitle, Table
+from screens.widgets import Footer, SectionTitle
 from tracker.commands import AddNote, LogFollowup, SetFields, validate_owner
 from tracker.dates import next_followup
 from tracker.errors import ConflictError, NotFoundError, TrackerError

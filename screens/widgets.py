@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.events import Click, Key
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from tracker.i18n import _
 
@@ -33,25 +33,6 @@ def shade(share: float) -> Text:
     glyph = SHADES[min(4, int(share * 4 + 0.5))]
     style = "green" if share >= 0.6 else "yellow" if share >= 0.3 else "red"
     return Text(f"{glyph}{share * 100:4.0f}%", style=style)
-
-
-class Table(DataTable[Text | str]):
-    """A keyboard-first table: row cursor, zebra stripes, no markup in cells."""
-
-    DEFAULT_CSS = """
-    Table { height: auto; max-height: 100%; }
-    """
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=True)
-
-    def action_page_down(self) -> None:
-        if not (self.scroll_y >= self.max_scroll_y and page_outer(self, 1)):
-            super().action_page_down()
-
-    def action_page_up(self) -> None:
-        if not (self.scroll_y <= 0 and page_outer(self, -1)):
-            super().action_page_up()
 
 
 def page_outer(widget: Widget, direction: int) -> bool:

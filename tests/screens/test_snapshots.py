@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from screens.widgets import Table
+from screens.datatable import Table
 from tests.screens.factory import make_app
 
 SCREENS = {
