@@ -117,7 +117,8 @@ GLOBAL_VALUE_OPTIONS = ("--db", "--lang", "--as-of")
 
 def _command_name(argv: Sequence[str]) -> str | None:
     """The subcommand in ``argv`` (the first word that is not a global option or its
-    value), or None (no command, or help: then every parser is built)."""
+    value); "" when there is none (the app: no subcommand's parser is built); None for
+    help (every parser is built, for argparse to list them)."""
     skip = False
     for arg in argv:
         if skip:
@@ -128,12 +129,13 @@ def _command_name(argv: Sequence[str]) -> str | None:
             return arg
         elif arg in ("-h", "--help"):
             return None
-    return None
+    return ""
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that subcommand's (if there is one by that name:
-    else all, so that argparse lists them in its error)."""
+    else all, so that argparse lists them in its error); with "", none (plain `tracker`
+    opens the app: its start-up counts)."""
     common = _Parser(add_help=False)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                         help=_("cli.opt.db"))
@@ -274,7 +276,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             if name == "set":
                 a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
         action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
-    if only is not None and only not in sub.choices:
+    if only and only not in sub.choices:
         return build_parser()
     return parser
 
