@@ -400,12 +400,15 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def installed_python() -> tuple[Path | None, str]:
+def installed_python(*, reuse: bool = False) -> tuple[Path | None, str]:
     """A Python with the tracker installed as users install it (``pip install .``, not
     editable: the editable install's import hook costs ~12 ms of every start), in
-    bench/.work/installed; (None, why) if it cannot be made."""
+    bench/.work/installed; (None, why) if it cannot be made. ``reuse``: the one an
+    earlier part of this run made, if there is one."""
     venv = WORK / "installed"
     python = venv / "bin" / "python"
+    if reuse and (venv / "bin" / "tracker").exists():
+        return python, f"pip install . into {venv.relative_to(ROOT)}"
     # setuptools copies into ROOT/build only what is newer than the copy there: a stale
     # build directory could put old modules in the installed copy.
     shutil.rmtree(ROOT / "build", ignore_errors=True)
@@ -463,6 +466,15 @@ def imported_modules(args: list[str], env: dict[str, str]) -> tuple[list[str], f
         if name.startswith(" ") and not name.startswith("  "):  # top level
             total += int(parts[1].strip()) / 1000.0
     return modules, total
+
+
+def app_part(app_settings: Any, targets: Targets) -> None:
+    """The app's part, its terminal runs with the tracker installed as users install it."""
+    python, installed = installed_python(reuse=True)
+    if python:
+        app_bench.INSTALLED = tracker_cmd(python)
+    say(f"\n(the app in a terminal: {installed if python else installed + '; the dev venv'})")
+    app_bench.part(app_settings, WORK, targets.add)
 
 
 def part2(settings: Settings, dbs: list[Database], targets: Targets) -> None:
@@ -644,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
                           ("1 (breakdown)", lambda: part1_breakdown(dbs)),
                           ("2", lambda: part2(settings, dbs, targets)),
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),
-                          ("app", lambda: app_bench.part(app_settings, WORK, targets.add)),
+                          ("app", lambda: app_part(app_settings, targets)),
                           ("export", lambda: export_bench.part(WORK, targets.add,
                                                                quick=args.quick)),
                           ("load", lambda: load.part(WORK, args.quick))):
