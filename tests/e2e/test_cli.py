@@ -200,6 +200,14 @@ def test_chinese_output(demo_db: Path) -> None:
     assert "不是状态" in error.stderr
 
 
+def test_plain_tracker_without_a_terminal_says_what_to_use(demo_db: Path) -> None:
+    """`tracker` alone opens the app (no subcommand's parser is built for it); piped,
+    it says so instead, and an unknown option is still a usage error."""
+    piped = run(demo_db, check=2)
+    assert "needs a terminal" in piped.stderr and "Traceback" not in piped.stderr
+    assert "unrecognized arguments: --bogus" in run(demo_db, "--bogus", check=2).stderr
+
+
 def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
     """argparse's own words (usage, sections, its errors) follow the language."""
     missing = run(demo_db, "set", lang="zh_CN.UTF-8", check=2).stderr
