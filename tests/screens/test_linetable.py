@@ -14,6 +14,12 @@ from tests.screens.factory import make_app
 from tests.screens.test_app import panel, settle
 
 
+async def open_counties(pilot) -> LineTable:
+    await pilot.press("2")
+    await settle(pilot)
+    return pilot.app.screen.query_one("#counties", LineTable)
+
+
 def line(table: LineTable, y: int) -> str:
     """The text of the table's line ``y`` as drawn on screen."""
     return table.render_line(y).text
@@ -41,9 +47,7 @@ async def test_matrix_cell_opens_that_recommendation_for_that_prefecture(
 async def test_a_long_list_scrolls_under_its_header(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        counties = app.screen.query_one("#counties", LineTable)
+        counties = await open_counties(pilot)
         last = app.view.plan.counties[-1].code
         assert counties.row_count == 100 and last not in counties.render_line(20).text
         await pilot.press("end")
@@ -61,9 +65,7 @@ async def test_a_long_list_scrolls_under_its_header(demo_db: Path) -> None:
 async def test_a_click_on_a_row_opens_it(demo_db: Path) -> None:
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("2")
-        await settle(pilot)
-        counties = app.screen.query_one("#counties", LineTable)
+        counties = await open_counties(pilot)
         third = counties.rows[2].key
         await pilot.click("#counties", offset=(3, 3))  # line 0 is the header
         await settle(pilot)
