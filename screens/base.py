@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
@@ -129,12 +130,23 @@ class FilteredScreen(TrackerScreen):
     FILTERED_TABLE = ""  # the selector of the table the filter narrows
     # `/` was pressed and the keys typed with it are still on their way through the
     # table (Textual moves the focus only after the keys already queued are forwarded).
-    # Ends when the filter gets a key itself, or is left with Enter or Escape.
-    _opening = False
+    # Ends when the filter gets a key itself, or is left with Enter or Escape. A change
+    # refreshes the footer: while it is set, the app's keys are off (and not shown).
+    _opening = reactive(False, bindings=True, repaint=False)
 
     # The user is typing in the filter: the table shows only FILTERED_ROWS rows so that
     # each keystroke stays quick; leaving the field (Enter, Down, Tab) shows MAX_ROWS.
     _typing = False
+
+    def action_back(self) -> None:
+        """Escape in the table: a filter in force is cleared first (as in the field),
+        then the next Escape goes back."""
+        field = self.query_one("#filter", FilterInput)
+        if field.value or field.display:
+            field.action_hide()
+            self.query_one(self.FILTERED_TABLE).focus()
+            return
+        super().action_back()
 
     def filter_changed(self) -> None:
         """The filter text changed: show the matching rows (default: refresh all)."""

@@ -30,6 +30,7 @@ from screens.widgets import page_outer
 
 GAP = 1  # blank cells either side of a cell, as DataTable's cell padding
 MIN_FLEX = 8  # the flexible column never gets narrower than this
+SIDE_STEP = 8  # cells that Left/Right scroll a wide table with a row cursor
 
 
 class Column(NamedTuple):
@@ -166,8 +167,12 @@ class LineTable(ScrollView, can_focus=True):
         self._check_refresh()
 
     def _size_changed(self) -> None:
-        flexible = any(column.flex for column in self.columns)
-        width = 0 if flexible else sum(self._natural()) + 2 * GAP * len(self.columns)
+        natural = self._natural()
+        # What scrolls sideways: all columns (a flexible one at its narrowest), without
+        # the last cell's trailing blank.
+        widths = [MIN_FLEX if column.flex else width
+                  for column, width in zip(self.columns, natural, strict=False)]
+        width = max(0, sum(widths) + 2 * GAP * len(widths) - GAP)
         size = Size(width, self._top + len(self.rows) + (self.legend is not None))
         if size == self.virtual_size:
             return
@@ -236,8 +241,10 @@ class LineTable(ScrollView, can_focus=True):
 
     @property
     def _body(self) -> int:
-        """How many rows fit under the header (all of them when the height is auto)."""
-        return max(1, self.size.height - self._top - (self.legend is not None))
+        """How many rows fit under the header, above a horizontal scroll bar (all of them
+        when the height is auto)."""
+        height = self.scrollable_content_region.height
+        return max(1, height - self._top - (self.legend is not None))
 
     @property
     def _top(self) -> int:
@@ -249,7 +256,7 @@ class LineTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width
         base = self.rich_style
         top = self._top
         if y < top - 1:  # the title: a blank line, then the title
@@ -278,7 +285,7 @@ class LineTable(ScrollView, can_focus=True):
         return strip.adjust_cell_length(width, base).apply_style(base)
 
     def _line(self, cells: Sequence[Text], style: Style, cursor: int | None = None) -> Text:
-        widths = self.column_widths(self.size.width)
+        widths = self.column_widths(self.scrollable_content_region.width)
         line = Text(style=style, no_wrap=True, end="")
         starts = []
         for n, (column, width) in enumerate(zip(self.columns, widths, strict=False)):
@@ -330,8 +337,11 @@ class LineTable(ScrollView, can_focus=True):
         for node in self.ancestors:
             if isinstance(node, Widget) and node.allow_vertical_scroll:
                 window = node.content_region
-                top = self.region.y + (line if self.cursor_row else 0)
-                bottom = self.region.y + line + 1
+                if self.outer_size.height <= window.height:  # all of it fits: show it
+                    top, bottom = self.region.y, self.region.y + self.outer_size.height
+                else:  # the cursor's line (on the first row, the title and header too)
+                    top = self.region.y + (line if self.cursor_row else 0)
+                    bottom = self.region.y + line + 1
                 if top < window.y:
                     node.scroll_to(y=node.scroll_y - (window.y - top), animate=False)
                 elif bottom > window.bottom:
@@ -340,12 +350,19 @@ class LineTable(ScrollView, can_focus=True):
                 return
 
     def action_move(self, rows: int, columns: int) -> None:
+        if columns and self.cursor != "cell":  # a row cursor: Left/Right scroll sideways
+            self.scroll_to(x=self.scroll_x + columns * SIDE_STEP, animate=False)
+            return
         self._move_to(self.cursor_row + rows, self.cursor_column + columns)
 
     def action_page(self, direction: int) -> None:
-        """A page of rows; a table that shows all its rows pages the screen around it
-        (the dashboard's panels), as Table does."""
-        if self.max_scroll_y == 0 and page_outer(self, direction):
+        """A page of rows; a table that shows all its rows (the dashboard's panels) pages
+        the screen around it, as Table does, and when that is at its end, goes to its
+        own first or last row without scrolling back to it."""
+        if self.max_scroll_y == 0:
+            if not page_outer(self, direction):
+                self._move_to(len(self.rows) - 1 if direction > 0 else 0,
+                              self.cursor_column, scroll=False)
             return
         self._move_to(self.cursor_row + direction * self._body, self.cursor_column)
 
@@ -362,7 +379,8 @@ class LineTable(ScrollView, can_focus=True):
         if self._top <= event.y and 0 <= row < len(self.rows):
             column = self.cursor_column
             if self.cursor == "cell":
-                x, widths = event.x + int(self.scroll_x), self.column_widths(self.size.width)
+                x = event.x + int(self.scroll_x)
+                widths = self.column_widths(self.scrollable_content_region.width)
                 for n, width in enumerate(widths):
                     x -= width + 2 * GAP
                     if x < 0:

@@ -71,7 +71,7 @@ class TaskTable(LineTable):
             Column("owner", _("col.owner")),
             Column("due", _("col.due")),
             Column("next", _("col.next")),
-            Column("flags", _("col.flags")),
+            Column("flags", _("col.flags"), flex=True),  # fits the width left
         ])
 
     def show(self, view: StateView, tasks: list[Task], day: date,

@@ -101,3 +101,79 @@ async def test_footer_keys_are_there_from_the_first_frame_and_clickable(
         # More keys than fit at 80 columns: the palette's key stays at the right.
         text = app.screen.query_one(Footer).render().plain
         assert "Filter" in text and text.rstrip().endswith("commands")
+
+
+async def test_a_wide_list_keeps_its_cursor_above_the_sideways_scroll_bar(
+        demo_db: Path) -> None:
+    """At 80 columns a recommendation's tasks are wider than the screen: the rows end
+    above the horizontal scroll bar, the cursor's row stays on them, and Left/Right
+    scroll sideways (the flags column is then in full)."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        tasks = app.screen.query_one("#rec-tasks", LineTable)
+        assert tasks.virtual_size.width > tasks.scrollable_content_region.width
+        shown = tasks.scrollable_content_region.height - 1  # rows under the header
+        for _ in range(shown + 3):
+            await pilot.press("down")
+            await settle(pilot)
+            row_line = 1 + tasks.cursor_row - int(tasks.scroll_y)
+            assert 1 <= row_line < tasks.scrollable_content_region.height
+            assert line(tasks, row_line).split()[0] == tasks.cursor_key
+        await pilot.press("home", "pagedown")
+        await settle(pilot)
+        assert tasks.cursor_row == shown
+        assert line(tasks, 1 + shown - int(tasks.scroll_y)).split()[0] == tasks.cursor_key
+        rows = range(1, tasks.scrollable_content_region.height)
+        before = " ".join(line(tasks, y) for y in rows)
+        await pilot.press("right", "right")
+        await settle(pilot)
+        after = " ".join(line(tasks, y) for y in rows)
+        assert tasks.scroll_x > 0 and "overdue" not in before and "overdue" in after
+
+
+async def test_pagedown_on_a_dashboard_panel_only_goes_down(demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        scroll = app.screen.query_one("#dash-scroll")
+        seen = []
+        for _ in range(5):
+            await pilot.press("pagedown")
+            await settle(pilot)
+            seen.append(scroll.scroll_y)
+        assert seen == sorted(seen) and seen[-1] == scroll.max_scroll_y > 0
+
+
+async def test_escape_in_a_filtered_list_clears_the_filter_then_goes_back(
+        demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        counties = await open_counties(pilot)
+        await pilot.press("slash", *"dalian", "enter")
+        await settle(pilot)
+        assert app.focused is counties and 1 < counties.row_count < 100
+        footer = app.screen.query_one(Footer).render().plain
+        assert footer.rstrip().endswith("commands")  # the app's keys are back
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CountiesScreen) and counties.row_count == 100
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, CountiesScreen)
+
+
+async def test_the_footer_shows_the_apps_keys_again_once_the_filter_has_a_key(
+        demo_db: Path) -> None:
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_counties(pilot)
+        await pilot.press("slash", "d")
+        await settle(pilot)
+        footer = app.screen.query_one(Footer).render().plain
+        # Typing in the field, printable keys are text (so 1-5, q are not offered), but
+        # the palette's key is back once `/` has been handled.
+        assert footer.rstrip().endswith("commands") and "Filter" in footer
