@@ -13,7 +13,6 @@ from textual.widgets import Header, Static
 
 from screens.base import FilteredScreen, cell, status_cell, status_legend
 from screens.linetable import Column, LineTable
-from screens.tasks import name_width
 from screens.widgets import FilterInput, Footer
 from tracker.i18n import _
 from tracker.progress import county_value
@@ -48,7 +47,7 @@ class CountiesScreen(FilteredScreen):
         table.set_columns([
             Column("code", _("col.code")),
             Column("prefecture", _("col.prefecture")),
-            Column("county", _("col.county"), width=name_width(self.app, 14)),
+            Column("county", _("col.county"), shrink=14),
             Column("recs", _("counties.col.recs", first=recs[0].id, last=recs[-1].id)),
             Column("share", _("col.digitized"), justify="right"),
             Column("next", _("col.next")),

@@ -39,6 +39,7 @@ class Column(NamedTuple):
     width: int | None = None  # None: as wide as its widest cell or its label
     flex: bool = False  # takes what the other columns leave of the widget's width
     justify: str = "left"
+    shrink: int | None = None  # may be cut to this width when the table does not fit
 
 
 class Row(NamedTuple):
@@ -170,7 +171,7 @@ class LineTable(ScrollView, can_focus=True):
         natural = self._natural()
         # What scrolls sideways: all columns (a flexible one at its narrowest), without
         # the last cell's trailing blank.
-        widths = [MIN_FLEX if column.flex else width
+        widths = [MIN_FLEX if column.flex else min(width, column.shrink or width)
                   for column, width in zip(self.columns, natural, strict=False)]
         width = max(0, sum(widths) + 2 * GAP * len(widths) - GAP)
         size = Size(width, self._top + len(self.rows) + (self.legend is not None))
@@ -229,6 +230,13 @@ class LineTable(ScrollView, can_focus=True):
         if self._widths is not None and self._widths[0] == width:
             return self._widths[1]
         widths = self._natural()
+        room = width - 2 * GAP * len(widths) - sum(MIN_FLEX for c in self.columns if c.flex)
+        over = sum(w for c, w in zip(self.columns, widths, strict=False) if not c.flex) - room
+        for n, column in enumerate(self.columns):  # names cut (…) when it does not fit
+            if over > 0 and column.shrink is not None and widths[n] > column.shrink:
+                cut = min(widths[n] - column.shrink, over)
+                widths[n] -= cut
+                over -= cut
         for n, column in enumerate(self.columns):
             if column.flex:
                 others = sum(w for i, w in enumerate(widths) if i != n)

@@ -64,7 +64,7 @@ class TaskTable(LineTable):
     def on_mount(self) -> None:
         self.set_columns([
             Column("id", _("col.id")),
-            *([Column("county", _("col.county"), width=name_width(self.app))]
+            *([Column("county", _("col.county"), shrink=12)]
               if self.with_county else []),
             *([Column("rec", _("col.rec"))] if self.with_rec else []),
             Column("status", _("col.status")),

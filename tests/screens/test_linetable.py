@@ -177,3 +177,28 @@ async def test_the_footer_shows_the_apps_keys_again_once_the_filter_has_a_key(
         # Typing in the field, printable keys are text (so 1-5, q are not offered), but
         # the palette's key is back once `/` has been handled.
         assert footer.rstrip().endswith("commands") and "Filter" in footer
+
+
+async def test_names_cut_on_a_narrow_terminal_come_back_when_it_widens(
+        demo_db: Path) -> None:
+    """Only as much of the county names is cut as the width needs, and a wider
+    terminal shows them whole without reopening the screen."""
+    app = make_app(demo_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        counties = await open_counties(pilot)
+        names = {row.key: app.view.plan.county(row.key).name.get() for row in counties.rows}
+        longest = max(names, key=lambda code: len(names[code]))
+        short = min(names, key=lambda code: len(names[code]))
+
+        def shown(code: str) -> str:
+            counties.move_cursor(row=[row.key for row in counties.rows].index(code))
+            return line(counties, 1 + counties.cursor_row - int(counties.scroll_y))
+
+        await settle(pilot)
+        assert names[short] in shown(short)  # a short name is not cut
+        await settle(pilot)
+        row = shown(longest)
+        assert names[longest] not in row and names[longest][:10] in row and "…" in row
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        assert names[longest] in shown(longest)
