@@ -102,10 +102,10 @@ class Footer(Widget):
         line = Text(no_wrap=True, overflow="crop", end="")
         keys: list[tuple[int, int, str]] = []
         seen: set[str] = set()
-        palette = None
+        palette: Binding | None = None
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if binding.action == "app.command_palette" or binding.action == "command_palette":
-                palette = (binding, enabled)
+            if binding.action in ("app.command_palette", "command_palette"):
+                palette = binding
                 continue
             if not binding.show or binding.action in seen:
                 continue
@@ -119,7 +119,7 @@ class Footer(Widget):
         if palette is not None and app.ENABLE_COMMAND_PALETTE:
             # The palette's key stays at the right, as in Textual's footer: when the keys
             # do not all fit, the last of them are cut, not the palette.
-            binding, enabled = palette
+            binding = palette
             tail = Text("▏", self.get_component_rich_style("footer--palette"), end="")
             tail.append(f"{app.get_key_display(binding)} ", key_style)
             tail.append(f"{binding.description} ", description_style)
