@@ -195,7 +195,6 @@ if __name__ == "__main__" and sys.argv[1:2] == ["--child"]:
 
 # -- the parent: databases, runs, tables ---------------------------------------------------------
 # (imported here, below the child's exit, so that the children never load them)
-import argparse
 import asyncio
 import contextlib
 import fcntl
@@ -210,7 +209,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from timing import in_child, ms, ratio, table, verdict
+from timing import in_child, ms, ratio, standalone, table
 
 HERE = Path(__file__).resolve()
 AddTarget = Callable[[str, str, str, bool | None], None]
@@ -642,22 +641,8 @@ def part(settings: AppSettings, work: Path, add_target: AddTarget) -> dict[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    import shutil
-    import tempfile
-
-    parser = argparse.ArgumentParser(description="the app's part of `make bench`, alone")
-    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
-    args = parser.parse_args(argv)
-    settings = QUICK if args.quick else AppSettings()
-    rows: list[tuple[str, str, str, bool | None]] = []
-    work = Path(tempfile.mkdtemp(prefix="tracker-app-bench-"))
-    try:
-        part(settings, work, lambda *row: rows.append(row))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    say("\n" + table(["what", "target", "measured", "verdict"],
-                     [[w, t, m, verdict(ok)] for w, t, m, ok in rows]))
-    return 0
+    return standalone("app", lambda work, add, quick: part(QUICK if quick else AppSettings(),
+                                                         work, add), argv)
 
 
 if __name__ == "__main__":

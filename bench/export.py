@@ -17,12 +17,9 @@ its JSON to a pipe. Also: the in-process time of each writer alone, for where it
 
 from __future__ import annotations
 
-import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -31,7 +28,7 @@ from typing import Any
 
 import synth
 import taskw
-from timing import median_ms, ms, ratio, table, verdict
+from timing import median_ms, ms, ratio, standalone, table, verdict
 
 FORMATS = ("json", "csv", "md", "html", "xlsx")
 AddTarget = Callable[[str, str, str, bool | None], None]
@@ -152,18 +149,7 @@ def part(work: Path, add_target: AddTarget, *, quick: bool = False) -> dict[str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="the export part of `make bench`, alone")
-    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
-    args = parser.parse_args(argv)
-    rows: list[tuple[str, str, str, bool | None]] = []
-    work = Path(tempfile.mkdtemp(prefix="tracker-export-bench-"))
-    try:
-        part(work, lambda *row: rows.append(row), quick=args.quick)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    say("\n" + table(["what", "target", "measured", "verdict"],
-                     [[w, t, m, verdict(ok)] for w, t, m, ok in rows]))
-    return 0
+    return standalone("export", lambda work, add, quick: part(work, add, quick=quick), argv)
 
 
 if __name__ == "__main__":

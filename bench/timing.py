@@ -7,6 +7,7 @@ import multiprocessing
 import statistics
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from queue import Empty
 from typing import Any
 
@@ -79,3 +80,25 @@ def ratio(value: float | None) -> str:
 
 def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "MISSED")
+
+
+def standalone(name: str, run: Callable[[Path, Callable[..., None], bool], Any],
+               argv: list[str] | None = None) -> int:
+    """A part of `make bench` run alone: ``run(work, add_target, quick)`` in a temporary
+    directory (removed after), then its targets as a table."""
+    import argparse
+    import shutil
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=f"the {name} part of `make bench`, alone")
+    parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, str, str, bool | None]] = []
+    work = Path(tempfile.mkdtemp(prefix=f"tracker-{name}-bench-"))
+    try:
+        run(work, lambda *row: rows.append(row), args.quick)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("\n" + table(["what", "target", "measured", "verdict"],
+                       [[w, t, m, verdict(ok)] for w, t, m, ok in rows]), flush=True)
+    return 0

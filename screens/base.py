@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from tracker.app import TrackerApp
 
 # A table shows at most this many rows (all of a province's counties, or of one
-# recommendation's tasks); beyond that the user types to narrow it. Filling a Textual
-# DataTable costs per row, so this keeps every keystroke quick on large databases.
+# recommendation's tasks); beyond that the user types to narrow it. Building the rows'
+# cells costs per row (drawing them only per visible line: screens.linetable), so this
+# keeps every keystroke quick on large databases.
 MAX_ROWS = 100
 # While a filter is typed, the best matches are what the user reads: fewer rows keep
 # each keystroke quick; leaving the field shows MAX_ROWS again (FilteredScreen.row_limit).
