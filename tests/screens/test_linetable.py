@@ -177,6 +177,14 @@ async def test_the_footer_shows_the_apps_keys_again_once_the_filter_has_a_key(
         # Typing in the field, printable keys are text (so 1-5, q are not offered), but
         # the palette's key is back once `/` has been handled.
         assert footer.rstrip().endswith("commands") and "Filter" in footer
+        # The same without a pilot's keys in between (in a terminal nothing else
+        # refreshes the footer then): the filter opening, then taking its first key.
+        app.screen._opening = True
+        await pilot.pause()
+        assert "commands" not in app.export_screenshot()  # what the terminal shows
+        app.screen._opening = False
+        await pilot.pause()
+        assert "commands" in app.export_screenshot()
 
 
 async def test_names_cut_on_a_narrow_terminal_come_back_when_it_widens(
