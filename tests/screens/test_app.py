@@ -50,9 +50,14 @@ def text_of(widget) -> str:
 
 
 async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Until the app is idle: a worker's result can start another (a save's CommandDone
+    starts the reload of the view), so wait again until none is running."""
+    for _ in range(20):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in pilot.app.workers):
+            return
 
 
 async def test_dashboard_opens_with_targets_counts_and_matrix(demo_db: Path) -> None:
