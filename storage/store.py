@@ -197,7 +197,7 @@ class Store:
             return self._migrated_in_memory(need.schema)
 
     def _migrated_in_memory(self, schema: int) -> tuple[Tables, Index]:
-        tables, _text, _st = load_json(self.path)  # a private copy, whole
+        tables, _raw, _st = load_json(self.path)  # a private copy, whole
         migrate_tables(tables, schema, SCHEMA_VERSION)
         index = Index(tables)
         head = tables["meta"][META_ID]["head"]
@@ -433,7 +433,7 @@ class Store:
         import hashlib
 
         try:
-            data, text, _st = load_json(source)
+            data, raw, _st = load_json(source)
         except StorageError as error:
             if error.key == "db.missing":
                 raise StorageError("restore.missing", path=str(source)) from None
@@ -464,7 +464,7 @@ class Store:
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
         upto = self._backup_head(data, source)
         self.backup()
-        digest = hashlib.sha256(text.encode()).hexdigest()
+        digest = hashlib.sha256(raw).hexdigest()
         return self.apply(Restore(data, f"{source.name} sha256:{digest}", upto,
                                   comment=f"restore {source}"))
 
@@ -594,7 +594,7 @@ class Store:
                 findings.append(Finding("verify.event_invalid", {"seq": seq}))
                 return findings
             last = event
-        state, _text, _st = load_json(self.path)
+        state, _raw, _st = load_json(self.path)
         try:
             head = state["meta"][META_ID]["head"]
         except (KeyError, TypeError):

@@ -38,7 +38,7 @@ def plan_for(tables: Tables, source: str) -> Plan:
     plan = _plans.get(sha)
     if plan is not None:
         return plan
-    plan = plan_from_dict(raw, source=source)
+    plan = plan_from_dict(raw, source=source, sha256=sha)
     _plans[sha] = plan
     return plan
 

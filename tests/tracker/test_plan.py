@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from tracker.plan import (
     builtin_plan,
     canonical_json,
     load_plan,
+    plan_digest,
     plan_from_dict,
 )
 
@@ -340,6 +342,23 @@ def test_raw_and_sha256(plan: Plan, tmp_path: Path) -> None:
     assert again.sha256 == plan.sha256
     assert again == plan
     assert canonical_json(again.raw) == canonical_json(plan.raw)
+
+
+def test_recorded_digest_is_checked_whichever_encoder_computes_it(plan: Plan) -> None:
+    """A database records its plan's sha256; reading it back takes the quick encoder's
+    digest only when it is the recorded one. A float orjson writes otherwise than the
+    reference encoder (1e-05 vs 1e-5) still gives the reference digest, and a changed
+    plan never takes the recorded one."""
+    reference = hashlib.sha256(canonical_json(plan.raw)).hexdigest()
+    assert plan_digest(plan.raw) == reference == plan.sha256
+    assert plan_digest(plan.raw, reference) == reference
+    data = copy.deepcopy(plan.raw)
+    data["indicators"][0]["threshold"] = 1e-05
+    assert b"1e-05" in canonical_json(data)
+    expected = hashlib.sha256(canonical_json(data)).hexdigest()
+    assert plan_digest(data, expected) == expected
+    assert plan_from_dict(data, source="x", sha256=expected).sha256 == expected
+    assert plan_digest(data, reference) == expected  # edited: not the recorded digest
 
 
 def test_raw_is_a_copy(plan: Plan) -> None:
