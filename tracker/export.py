@@ -172,20 +172,14 @@ def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None) -> list
     own: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for position, raw in enumerate(indicators):
         own.setdefault(raw["recommendation"], []).append((2 * position, raw))
+    # Codes and dates are text (or None): looked up by themselves, no type needed. Ids
+    # are all different: converted, not looked up.
+    plain = _Memo(lambda text: value[type(text), text])
+    no_last = [none, none, none]
     rows = []
     for task in snapshot["tasks"] if limit is None else snapshot["tasks"][:limit]:
         last = task["last_followup"]
-        due, following = task["due"], task["next_followup"]
-        ident, rec = task["id"], task["recommendation"]
-        row = [value[type(ident), ident], *places[task["prefecture"], task["county"]],
-               value[type(rec), rec], status[task["status"]],
-               owner[task["owner"]], value[type(due), due], value[type(following), following]]
-        if last:
-            on = last.get("date")
-            row += [value[type(on), on], kind[last["kind"]], outcome[last.get("outcome")]]
-        else:
-            row += [none, none, none]
-        row += [flag[bool(task["overdue"])], flag[bool(task["stale"])]]
+        rec = task["recommendation"]
         mine = own.get(rec)
         if mine:
             tail = blank.copy()
@@ -195,10 +189,15 @@ def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None) -> list
                 shown = _display(raw, standing)
                 tail[position] = value[type(shown), shown]
                 tail[position + 1] = progress[standing["status"]]
-            row += tail
         else:
-            row += blank
-        rows.append(row)
+            tail = blank
+        rows.append([
+            cell(task["id"]), *places[task["prefecture"], task["county"]], plain[rec],
+            status[task["status"]], owner[task["owner"]], plain[task["due"]],
+            plain[task["next_followup"]],
+            *([plain[last.get("date")], kind[last["kind"]], outcome[last.get("outcome")]]
+              if last else no_last),
+            flag[bool(task["overdue"])], flag[bool(task["stale"])], *tail])
     return rows
 
 
@@ -285,11 +284,15 @@ def write_csv(snapshot: Snapshot) -> bytes:
 
 
 _CSV_QUOTED = re.compile(r'[,"\r\n]')
+_FORMULA_FIRST = "".join(FORMULA_START)
 
 
 def _csv_field(value: Any) -> str:
     """A value as a CSV field: None empty, a formula neutralised, quoted where it holds a
     comma, a quote or a line break (the csv module's QUOTE_MINIMAL)."""
+    if type(value) is str and value and value[0] not in _FORMULA_FIRST \
+            and not _CSV_QUOTED.search(value):  # most text: as it is
+        return value
     value = _csv_cell(value)
     text = value if isinstance(value, str) else str(value)
     if _CSV_QUOTED.search(text):
@@ -331,6 +334,8 @@ def _same(value: Any) -> Any:
 
 def _width(value: Any) -> int:
     text = "" if value is None else str(value)
+    if text.isascii():
+        return len(text)
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
@@ -448,7 +453,15 @@ def _text_bar(bar: Bar) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 
 
+def _as_is(text: str) -> bool:
+    """Whether ``clean_text`` (either way) leaves ``text`` as it is: nothing it removes
+    (anything it removes is not printable), no space to trim or collapse."""
+    return text.isprintable() and text[:1] != " " and text[-1:] != " " and "  " not in text
+
+
 def _md(value: Any) -> str:
+    if type(value) is str and _as_is(value) and not _MD_SPECIAL.search(value):
+        return value  # most text: as it is
     if value is None:
         return ""
     if isinstance(value, Bar):
@@ -521,7 +534,12 @@ def _escape(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def _td(value: Any) -> str:
+    if type(value) is str and _as_is(value) and not _HTML_SPECIAL.search(value):
+        return f"<td>{value}</td>"  # most text: as it is
     numeric = isinstance(value, int | float) and not isinstance(value, bool)
     return f'<td class="n">{_h(value)}</td>' if numeric else f"<td>{_h(value)}</td>"
 

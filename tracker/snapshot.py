@@ -135,9 +135,10 @@ def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
     known = {s.value: s.value for s in Status}  # a plain str (Enum.value is slow)
     today = as_of.isoformat()
     day = _Normal(lambda text: date.fromisoformat(text).isoformat())
-    # Stale: not updated for stale_days; as Task.is_stale, by the date of updated_at.
-    updated = _Normal(lambda text: (as_of - datetime.fromisoformat(text).date()).days
-                      >= stale_days)
+    # Stale: not updated for stale_days; as Task.is_stale, by the date of updated_at
+    # (the date it is written with: its first ten characters, worked out once a date).
+    cutoff = as_of - timedelta(days=stale_days)
+    stale_on = _Normal(lambda text: date.fromisoformat(text) <= cutoff)
     rows = []
     for doc in docs:
         status = doc["status"]
@@ -146,6 +147,7 @@ def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
         following = doc["next_followup"]
         last = doc["last_followup"]
         is_open = status in open_statuses
+        updated = doc["updated_at"]
         rows.append({
             "id": doc["id"],
             "county": doc["county"],
@@ -157,7 +159,8 @@ def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
             "next_followup": day[following] if following else None,
             "last_followup": None if not last else _followup_json(last),
             "overdue": is_open and due is not None and due < today,
-            "stale": is_open and updated[doc["updated_at"]],
+            "stale": is_open and (stale_on[updated[:10]] if updated[10:11] == "T" else
+                                  datetime.fromisoformat(updated).date() <= cutoff),
         })
     return rows
 
@@ -230,15 +233,15 @@ def rollups(snapshot: Snapshot,
         values = {c["code"]: {k: value_from_json(v) for k, v in c["values"].items()}
                   for c in counties}
 
-    by_county: dict[str, dict[str, int]] = {}
-    for (county, status), n in Counter([(t["county"], t["status"])
-                                        for t in snapshot["tasks"]]).items():
-        by_county.setdefault(county, {})[status] = n
+    # Tasks per status of each prefecture's counties (the total: of every county's).
+    prefecture_of = {c["code"]: c["prefecture"] for c in counties}
+    by_prefecture: dict[str, Counter[str]] = {}
+    for (prefecture, status), n in Counter([(prefecture_of.get(t["county"]), t["status"])
+                                            for t in snapshot["tasks"]]).items():
+        if prefecture is not None:
+            by_prefecture.setdefault(prefecture, Counter())[status] += n
 
-    def area(codes: list[str]) -> dict[str, Any]:
-        statuses: Counter[str] = Counter()
-        for code in codes:
-            statuses.update(by_county.get(code, ()))
+    def area(codes: list[str], statuses: Counter[str]) -> dict[str, Any]:
         return {
             "counties": len(codes),
             "tasks": {s.value: statuses.get(s.value, 0) for s in Status},
@@ -247,9 +250,10 @@ def rollups(snapshot: Snapshot,
         }
 
     return {
-        "total": area([c["code"] for c in counties]),
+        "total": area([c["code"] for c in counties], sum(by_prefecture.values(), Counter())),
         "prefectures": [{"code": p["code"], **area([c["code"] for c in counties
-                                                    if c["prefecture"] == p["code"]])}
+                                                    if c["prefecture"] == p["code"]],
+                                                   by_prefecture.get(p["code"], Counter()))}
                         for p in snapshot["prefectures"]],
     }
 

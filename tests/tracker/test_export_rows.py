@@ -11,13 +11,17 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from storage.store import Store
 from tracker.commands import LogFollowup, SetFields
 from tracker.export import (
+    _MD_SPECIAL,
     Table,
     _csv_cell,
     _csv_field,
+    _escape,
     _md,
     _one_per_line,
     _td,
@@ -138,3 +142,24 @@ def test_json_items_one_per_line(items: list[Any]) -> None:
     text = _one_per_line(items)
     assert text.split(b",\n  ") == [orjson.dumps(item) for item in items]
     assert json.loads(b"[" + text + b"]") == items
+
+
+_TEXT = st.text(st.sampled_from(list("ab中 ,\"'\r\n\t=+-@&<>|*_\\`[]~\u3000\u202e\x00\x85"))
+                | st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXT)
+@example("a  b")
+@example(" a")
+@example("a ")
+@example("a&b")
+@example("'=1")
+@example("a\tb")
+def test_cells_of_any_text_as_the_plain_rules_make_them(text: str) -> None:
+    """The writers' shortcuts for plain text give what their full rules give."""
+    assert _md(text) == _MD_SPECIAL.sub(r"\\\1", clean_text(text, single_line=True))
+    assert _td(text) == f"<td>{_escape(clean_text(text))}</td>"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([_csv_cell(text), "x"])
+    assert _csv_field(text) + ",x\r\n" == out.getvalue()
