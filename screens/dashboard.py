@@ -16,8 +16,8 @@ from screens.linetable import Column, LineTable
 from screens.widgets import Footer, bar, shade
 from tracker.i18n import _
 from tracker.model import CLOSED_STATUSES, Status
-from tracker.progress import status_counts, target_progress
-from tracker.render import describe_event, target_value, threshold_text
+from tracker.progress import status_counts, target_progress, target_value, threshold_text
+from tracker.render import describe_event
 
 RECENT = 8
 WIDE = 150

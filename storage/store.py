@@ -138,6 +138,7 @@ class Store:
             self.storage.forget()
             return self._load(reread=reread)
         if size > head["size"]:
+            self.storage.pin_versions(tables)
             events, end = self.history.read_from(head["size"])
             for event in events:
                 if event.get("prev") != head["hash"] or event.get("seq") != head["seq"] + 1:
@@ -274,6 +275,7 @@ class Store:
         """Commands -> events (role, then the command's own checks) -> journal -> state.
         ``auto_backup``: copy the state first, once it is known that something changes
         (a refused edit writes nothing, not even a backup)."""
+        self.storage.pin_versions(tables)
         meta = tables["meta"][META_ID]
         head = dict(meta["head"])
         last = datetime.fromisoformat(head["ts"]) if head.get("ts") else None

@@ -19,7 +19,7 @@ import orjson
 
 from tracker.i18n import _, get_language
 from tracker.model import Status
-from tracker.progress import ProgressStatus
+from tracker.progress import ProgressStatus, target_value, threshold_text
 from tracker.snapshot import Snapshot, indicator_from_json, target_row
 from tracker.text import clean_text
 
@@ -235,8 +235,6 @@ def rollup_table(snapshot: Snapshot) -> Table:
 
 
 def _threshold(raw: dict[str, Any]) -> str:
-    from tracker.render import threshold_text  # rich is only needed for the reports
-
     return threshold_text(target_row(indicator_from_json(raw), _EMPTY_ROW))
 
 
@@ -398,8 +396,6 @@ class Bar:
 def report_tables(snapshot: Snapshot) -> list[Table]:
     """The dashboard's tables: targets, tasks by recommendation, prefectures x targets;
     then every task."""
-    from tracker.render import target_value, threshold_text
-
     lang = _lang()
     indicators = [(raw, indicator_from_json(raw)) for raw in snapshot["indicators"]]
     total = snapshot["rollups"]["total"]

@@ -32,6 +32,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from tracker.i18n import _
 from tracker.model import Measurement, Status
 from tracker.plan import Comparison, Indicator, IndicatorKind, Period
 from tracker.state import StateView
@@ -401,3 +402,32 @@ def status_counts(view: StateView, rec: str | None = None,
             continue
         counts[status] += 1
     return Counter({Status(status): n for status, n in counts.items()})
+
+
+# -- how a target reads (the dashboard, the CLI report and the exports) -------------------
+def target_value(row: TargetProgress) -> str:
+    ind = row.indicator
+    if row.province_value is None:
+        return "-"
+    if ind.kind is IndicatorKind.PERCENT:
+        return f"{row.province_value:.1f}%"
+    if row.province_required is not None:
+        return f"{int(row.province_value)}/{int(row.province_required)}"
+    if ind.kind is IndicatorKind.AMOUNT:
+        return f"{row.province_value:.2f}"
+    return f"{row.province_value:.0f}%"
+
+
+def threshold_text(row: TargetProgress) -> str:
+    ind = row.indicator
+    comparison = str(ind.comparison.value)
+    if comparison == ">=standard":
+        return _("report.threshold_standard")
+    if comparison == "set":
+        return _("report.threshold_set")
+    if isinstance(ind.threshold, bool):
+        return _("value.yes") if ind.threshold else _("value.no")
+    suffix = "%" if ind.kind is IndicatorKind.PERCENT else ""
+    symbol = {">=": "≥", "<=": "≤"}.get(comparison, comparison)
+    number = f"{ind.threshold:g}" if ind.threshold is not None else "-"
+    return f"{symbol}{number}{suffix}"

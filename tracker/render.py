@@ -15,8 +15,7 @@ from tracker.errors import NotFoundError
 from tracker.fields import field_value as field_value
 from tracker.i18n import _
 from tracker.model import Status, Task
-from tracker.plan import IndicatorKind
-from tracker.progress import TargetProgress, status_counts, target_progress
+from tracker.progress import status_counts, target_progress, target_value, threshold_text
 from tracker.state import StateView
 from tracker.text import clean_text
 from tracker.timeline import timeline_of
@@ -289,34 +288,6 @@ def _measure_title(plan: Any, key: str) -> str:
 
 
 # -- report ----------------------------------------------------------------------------------
-def target_value(row: TargetProgress) -> str:
-    ind = row.indicator
-    if row.province_value is None:
-        return "-"
-    if ind.kind is IndicatorKind.PERCENT:
-        return f"{row.province_value:.1f}%"
-    if row.province_required is not None:
-        return f"{int(row.province_value)}/{int(row.province_required)}"
-    if ind.kind is IndicatorKind.AMOUNT:
-        return f"{row.province_value:.2f}"
-    return f"{row.province_value:.0f}%"
-
-
-def threshold_text(row: TargetProgress) -> str:
-    ind = row.indicator
-    comparison = str(ind.comparison.value)
-    if comparison == ">=standard":
-        return _("report.threshold_standard")
-    if comparison == "set":
-        return _("report.threshold_set")
-    if isinstance(ind.threshold, bool):
-        return _("value.yes") if ind.threshold else _("value.no")
-    suffix = "%" if ind.kind is IndicatorKind.PERCENT else ""
-    symbol = {">=": "≥", "<=": "≤"}.get(comparison, comparison)
-    number = f"{ind.threshold:g}" if ind.threshold is not None else "-"
-    return f"{symbol}{number}{suffix}"
-
-
 def _days(days: int) -> Text:
     return Text(str(days), style="" if days >= 0 else "red")
 
