@@ -10,10 +10,9 @@ openpyxl is imported only when XLSX is asked for.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -100,24 +99,33 @@ def metadata(snapshot: Snapshot) -> list[tuple[str, Any]]:
 Cells = Callable[[Any], Any]
 
 
-@dataclass
 class Table:
     """A table of a snapshot: ``rows`` of values; or, for the task table, ``source``,
     which makes the rows (the first ``limit``) with each value as a format's cell."""
 
-    title: str
-    headers: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-    source: Callable[[Cells, int | None], list[list[Any]]] | None = None
+    __slots__ = ("headers", "rows", "source", "title")
+
+    def __init__(self, title: str, headers: list[str], rows: list[list[Any]] | None = None,
+                 source: Callable[[Cells, int | None], Iterator[list[Any]]] | None = None,
+                 ) -> None:
+        self.title = title
+        self.headers = headers
+        self.rows: list[list[Any]] = [] if rows is None else rows
+        self.source = source
 
 
-def table_cells(table: Table, cell: Cells, limit: int | None = None) -> list[list[Any]]:
-    """The table's rows with each value as ``cell(value)``, worked out once per distinct
-    value (most cells repeat: statuses, flags, dates, names)."""
+def table_rows(table: Table, cell: Cells, limit: int | None = None) -> Iterator[list[Any]]:
+    """The table's rows (the first ``limit``) with each value as ``cell(value)``, worked
+    out once per distinct value (most cells repeat: statuses, flags, dates, names)."""
     if table.source is not None:
         return table.source(cell, limit)
     converted = _Memo(lambda key: cell(key[1]))
-    return [[converted[type(c), c] for c in row] for row in table.rows[:limit]]
+    return ([converted[type(c), c] for c in row] for row in table.rows[:limit])
+
+
+def table_cells(table: Table, cell: Cells, limit: int | None = None) -> list[list[Any]]:
+    """``table_rows`` as a list."""
+    return list(table_rows(table, cell, limit))
 
 
 def task_headers(snapshot: Snapshot) -> list[str]:
@@ -139,11 +147,13 @@ def task_table(snapshot: Snapshot) -> Table:
                  source=lambda cell, limit: task_rows(snapshot, cell, limit))
 
 
-def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None) -> list[list[Any]]:
+def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None,
+              ) -> Iterator[list[Any]]:
     """The rows of the task table, each value as ``cell(value)``: what a format makes of
     a cell, worked out once per distinct value, and once per county for the county's
     three cells. Every format writes its 14,000 task rows from here (converting each of
-    their 420,000 cells one by one cost ~45 ms a format, on top of building the table)."""
+    their 420,000 cells one by one cost ~45 ms a format, on top of building the table).
+    Made as they are taken: the XLSX writer compresses the first while it makes more."""
     lang = _lang()
     counties = {c["code"]: c for c in snapshot["counties"]}
     prefectures = {p["code"]: p["name"][lang] for p in snapshot["prefectures"]}
@@ -176,7 +186,6 @@ def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None) -> list
     # are all different: converted, not looked up.
     plain = _Memo(lambda text: value[type(text), text])
     no_last = [none, none, none]
-    rows = []
     for task in snapshot["tasks"] if limit is None else snapshot["tasks"][:limit]:
         last = task["last_followup"]
         rec = task["recommendation"]
@@ -191,14 +200,13 @@ def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None) -> list
                 tail[position + 1] = progress[standing["status"]]
         else:
             tail = blank
-        rows.append([
+        yield [
             cell(task["id"]), *places[task["prefecture"], task["county"]], plain[rec],
             status[task["status"]], owner[task["owner"]], plain[task["due"]],
             plain[task["next_followup"]],
             *([plain[last.get("date")], kind[last["kind"]], outcome[last.get("outcome")]]
               if last else no_last),
-            flag[bool(task["overdue"])], flag[bool(task["stale"])], *tail])
-    return rows
+            flag[bool(task["overdue"])], flag[bool(task["stale"])], *tail]
 
 
 def _areas(snapshot: Snapshot) -> list[tuple[str, str, dict[str, Any]]]:
@@ -312,7 +320,7 @@ def write_xlsx(snapshot: Snapshot) -> bytes:
             value = clean_text(value)
         return cell(value)
 
-    sheets = [Sheet(_sheet_name(table.title), table.headers, table_cells(table, xlsx_cell),
+    sheets = [Sheet(_sheet_name(table.title), table.headers, table_rows(table, xlsx_cell),
                     _widths(table))
               for table in (task_table(snapshot), rollup_table(snapshot),
                             metadata_table(snapshot))]
@@ -340,7 +348,7 @@ def _width(value: Any) -> int:
 def _widths(table: Table, sample: int = 300) -> list[float]:
     """Column widths from the header and the first ``sample`` rows, 6 to 50 characters."""
     widths = [_width(h) for h in table.headers]
-    for row in table_cells(table, _same, sample):
+    for row in table_rows(table, _same, sample):
         for column, value in enumerate(row):
             widths[column] = max(widths[column], _width(value))
     return [min(50, max(6, w + 2)) for w in widths]
@@ -385,8 +393,7 @@ def _one_per_line(items: list[Any]) -> bytes:
 
 
 # -- the printable report (Markdown, HTML) -----------------------------------------------------
-@dataclass(frozen=True)
-class Bar:
+class Bar(NamedTuple):
     """A progress bar cell: ``share`` of 1, and the words beside it."""
 
     share: float

@@ -3,9 +3,8 @@ stored documents. The write side (commands and events) works on the documents.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 # Re-exported: the read side's users import them from here.
 from tracker.fields import CLOSED_STATUSES as CLOSED_STATUSES
@@ -16,15 +15,13 @@ from tracker.fields import Priority as Priority
 from tracker.fields import Status as Status
 
 
-@dataclass(frozen=True, slots=True)
-class Note:
+class Note(NamedTuple):
     at: datetime
     by: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Followup:
+class Followup(NamedTuple):
     at: datetime
     by: str
     date: date
@@ -33,8 +30,7 @@ class Followup:
     next: date | None
 
 
-@dataclass(frozen=True, slots=True)
-class DueRevision:
+class DueRevision(NamedTuple):
     at: datetime
     by: str
     due: date | None
@@ -42,8 +38,7 @@ class DueRevision:
     reason: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Measurement:
+class Measurement(NamedTuple):
     key: str
     date: date
     value: Any
@@ -60,8 +55,7 @@ def _ts(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
+class Task(NamedTuple):
     id: str
     county: str
     recommendation: str

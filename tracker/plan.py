@@ -15,12 +15,11 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NamedTuple, NoReturn, TypeVar
 
 import orjson
 
@@ -91,8 +90,7 @@ COMPARISONS_BY_KIND: dict[IndicatorKind, tuple[Comparison, ...]] = {
 # Values
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(NamedTuple):
     """A string in both languages; plans are always bilingual so either UI reads them."""
 
     zh: str
@@ -108,22 +106,19 @@ class Text:
         raise ValueError(f"unknown language: {lang!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class Prefecture:
+class Prefecture(NamedTuple):
     code: str
     name: Text
 
 
-@dataclass(frozen=True, slots=True)
-class County:
+class County(NamedTuple):
     code: str
     name: Text
     kind: str
     prefecture: str
 
 
-@dataclass(frozen=True, slots=True)
-class SurveyUnits:
+class SurveyUnits(NamedTuple):
     """Units the 2017 survey visited in one prefecture, by kind."""
 
     prefecture: str
@@ -142,23 +137,20 @@ class SurveyUnits:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     id: str
     area: str
     title: Text
     summary: Text
 
 
-@dataclass(frozen=True, slots=True)
-class FindingArea:
+class FindingArea(NamedTuple):
     id: str
     title: Text
     findings: tuple[Finding, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Recommendation:
+class Recommendation(NamedTuple):
     id: str
     group: str
     group_title: Text
@@ -168,8 +160,7 @@ class Recommendation:
     deadline: date
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """A county figure recorded over time (holdings, staff...) that indicators derive from."""
 
     id: str
@@ -178,8 +169,7 @@ class Fact:
     kind: IndicatorKind
 
 
-@dataclass(frozen=True, slots=True)
-class Indicator:
+class Indicator(NamedTuple):
     """A measurable target: a county's value compared with ``threshold`` by ``deadline``."""
 
     id: str
@@ -203,8 +193,7 @@ class Indicator:
         return self.deadline
 
 
-@dataclass(frozen=True, slots=True)
-class StaffingStandard:
+class StaffingStandard(NamedTuple):
     """The 1985 staffing standard for local archives, as the report quotes it.
 
     The report quotes only the increments above 10,000 volumes, not the base staff for the
@@ -235,12 +224,18 @@ class StaffingStandard:
         return self.base_staff + extra
 
 
-@dataclass(frozen=True, repr=False)
+_PLAN_FIELDS = ("id", "title", "source", "survey_start", "survey_end", "survey_groups",
+                "horizon", "prefectures", "counties", "survey_units", "finding_areas",
+                "recommendations", "facts", "indicators", "staffing", "sha256")
+
+
 class Plan:
     """A validated plan. Build it with ``plan_from_dict``/``load_plan``/``builtin_plan``.
 
     ``raw`` is the JSON object as loaded (stored in the database so the plan travels with
-    the data); treat it as read-only. ``sha256`` identifies its canonical form.
+    the data); treat it as read-only. ``sha256`` identifies its canonical form. Immutable;
+    two plans are equal when all their fields but ``raw`` are. (A plain class, and the
+    values above NamedTuples: making them dataclasses cost every command ~15 ms.)
     """
 
     id: str
@@ -258,21 +253,35 @@ class Plan:
     facts: tuple[Fact, ...]
     indicators: tuple[Indicator, ...]
     staffing: StaffingStandard
-    raw: dict[str, Any] = field(compare=False)
+    raw: dict[str, Any]
     sha256: str
-    # Lookup tables built once in __post_init__: the CLI and screens resolve ids constantly.
-    _findings: tuple[Finding, ...] = field(init=False, compare=False)
-    _county: dict[str, County] = field(init=False, compare=False)
-    _prefecture: dict[str, Prefecture] = field(init=False, compare=False)
-    _recommendation: dict[str, Recommendation] = field(init=False, compare=False)
-    _indicator: dict[str, Indicator] = field(init=False, compare=False)
-    _fact: dict[str, Fact] = field(init=False, compare=False)
-    _finding: dict[str, Finding] = field(init=False, compare=False)
-    _by_prefecture: dict[str, tuple[County, ...]] = field(init=False, compare=False)
-    _county_names: dict[str, tuple[County, ...]] = field(init=False, compare=False)
-    _prefecture_keys: dict[str, Prefecture] = field(init=False, compare=False)
+    # Lookup tables built once here: the CLI and screens resolve ids constantly.
+    _findings: tuple[Finding, ...]
+    _county: dict[str, County]
+    _prefecture: dict[str, Prefecture]
+    _recommendation: dict[str, Recommendation]
+    _indicator: dict[str, Indicator]
+    _fact: dict[str, Fact]
+    _finding: dict[str, Finding]
+    _by_prefecture: dict[str, tuple[County, ...]]
+    _county_names: dict[str, tuple[County, ...]]
+    _prefecture_keys: dict[str, Prefecture]
 
-    def __post_init__(self) -> None:
+    def __init__(self, *, id: str, title: Text, source: Text, survey_start: date,
+                 survey_end: date, survey_groups: int, horizon: date,
+                 prefectures: tuple[Prefecture, ...], counties: tuple[County, ...],
+                 survey_units: tuple[SurveyUnits, ...], finding_areas: tuple[FindingArea, ...],
+                 recommendations: tuple[Recommendation, ...], facts: tuple[Fact, ...],
+                 indicators: tuple[Indicator, ...], staffing: StaffingStandard,
+                 raw: dict[str, Any], sha256: str) -> None:
+        given = dict(id=id, title=title, source=source, survey_start=survey_start,
+                     survey_end=survey_end, survey_groups=survey_groups, horizon=horizon,
+                     prefectures=prefectures, counties=counties, survey_units=survey_units,
+                     finding_areas=finding_areas, recommendations=recommendations,
+                     facts=facts, indicators=indicators, staffing=staffing, raw=raw,
+                     sha256=sha256)
+        for name, value in given.items():
+            object.__setattr__(self, name, value)
         findings = tuple(f for area in self.finding_areas for f in area.findings)
         by_prefecture: dict[str, list[County]] = {p.code: [] for p in self.prefectures}
         names: dict[str, list[County]] = {}
@@ -297,7 +306,24 @@ class Plan:
             "_prefecture_keys": prefecture_keys,
         }
         for name, table in tables.items():
-            object.__setattr__(self, name, table)  # frozen: the sanctioned way in
+            object.__setattr__(self, name, table)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Plan is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Plan is immutable")
+
+    def _key(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in _PLAN_FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def __repr__(self) -> str:
         return f"Plan(id={self.id!r}, sha256={self.sha256[:12]!r})"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -49,8 +48,7 @@ class ProgressStatus(StrEnum):
     NO_DATA = "no_data"
 
 
-@dataclass(frozen=True, slots=True)
-class CountyValue:
+class CountyValue(NamedTuple):
     """One county's standing on one indicator."""
 
     value: Any  # float for percent/amount, int for count, bool, ISO date str; None = no data
@@ -64,8 +62,7 @@ class CountyValue:
     status: ProgressStatus = ProgressStatus.NO_DATA
 
 
-@dataclass(frozen=True, slots=True)
-class TargetProgress:
+class TargetProgress(NamedTuple):
     """One indicator rolled up over a set of counties (a prefecture, the province)."""
 
     indicator: Indicator
@@ -76,7 +73,7 @@ class TargetProgress:
     province_required: float | None
     deadline: date
     days_left: int  # negative: past the deadline
-    statuses: dict[ProgressStatus, int] = field(default_factory=dict)
+    statuses: dict[ProgressStatus, int]
     gap: int | None = None  # staffing: people short of the standard, summed per county
 
     @property

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from tracker.errors import NotFoundError, UsageError
 from tracker.model import Status, Task
@@ -11,8 +11,7 @@ from tracker.plan import Plan
 from tracker.state import StateView
 
 
-@dataclass(frozen=True)
-class TaskFilter:
+class TaskFilter(NamedTuple):
     counties: frozenset[str] | None = None
     recs: frozenset[str] | None = None
     statuses: frozenset[Status] | None = None
