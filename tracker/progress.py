@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from tracker.i18n import _
@@ -184,9 +185,15 @@ def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator
                       as_of: date) -> dict[str, CountyValue]:
     """``county_progress`` of each of ``indicators``, by id; a county with no figures at
     all is seen to have no data for any of them at once."""
-    if view.as_of is None and not view.county_doc(code)["measurements"]:
+    if view.as_of is not None:
+        return {i.id: county_progress(view, code, i, as_of) for i in indicators}
+    measured = view.county_doc(code)["measurements"]
+    if not measured:
         return dict.fromkeys([i.id for i in indicators], NO_DATA)
-    return {i.id: county_progress(view, code, i, as_of) for i in indicators}
+    # As county_progress, with the county's measured keys looked up once.
+    return {i.id: _assessed(view, code, i, as_of)
+            if i.id in measured or any(key in measured for key in i.derived_from) else NO_DATA
+            for i in indicators}
 
 
 def county_progress(view: StateView, code: str, indicator: Indicator,
@@ -194,6 +201,10 @@ def county_progress(view: StateView, code: str, indicator: Indicator,
     """The county's value with its trend, projection to the deadline and status."""
     if view.as_of is None and not _measured(view, code, indicator):
         return NO_DATA
+    return _assessed(view, code, indicator, as_of)
+
+
+def _assessed(view: StateView, code: str, indicator: Indicator, as_of: date) -> CountyValue:
     try:
         current, points = _value_and_points(view, code, indicator, as_of, _kept)
     except _NotKept:
@@ -350,6 +361,9 @@ def target_progress(view: StateView, as_of: date, counties: list[str] | None = N
             for indicator in view.plan.indicators]
 
 
+_STATUS_OF = attrgetter("status")
+
+
 def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
            count_statuses: bool = True) -> TargetProgress:
     """One indicator over the counties whose values are given (one per county); the
@@ -360,7 +374,7 @@ def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
     if indicator.comparison == Comparison.AT_LEAST_STANDARD and known:
         gap = sum(max(0, (v.required or 0) - int(v.value)) for v in known)
     deadline = indicator.deadline_for(as_of)
-    statuses = Counter(v.status for v in values)
+    statuses = Counter(map(_STATUS_OF, values))
     return TargetProgress(
         indicator=indicator, counties=len(values), with_data=len(known),
         meeting=sum(1 for v in known if v.met), province_value=province,
