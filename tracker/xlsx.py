@@ -27,6 +27,8 @@ _CONTENT_TYPES = (
     'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
     '<Override PartName="/xl/styles.xml" ContentType="application/'
     'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
     '{sheets}'
     '<Override PartName="/docProps/core.xml" '
     'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
@@ -68,7 +70,10 @@ _WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
     '{sheets}<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/'
-    'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>')
+    'officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+    '<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    '</Relationships>')
 _STYLES = (  # style 0: plain; style 1: bold (the header row)
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -91,6 +96,7 @@ _SHEET_HEAD = (
     '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
     '<sheetFormatPr defaultRowHeight="15"/><cols>{cols}</cols><sheetData>')
 _SHEET_TAIL = "</sheetData></worksheet>"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 class Sheet:
@@ -128,6 +134,29 @@ def cell(value: Any) -> str:
     if kind is int or kind is float:
         return f"<c><v>{value!r}</v></c>"
     raise TypeError(f"an XLSX cell cannot hold {kind.__name__}")
+
+
+class Strings:
+    """The workbook's shared strings: each distinct text stored once (xl/sharedStrings.xml),
+    its cells refer to it by number. A task sheet's text cells take ~20 bytes of XML
+    rather than ~55 and their text, which halves what is deflated."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, int] = {}
+
+    def cell(self, value: Any) -> str:
+        """``cell(value)``, with text as a shared string."""
+        if type(value) is str:
+            number = self.numbers.setdefault(value, len(self.numbers))
+            return f'<c t="s"><v>{number}</v></c>'
+        return cell(value)
+
+    def xml(self) -> Iterator[str]:
+        yield (f'{_XML_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+               f'2006/main" uniqueCount="{len(self.numbers)}">')
+        for text in self.numbers:
+            yield f'<si><t xml:space="preserve">{_xml(text)}</t></si>'
+        yield "</sst>"
 
 
 def _sheet_xml(sheet: Sheet, first: bool) -> Iterator[str]:
@@ -185,10 +214,12 @@ def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Iterator[st
         raise failed[0]
 
 
-def workbook(sheets: Sequence[Sheet], *, title: str, creator: str,
-             moment: datetime) -> bytes:
+def workbook(sheets: Sequence[Sheet], *, title: str, creator: str, moment: datetime,
+             strings: Strings | None = None) -> bytes:
     """The XLSX file of ``sheets`` (the first is the one shown on opening); ``moment``
-    (UTC) is its created and modified time."""
+    (UTC) is its created and modified time; ``strings``: the shared strings the sheets'
+    cells refer to (written last: the cells are made as the sheets are written)."""
+    strings = strings or Strings()
     count = len(sheets)
     members = [
         ("[Content_Types].xml", _CONTENT_TYPES.format(
@@ -213,6 +244,7 @@ def workbook(sheets: Sequence[Sheet], *, title: str, creator: str,
             archive.writestr(_member(name), text.encode("utf-8"), compresslevel=1)
         for n, sheet in enumerate(sheets, start=1):
             _stream(archive, _member(f"xl/worksheets/sheet{n}.xml"), _sheet_xml(sheet, n == 1))
+        _stream(archive, _member("xl/sharedStrings.xml"), strings.xml())
     return buffer.getvalue()
 
 

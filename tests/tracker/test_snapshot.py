@@ -206,6 +206,35 @@ def test_html_is_one_self_contained_printable_page(demo: Store) -> None:
     assert '<html lang="zh-CN">' in page and "@media print" in page
     assert "演示数据" in text and "绥中县" in text and "截至 2017-06-30" in text
     assert parser.tags.count("table") == 5
+    # Cells and rows without end tags (as HTML allows) read back as the table's rows.
+    tables = _tables(page)
+    assert [len(t) for t in tables[-1:]] == [1 + 700]
+    header, *rows = tables[-1]
+    assert all(len(row) == len(header) == 30 for row in rows)
+    suizhong = dict(zip(header, next(r for r in rows if r[0] == "211421-2.5"), strict=True))
+    assert suizhong["县区"] == "绥中县" and suizhong["状态"] == "未开始"
+
+
+def _tables(page: str) -> list[list[list[str]]]:
+    """Each table's rows of cell texts, as a browser builds them (an end tag left out is
+    implied by the next cell, row or the table's end)."""
+    tables: list[list[list[str]]] = []
+
+    class Cells(HTMLParser):
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag == "table":
+                tables.append([])
+            elif tag == "tr":
+                tables[-1].append([])
+            elif tag in ("td", "th"):
+                tables[-1][-1].append("")
+
+        def handle_data(self, data) -> None:
+            if tables and tables[-1] and tables[-1][-1]:
+                tables[-1][-1][-1] += data
+
+    Cells().feed(page)
+    return tables
 
 
 def test_markdown_report(demo: Store) -> None:
