@@ -10,8 +10,10 @@ openpyxl is imported only when XLSX is asked for.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -423,14 +425,10 @@ def report_tables(snapshot: Snapshot) -> list[Table]:
             "" if r["gap"] is None else r["gap"]])
     by_rec = Table(_("report.by_rec"), [_("col.rec"), _("col.title"),
                                         *[_(f"status.{s.value}") for s in Status]])
-    counts: dict[str, dict[str, int]] = {}
-    for task in snapshot["tasks"]:
-        per = counts.setdefault(task["recommendation"], {})
-        per[task["status"]] = per.get(task["status"], 0) + 1
+    counts = Counter(map(itemgetter("recommendation", "status"), snapshot["tasks"]))
     for rec in snapshot["recommendations"]:
-        per = counts.get(rec["id"], {})
         by_rec.rows.append([rec["id"], rec["title"][lang],
-                            *[per.get(s.value, 0) for s in Status]])
+                            *[counts[rec["id"], s.value] for s in Status]])
     matrix = Table(_("report.by_prefecture"), [
         _("col.prefecture"), _("col.closed"),
         *[f"T{n}" for n in range(1, len(indicators) + 1)]])
