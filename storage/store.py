@@ -34,7 +34,6 @@ from storage.atomic import AtomicJSONStorage, load_json
 from storage.files import atomic_write, describe_os_error, make_shared_dir
 from storage.history import GENESIS, History
 from storage.lock import DEFAULT_TIMEOUT, locked
-from tracker.commands import Context, Init, Restore
 from tracker.errors import StorageError, UsageError
 from tracker.events import (
     META_ID,
@@ -52,6 +51,7 @@ from tracker.roles import ADMIN, Access, Scope, access_of, require, require_read
 from tracker.state import StateView
 
 if TYPE_CHECKING:
+    from tracker.commands import Context
     from tracker.plan import Plan
 
 AUTO_BACKUPS_KEPT = 10
@@ -275,6 +275,8 @@ class Store:
         """Commands -> events (role, then the command's own checks) -> journal -> state.
         ``auto_backup``: copy the state first, once it is known that something changes
         (a refused edit writes nothing, not even a backup)."""
+        from tracker.commands import Context  # a reader never needs the commands (-2 ms)
+
         self.storage.pin_versions(tables)
         meta = tables["meta"][META_ID]
         head = dict(meta["head"])
@@ -344,6 +346,8 @@ class Store:
                when: datetime | None = None) -> Result:
         """A new database from ``plan``. With ``force``, an existing one is moved into the
         backups folder first (never deleted)."""
+        from tracker import commands
+
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with locked(self.lock_path, self.lock_timeout):
             exists = self.path.exists() or self.history.exists()
@@ -357,7 +361,7 @@ class Store:
             tables["meta"][META_ID] = {"head": {"seq": 0, "hash": GENESIS, "size": 0,
                                                 "ts": None}}
             return self._commit(tables, Index(tables),
-                                [(Init(plan.raw, demo), self.user, when)])
+                                [(commands.Init(plan.raw, demo), self.user, when)])
 
     def _require_admin_to_replace(self) -> None:
         """Only an admin replaces a database that can be read (one that cannot, damaged
@@ -434,6 +438,8 @@ class Store:
         the current state)."""
         import hashlib
 
+        from tracker import commands
+
         try:
             data, raw, _st = load_json(source)
         except StorageError as error:
@@ -467,7 +473,7 @@ class Store:
         upto = self._backup_head(data, source)
         self.backup()
         digest = hashlib.sha256(raw).hexdigest()
-        return self.apply(Restore(data, f"{source.name} sha256:{digest}", upto,
+        return self.apply(commands.Restore(data, f"{source.name} sha256:{digest}", upto,
                                   comment=f"restore {source}"))
 
     def _backup_head(self, data: Tables, source: Path) -> int:

@@ -53,13 +53,17 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
     recommendations (``rec``: ids, comma-separated); names as `tracker list` takes them.
     ``head``: the database's history head when it was read (a view rebuilt as of a past
     date has none of its own); default the view's."""
-    from tracker.queries import TaskFilter
-
     plan = view.plan
-    selection = TaskFilter.build(plan, prefecture=prefecture, rec=rec)
+    chosen_counties: frozenset[str] | None = None
+    chosen_recs: frozenset[str] | None = None
+    if prefecture or rec:
+        from tracker.queries import TaskFilter
+
+        selection = TaskFilter.build(plan, prefecture=prefecture, rec=rec)
+        chosen_counties, chosen_recs = selection.counties, selection.recs
     counties = [c for c in plan.counties
-                if selection.counties is None or c.code in selection.counties]
-    recs = [r for r in plan.recommendations if selection.recs is None or r.id in selection.recs]
+                if chosen_counties is None or c.code in chosen_counties]
+    recs = [r for r in plan.recommendations if chosen_recs is None or r.id in chosen_recs]
     rec_ids = {r.id for r in recs}
     indicators = [i for i in plan.indicators if i.recommendation in rec_ids]
     order = {(c.code, r.id): n for n, (c, r) in
