@@ -32,6 +32,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from operator import itemgetter
 from typing import Any
 
 from tracker.fields import EDITABLE_FIELDS
@@ -101,7 +102,7 @@ def _idents(table: Any, field: str) -> dict[str, str]:
     idents = getattr(table, "idents", None)
     if idents is not None:
         return idents(field)  # type: ignore[no-any-return]
-    return {doc[field]: key for key, doc in table.items()}
+    return dict(zip(map(itemgetter(field), table.values()), table, strict=True))
 
 
 def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:

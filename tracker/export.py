@@ -316,15 +316,7 @@ def write_xlsx(snapshot: Snapshot) -> bytes:
     from tracker.xlsx import Sheet, Strings, workbook
 
     strings = Strings()
-
-    def xlsx_cell(value: Any) -> str:
-        # Stored text is cleaned on entry; a hand-edited snapshot may still hold control
-        # characters, which XLSX cannot store.
-        if isinstance(value, str) and not value.isprintable():
-            value = clean_text(value)
-        return strings.cell(value)
-
-    sheets = [Sheet(_sheet_name(table.title), table.headers, table_rows(table, xlsx_cell),
+    sheets = [Sheet(_sheet_name(table.title), table.headers, table_rows(table, strings.cell),
                     _widths(table))
               for table in (task_table(snapshot), rollup_table(snapshot),
                             metadata_table(snapshot))]

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from tracker.text import clean_text
+
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -148,10 +150,12 @@ class Strings:
         self.numbers: dict[str, int] = {}
 
     def cell(self, value: Any) -> str:
-        """``cell(value)``, with text as a shared string."""
+        """``cell(value)``, with text as a shared string. Control characters, which XLSX
+        cannot store, are taken out of text (stored text is cleaned on entry; a
+        hand-edited snapshot may still hold them)."""
         if type(value) is str:
-            if "\0" in value:
-                raise ValueError("an XLSX cell cannot hold NUL")
+            if not value.isprintable():
+                value = clean_text(value)
             number = self.numbers.setdefault(value, len(self.numbers))
             return f'<c t="s"><v>{number}</v></c>'
         return cell(value)
@@ -160,7 +164,7 @@ class Strings:
         yield (f'{_XML_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
                f'2006/main" uniqueCount="{len(self.numbers)}">')
         if self.numbers:
-            # Escaped all at once, then cut apart at NUL, which no XML text can hold.
+            # Escaped all at once, then cut apart at NUL, which no text here holds.
             texts = _xml("\0".join(self.numbers)).replace("\0", _SI_BETWEEN)
             yield f"{_SI_START}{texts}{_SI_END}"
         yield "</sst>"

@@ -35,6 +35,7 @@ from tracker.i18n import _, set_language
 from tracker.model import FollowupKind, Status
 from tracker.snapshot import Snapshot
 from tracker.text import clean_text
+from tracker.xlsx import Strings
 from tracker.xlsx import cell as xlsx_cell
 
 from .conftest import Clock, measure_on
@@ -163,3 +164,14 @@ def test_cells_of_any_text_as_the_plain_rules_make_them(text: str) -> None:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow([_csv_cell(text), "x"])
     assert _csv_field(text) + ",x\r\n" == out.getvalue()
+
+
+def test_xlsx_text_is_shared_once_and_stored_without_control_characters() -> None:
+    strings = Strings()
+    cells = [strings.cell(v) for v in ("a\x1b[31mb\x00", "绥中", "绥中", 3, None, True)]
+    assert cells[1] == cells[2] == '<c t="s"><v>1</v></c>' and cells[0] != cells[1]
+    assert cells[3:] == ["<c><v>3</v></c>", "<c/>", '<c t="b"><v>1</v></c>']
+    xml = "".join(strings.xml())
+    assert xml.endswith('<si><t xml:space="preserve">a[31mb</t></si>'
+                        '<si><t xml:space="preserve">绥中</t></si></sst>')
+    assert 'uniqueCount="2"' in xml and "\x1b" not in xml and "\x00" not in xml
