@@ -359,11 +359,24 @@ def _handle(args: argparse.Namespace) -> int:
         return 0
 
 
+# What a one-shot command read and built, kept until the process ends (see ``run``);
+# None when main() runs in a longer-lived process (the tests), which frees as usual.
+_kept: list[Any] | None = None
+
+
+def _keep(*objects: Any) -> None:
+    if _kept is not None:
+        _kept.extend(objects)
+
+
 def run() -> None:
     """The `tracker` script: ``main()``, then out. A one-shot command ends without the
     interpreter's teardown, which would free every object the command read, one by one
     (~10-15 ms after reading a large database), for nothing: the files it wrote are
-    closed and fsynced by then; only the standard streams are left to flush."""
+    closed and fsynced by then; only the standard streams are left to flush. For the
+    same reason its store and snapshot are kept past its return (``_keep``)."""
+    global _kept
+    _kept = []
     code, one_shot = _main(None)
     if not one_shot:
         sys.exit(code)
@@ -381,7 +394,9 @@ def _store(args: argparse.Namespace, *, lazy: bool = False) -> Any:
     from storage.store import Store
 
     path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
-    return Store(path, lazy=lazy)
+    store = Store(path, lazy=lazy)
+    _keep(store)  # and with it the state it reads
+    return store
 
 
 def _as_of(args: argparse.Namespace) -> date | None:
@@ -816,6 +831,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     view = store.view(_as_of(args))
     snapshot, digest, checksum = export_snapshot(
         store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
+    _keep(view, snapshot)
     _demo_banner(view, to_stderr=True)
     print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
             counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],

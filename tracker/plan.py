@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
@@ -255,17 +255,6 @@ class Plan:
     staffing: StaffingStandard
     raw: dict[str, Any]
     sha256: str
-    # Lookup tables built once here: the CLI and screens resolve ids constantly.
-    _findings: tuple[Finding, ...]
-    _county: dict[str, County]
-    _prefecture: dict[str, Prefecture]
-    _recommendation: dict[str, Recommendation]
-    _indicator: dict[str, Indicator]
-    _fact: dict[str, Fact]
-    _finding: dict[str, Finding]
-    _by_prefecture: dict[str, tuple[County, ...]]
-    _county_names: dict[str, tuple[County, ...]]
-    _prefecture_keys: dict[str, Prefecture]
 
     def __init__(self, *, id: str, title: Text, source: Text, survey_start: date,
                  survey_end: date, survey_groups: int, horizon: date,
@@ -282,31 +271,59 @@ class Plan:
                      sha256=sha256)
         for name, value in given.items():
             object.__setattr__(self, name, value)
-        findings = tuple(f for area in self.finding_areas for f in area.findings)
+
+    # Lookup tables, each built when first used (the CLI and screens resolve ids
+    # constantly; a one-shot command needs one or two of them).
+    @cached_property
+    def _findings(self) -> tuple[Finding, ...]:
+        return tuple(f for area in self.finding_areas for f in area.findings)
+
+    @cached_property
+    def _county(self) -> dict[str, County]:
+        return {c.code: c for c in self.counties}
+
+    @cached_property
+    def _prefecture(self) -> dict[str, Prefecture]:
+        return {p.code: p for p in self.prefectures}
+
+    @cached_property
+    def _recommendation(self) -> dict[str, Recommendation]:
+        return {r.id: r for r in self.recommendations}
+
+    @cached_property
+    def _indicator(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+    @cached_property
+    def _fact(self) -> dict[str, Fact]:
+        return {f.id: f for f in self.facts}
+
+    @cached_property
+    def _finding(self) -> dict[str, Finding]:
+        return {f.id: f for f in self._findings}
+
+    @cached_property
+    def _by_prefecture(self) -> dict[str, tuple[County, ...]]:
         by_prefecture: dict[str, list[County]] = {p.code: [] for p in self.prefectures}
-        names: dict[str, list[County]] = {}
         for county in self.counties:
             by_prefecture.setdefault(county.prefecture, []).append(county)
+        return {k: tuple(v) for k, v in by_prefecture.items()}
+
+    @cached_property
+    def _county_names(self) -> dict[str, tuple[County, ...]]:
+        names: dict[str, list[County]] = {}
+        for county in self.counties:
             for name in {county.name.zh, county.name.en.casefold()}:
                 names.setdefault(name, []).append(county)
-        prefecture_keys: dict[str, Prefecture] = {}
+        return {k: tuple(v) for k, v in names.items()}
+
+    @cached_property
+    def _prefecture_keys(self) -> dict[str, Prefecture]:
+        keys: dict[str, Prefecture] = {}
         for p in self.prefectures:
             for key in (p.name.en.casefold(), p.name.zh.removesuffix("市"), p.name.zh, p.code):
-                prefecture_keys[key] = p
-        tables: dict[str, object] = {
-            "_findings": findings,
-            "_county": {c.code: c for c in self.counties},
-            "_prefecture": {p.code: p for p in self.prefectures},
-            "_recommendation": {r.id: r for r in self.recommendations},
-            "_indicator": {i.id: i for i in self.indicators},
-            "_fact": {f.id: f for f in self.facts},
-            "_finding": {f.id: f for f in findings},
-            "_by_prefecture": {k: tuple(v) for k, v in by_prefecture.items()},
-            "_county_names": {k: tuple(v) for k, v in names.items()},
-            "_prefecture_keys": prefecture_keys,
-        }
-        for name, table in tables.items():
-            object.__setattr__(self, name, table)
+                keys[key] = p
+        return keys
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot assign to field {name!r}: a Plan is immutable")
@@ -583,9 +600,10 @@ def _sound_county(item: Any, prefectures: Mapping[str, Prefecture],
     if not (isinstance(zh, str) and isinstance(en, str) and zh.strip() and en.strip()
             and _CODE.fullmatch(code) and code not in seen and kind in COUNTY_KINDS
             and prefecture in prefectures and code[:4] == prefecture[:4]
-            and not _CONTROL.search(zh) and not _CONTROL.search(en)):
+            and (zh.isprintable() or not _CONTROL.search(zh))  # printable: nothing to find
+            and (en.isprintable() or not _CONTROL.search(en))):
         return None
-    return County(code=code, name=Text(zh=zh, en=en), kind=kind, prefecture=prefecture)
+    return County(code, Text(zh, en), kind, prefecture)
 
 
 class _Validator:
