@@ -16,6 +16,7 @@ import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from tracker.text import clean_text
@@ -178,12 +179,16 @@ def _sheet_xml(sheet: Sheet, first: bool) -> Iterator[str]:
     yield '<row r="1">' + "".join(
         f'<c s="1" t="inlineStr"><is><t xml:space="preserve">{_xml(h)}</t></is></c>'
         for h in sheet.headers) + "</row>"
-    for number, row in enumerate(sheet.rows, start=2):
-        yield f'<row r="{number}">{"".join(row)}</row>'
+    rows = iter(sheet.rows)
+    number = 2
+    while batch := list(islice(rows, 2000)):  # a piece per 2,000 rows, not per row
+        yield "".join([f'<row r="{n}">{"".join(row)}</row>'
+                       for n, row in enumerate(batch, start=number)])
+        number += len(batch)
     yield _SHEET_TAIL
 
 
-CHUNK = 1 << 18  # characters of XML handed to the compressing thread at a time
+CHUNK = 1 << 20  # characters of XML handed to the compressing thread at a time
 
 
 def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: Iterator[str]) -> None:
