@@ -29,7 +29,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
 from tracker.i18n import _
@@ -361,14 +362,14 @@ def target_progress(view: StateView, as_of: date, counties: list[str] | None = N
             for indicator in view.plan.indicators]
 
 
-_STATUS_OF = attrgetter("status")
+_STATUS_OF, _MET_OF = attrgetter("status"), attrgetter("met")
 
 
 def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
            count_statuses: bool = True) -> TargetProgress:
     """One indicator over the counties whose values are given (one per county); the
     statuses are counted when the values were assessed (county_progress)."""
-    known = [v for v in values if v.met is not None]
+    known = list(compress(values, map(is_not, map(_MET_OF, values), repeat(None))))
     province, required = _province(indicator, known, len(values))
     gap = None
     if indicator.comparison == Comparison.AT_LEAST_STANDARD and known:

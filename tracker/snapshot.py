@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from itertools import repeat
-from operator import itemgetter
+from operator import add, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +66,17 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
     recs = [r for r in plan.recommendations if chosen_recs is None or r.id in chosen_recs]
     rec_ids = {r.id for r in recs}
     indicators = [i for i in plan.indicators if i.recommendation in rec_ids]
-    order = {(c.code, r.id): n for n, (c, r) in
-             enumerate((c, r) for c in counties for r in recs)}
-    # The selected task documents in plan order (each one's rank worked out by C loops:
-    # a key function per document cost ~5 ms at 14,000 tasks).
+    # The selected task documents in plan order: a document's rank is its county's
+    # place times the number of recommendations plus its recommendation's place, worked
+    # out by C loops (a key function per document cost ~5 ms at 14,000 tasks); outside
+    # the selection, a rank below zero.
+    outside = -(len(counties) + 1) * len(recs)
+    county_rank = {c.code: n * len(recs) for n, c in enumerate(counties)}
+    rec_rank = {r.id: n for n, r in enumerate(recs)}
     every = list(view.tables["tasks"].values())
-    ranks = list(map(order.get, map(itemgetter("county", "rec"), every), repeat(-1)))
+    ranks = list(map(add, map(county_rank.get, map(itemgetter("county"), every),
+                              repeat(outside)),
+                     map(rec_rank.get, map(itemgetter("rec"), every), repeat(outside))))
     docs = [every[i] for i in sorted(range(len(every)), key=ranks.__getitem__) if ranks[i] >= 0]
     values = {c.code: county_progresses(view, c.code, indicators, as_of) for c in counties}
     present = {c.prefecture for c in counties}
@@ -97,7 +102,8 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
         "indicators": [indicator_json(plan, i) for i in indicators],
         "prefectures": [{"code": p.code, "name": _text(p.name)} for p in prefectures],
         "counties": [{"code": c.code, "name": _text(c.name), "prefecture": c.prefecture,
-                      "values": {k: value_json(v) for k, v in values[c.code].items()}}
+                      "values": {k: _NO_VALUE.copy() if v is NO_DATA else value_json(v)
+                                 for k, v in values[c.code].items()}}
                      for c in counties],
         "tasks": task_rows(docs, as_of, view.stale_days,
                            {c.code: c.prefecture for c in plan.counties}),
