@@ -330,10 +330,6 @@ def _sheet_name(title: str) -> str:
     return re.sub(r"[\\/?*\[\]:]", " ", title)[:31]
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
 def _width(value: Any) -> int:
     text = "" if value is None else str(value)
     if text.isascii():
@@ -343,10 +339,10 @@ def _width(value: Any) -> int:
 
 def _widths(table: Table, sample: int = 300) -> list[float]:
     """Column widths from the header and the first ``sample`` rows, 6 to 50 characters."""
-    widths = [_width(h) for h in table.headers]
-    for row in table_rows(table, _same, sample):
-        for column, value in enumerate(row):
-            widths[column] = max(widths[column], _width(value))
+    # Each cell as its width (worked out once per distinct value), then the widest of
+    # each column.
+    rows = table_cells(table, _width, sample)
+    widths = map(max, zip([_width(h) for h in table.headers], *rows, strict=True))
     return [min(50, max(6, w + 2)) for w in widths]
 
 

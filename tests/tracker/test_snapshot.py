@@ -130,7 +130,13 @@ def test_user_text_is_data_in_every_format(store: Store) -> None:
 
 
 def test_xlsx_reads_back(demo: Store) -> None:
-    book = openpyxl.load_workbook(io.BytesIO(render(snap(demo, BASELINE), "xlsx")))
+    data = render(snap(demo, BASELINE), "xlsx")
+    archive = zipfile.ZipFile(io.BytesIO(data))  # the container tracker.xlsx writes itself
+    assert archive.testzip() is None
+    assert {"xl/workbook.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"} <= set(
+        archive.namelist())
+    assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    book = openpyxl.load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Tasks", "Roll-ups", "Metadata"]
     tasks = book["Tasks"]
     assert tasks.freeze_panes == "A2"
