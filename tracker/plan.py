@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
+from operator import eq, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
@@ -583,6 +584,41 @@ def _within(section: str, parent: str) -> bool:
     return section == parent or section.startswith(parent + ".")
 
 
+def _sound_counties(items: Any, prefectures: Mapping[str, Prefecture],
+                    ) -> tuple[County, ...] | None:
+    """The Counties of a plan's county entries when every one passes every check of
+    ``_Validator.counties``, tested column by column in C loops (a 2,000-county plan is
+    validated at every start of a one-shot command: ~5 ms entry by entry); None if any
+    check fails, and then the entries are checked one by one, which names the fault."""
+    if type(items) is not list or not items:
+        return None
+    if set(map(type, items)) != {dict} or set(map(len, items)) != {4}:
+        return None
+    try:
+        codes, names, kinds, cities = (list(map(itemgetter(key), items))
+                                       for key in ("code", "name", "kind", "prefecture"))
+        if set(map(type, names)) != {dict} or set(map(len, names)) != {2}:
+            return None
+        zh, en = (list(map(itemgetter(key), names)) for key in ("zh", "en"))
+    except KeyError:
+        return None
+    if not (set(map(type, codes)) == set(map(type, kinds)) == set(map(type, cities))
+            == set(map(type, zh)) == set(map(type, en)) == {str}):
+        return None
+    if not (all(map(str.strip, zh)) and all(map(str.strip, en))  # not blank
+            and all(map(str.isprintable, zh)) and all(map(str.isprintable, en))
+            and set(map(len, codes)) == {6} and all(map(str.isdigit, codes))
+            and all(map(str.isascii, codes)) and len(set(codes)) == len(codes)
+            and set(kinds) <= set(COUNTY_KINDS) and set(cities) <= prefectures.keys()
+            # GB/T 2260: a county's code starts with its city's
+            and all(map(eq, map(itemgetter(_CITY), codes), map(itemgetter(_CITY), cities)))):
+        return None
+    return tuple(map(County, codes, map(Text, zh, en), kinds, cities))
+
+
+_CITY = slice(0, 4)
+
+
 def _sound_county(item: Any, prefectures: Mapping[str, Prefecture],
                   seen: Mapping[str, str]) -> County | None:
     """The County of a plan's county entry that passes every check of
@@ -810,6 +846,9 @@ class _Validator:
         return tuple(result)
 
     def counties(self, value: Any, prefectures: Mapping[str, Prefecture]) -> tuple[County, ...]:
+        sound = _sound_counties(value, prefectures)
+        if sound is not None:
+            return sound
         seen: dict[str, str] = {}
         result = []
         for i, item in enumerate(self.array(value, "counties")):

@@ -729,3 +729,35 @@ def test_documented_minimal_plan_is_valid() -> None:
     example = plan_from_dict(json.loads(blocks[0]), source="plan-format.md")
     assert example.find_counties("suizhong")[0].code == "211421"
     assert example.indicator("digitized_share").threshold == 60.0
+
+
+def test_counties_checked_in_bulk_are_the_counties_checked_one_by_one(plan: Plan) -> None:
+    """The bulk check takes a sound county list whole, and leaves any list with a fault
+    to the checks that name it (each fault below is one those checks refuse)."""
+    from tracker.plan import _sound_counties
+
+    counties = plan.raw["counties"]
+    prefectures = {p.code: p for p in plan.prefectures}
+    assert _sound_counties(copy.deepcopy(counties), prefectures) == plan.counties
+    faults: list[Callable[[list[dict[str, Any]]], None]] = [
+        lambda c: c[3]["name"].update(zh="绥\x1b中"),
+        lambda c: c[3]["name"].update(en="  "),
+        lambda c: c[3].update(code=c[2]["code"]),
+        lambda c: c[3].update(code="21140١"),
+        lambda c: c[3].update(code="2114021"),
+        lambda c: c[3].update(kind="town"),
+        lambda c: c[3].update(prefecture="2199"),
+        lambda c: c[3].update(code="229999"),
+        lambda c: c[3].pop("kind"),
+        lambda c: c[3].update(extra=1),
+        lambda c: c[3]["name"].pop("en"),
+        lambda c: c[3].update(code=211402),
+    ]
+    for fault in faults:
+        broken = copy.deepcopy(counties)
+        fault(broken)
+        assert _sound_counties(broken, prefectures) is None
+        data = copy.deepcopy(plan.raw)
+        data["counties"] = broken
+        with pytest.raises(PlanError):
+            plan_from_dict(data, source="x.json")
