@@ -181,34 +181,36 @@ def task_rows(snapshot: Snapshot, cell: Cells, limit: int | None = None,
     # Per recommendation: the indicator cells, empty but for its own indicators (their
     # positions, filled per task from the county's values).
     blank = [none] * (2 * len(indicators))
-    own: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    own: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
     for position, raw in enumerate(indicators):
-        own.setdefault(raw["recommendation"], []).append((2 * position, raw))
+        own.setdefault(raw["recommendation"], []).append((2 * position, raw["id"], raw))
     # Codes and dates are text (or None): looked up by themselves, no type needed. Ids
     # are all different: converted, not looked up.
     plain = _Memo(lambda text: value[type(text), text])
     no_last = [none, none, none]
-    for task in snapshot["tasks"] if limit is None else snapshot["tasks"][:limit]:
-        last = task["last_followup"]
-        rec = task["recommendation"]
+    fields = itemgetter("id", "prefecture", "county", "recommendation", "status", "owner",
+                        "due", "next_followup", "last_followup", "overdue", "stale")
+    tasks = snapshot["tasks"] if limit is None else snapshot["tasks"][:limit]
+    for ident, city, county, rec, state, who, due, following, last, overdue, stale in map(
+            fields, tasks):
         mine = own.get(rec)
         if mine:
             tail = blank.copy()
-            values = counties[task["county"]]["values"]
-            for position, raw in mine:
-                standing = values[raw["id"]]
-                shown = _display(raw, standing)
-                tail[position] = value[type(shown), shown]
+            values = counties[county]["values"]
+            for position, key, raw in mine:
+                standing = values[key]
+                if standing["value"] is not None:  # most counties, most targets: no data
+                    shown = _display(raw, standing)
+                    tail[position] = value[type(shown), shown]
                 tail[position + 1] = progress[standing["status"]]
         else:
             tail = blank
         yield [
-            cell(task["id"]), *places[task["prefecture"], task["county"]], plain[rec],
-            status[task["status"]], owner[task["owner"]], plain[task["due"]],
-            plain[task["next_followup"]],
+            cell(ident), *places[city, county], plain[rec], status[state], owner[who],
+            plain[due], plain[following],
             *([plain[last.get("date")], kind[last["kind"]], outcome[last.get("outcome")]]
               if last else no_last),
-            flag[bool(task["overdue"])], flag[bool(task["stale"])], *tail]
+            flag[bool(overdue)], flag[bool(stale)], *tail]
 
 
 def _areas(snapshot: Snapshot) -> list[tuple[str, str, dict[str, Any]]]:
