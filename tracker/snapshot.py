@@ -252,8 +252,9 @@ def rollups(snapshot: Snapshot,
     # Tasks per status of each prefecture's counties (the total: of every county's).
     prefecture_of = {c["code"]: c["prefecture"] for c in counties}
     by_prefecture: dict[str, Counter[str]] = {}
-    for (prefecture, status), n in Counter([(prefecture_of.get(t["county"]), t["status"])
-                                            for t in snapshot["tasks"]]).items():
+    for (county, status), n in Counter(map(itemgetter("county", "status"),
+                                           snapshot["tasks"])).items():
+        prefecture = prefecture_of.get(county)
         if prefecture is not None:
             by_prefecture.setdefault(prefecture, Counter())[status] += n
 
