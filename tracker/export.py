@@ -288,7 +288,7 @@ def write_csv(snapshot: Snapshot) -> bytes:
             lines.append("")
         lines.append(_csv_field(table.title))
         lines.append(",".join([_csv_field(h) for h in table.headers]))
-        lines += [",".join(row) for row in table_cells(table, _csv_field)]
+        lines += map(",".join, table_rows(table, _csv_field))
     lines.append("")
     return "\r\n".join(lines).encode("utf-8-sig")
 
@@ -489,7 +489,7 @@ def write_md(snapshot: Snapshot) -> bytes:
             lines += [f"- {_md(item)}" for item in _legend(snapshot)] + [""]
         lines.append("| " + " | ".join(_md(h) for h in table.headers) + " |")
         lines.append("|" + "---|" * len(table.headers))
-        lines += ["| " + " | ".join(row) + " |" for row in table_cells(table, _md)]
+        lines += ["| " + " | ".join(row) + " |" for row in table_rows(table, _md)]
         lines.append("")
     return "\n".join(lines).encode("utf-8")
 
@@ -557,7 +557,7 @@ def write_html(snapshot: Snapshot) -> bytes:
                        + "</ul>")
         out.append("<table><thead><tr>" + "".join(f"<th>{_h(h)}</th>" for h in table.headers)
                    + "</tr></thead><tbody>")
-        out += ["<tr>" + "".join(row) for row in table_cells(table, _td)]
+        out += ["<tr>" + "".join(row) for row in table_rows(table, _td)]
         out.append("</tbody></table>")
     out.append("</body></html>\n")
     return "\n".join(out).encode("utf-8")
