@@ -204,6 +204,7 @@ class _Zip:
     def __init__(self) -> None:
         self.out = bytearray()
         self.central: list[bytes] = []
+        self.pending: list[tuple[str, Any, list[Any]]] = []  # streamed, not yet written
 
     def add(self, name: str, data: bytes) -> None:
         deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
@@ -212,15 +213,15 @@ class _Zip:
 
     def stream(self, name: str, pieces: Iterable[str]) -> None:
         """The member ``name`` of ``pieces`` (text, UTF-8), deflated and checksummed on a
-        second thread (zlib lets go of the GIL) while this one makes the next pieces:
-        the 14,000 task rows' XML is ~5 MB, ~10 ms of deflate and CRC."""
+        second thread (zlib lets go of the GIL) while this one makes the next pieces,
+        and the next members: the 14,000 task rows' XML is ~5 MB, ~10 ms of deflate and
+        CRC. The members are written in the order they were begun, by ``finish``."""
         import threading
         from collections import deque
 
         chunks: deque[bytes | None] = deque()
         ready = threading.Semaphore(0)
-        done: list[tuple[list[bytes], int, int]] = []
-        failed: list[BaseException] = []
+        result: list[Any] = []  # (parts, crc, size), or the error the thread met
 
         def drain() -> None:
             deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
@@ -234,19 +235,17 @@ class _Zip:
                     crc, size = zlib.crc32(chunk, crc), size + len(chunk)
                     parts.append(deflate.compress(chunk))
                 parts.append(deflate.flush())
-                done.append((parts, crc, size))
+                result.append((parts, crc, size))
             except BaseException as error:  # reported on the caller's thread
-                failed.append(error)
+                result.append(error)
 
         def hand(chunk: bytes | None) -> None:
             chunks.append(chunk)
             ready.release()
 
         worker = threading.Thread(target=drain, name="xlsx-deflate")
-        # The worker needs the GIL back after each chunk; by default it waits up to 5 ms.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.0002)
         worker.start()
+        self.pending.append((name, worker, result))
         try:
             batch: list[str] = []
             size = 0
@@ -259,11 +258,16 @@ class _Zip:
             hand("".join(batch).encode("utf-8"))
         finally:
             hand(None)
+
+    def _settle(self) -> None:
+        """Wait for the members still being deflated and write them, in order."""
+        pending, self.pending = self.pending, []
+        for _name, worker, _result in pending:
             worker.join()
-            sys.setswitchinterval(interval)
-        if failed:
-            raise failed[0]
-        self._write(name, *done[0])
+        for name, _worker, result in pending:
+            if isinstance(result[0], BaseException):
+                raise result[0]
+            self._write(name, *result[0])
 
     def _write(self, name: str, parts: list[bytes], crc: int, size: int) -> None:
         encoded = name.encode("utf-8")
@@ -281,6 +285,7 @@ class _Zip:
             offset) + encoded)
 
     def finish(self) -> bytes:
+        self._settle()
         start = len(self.out)
         for entry in self.central:
             self.out += entry
@@ -317,7 +322,16 @@ def workbook(sheets: Sequence[Sheet], *, title: str, creator: str, moment: datet
     archive = _Zip()
     for name, text in members:
         archive.add(name, text.encode("utf-8"))
-    for n, sheet in enumerate(sheets, start=1):
-        archive.stream(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet, n == 1))
-    archive.stream("xl/sharedStrings.xml", strings.xml())
-    return archive.finish()
+    # The deflating threads need the GIL back after each chunk; by default a thread
+    # waits up to 5 ms for it.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0002)
+    try:
+        for n, sheet in enumerate(sheets, start=1):
+            archive.stream(f"xl/worksheets/sheet{n}.xml", _sheet_xml(sheet, n == 1))
+        archive.stream("xl/sharedStrings.xml", strings.xml())
+        return archive.finish()
+    finally:
+        for _name, worker, _result in archive.pending:  # after an error: no thread left
+            worker.join()
+        sys.setswitchinterval(interval)

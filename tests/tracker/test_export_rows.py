@@ -175,3 +175,23 @@ def test_xlsx_text_is_shared_once_and_stored_without_control_characters() -> Non
     assert xml.endswith('<si><t xml:space="preserve">a[31mb</t></si>'
                         '<si><t xml:space="preserve">绥中</t></si></sst>')
     assert 'uniqueCount="2"' in xml and "\x1b" not in xml and "\x00" not in xml
+
+
+def test_a_workbook_that_fails_midway_raises_and_leaves_no_thread() -> None:
+    import sys
+    import threading
+    from datetime import UTC, datetime
+
+    from tracker.xlsx import Sheet, workbook
+
+    def rows():
+        yield ["<c/>"]
+        raise RuntimeError("a row could not be made")
+
+    before = threading.active_count()
+    interval = sys.getswitchinterval()
+    sheets = [Sheet("a", ["x"], [["<c/>"]] * 3, [6]), Sheet("b", ["y"], rows(), [6])]
+    with pytest.raises(RuntimeError, match="could not be made"):
+        workbook(sheets, title="t", creator="c", moment=datetime(2020, 1, 1, tzinfo=UTC))
+    assert threading.active_count() == before
+    assert sys.getswitchinterval() == interval
