@@ -96,7 +96,10 @@ def in_process(db: Path) -> dict[str, float]:
     return times
 
 
-def part(work: Path, add_target: AddTarget, *, quick: bool = False) -> dict[str, Any]:
+def part(work: Path, add_target: AddTarget, *, quick: bool = False,
+         tracker: list[str] | None = None, installed: str = "") -> dict[str, Any]:
+    """``tracker``: the command to time (`make bench` passes the tracker installed as
+    users install it, as for the other parts; alone, the dev venv's)."""
     say("\n== Export: `tracker export` of 14,000 tasks vs Taskwarrior `task export` ==")
     runs = 3 if quick else 9
     env = _env(work)
@@ -112,8 +115,11 @@ def part(work: Path, add_target: AddTarget, *, quick: bool = False) -> dict[str,
             f"{tw.load():.1f} s")
     else:
         say(f"Taskwarrior: {how}; the comparison is skipped.")
-    script = Path(sys.executable).parent / "tracker"
-    tracker = [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+    if tracker is None:
+        script = Path(sys.executable).parent / "tracker"
+        tracker = [str(script)] if script.exists() else [sys.executable, "-m", "tracker"]
+        installed = "the dev venv's (editable: its import hook adds ~10 ms to every start)"
+    say(f"tracker: {installed}")
     out = work / "out"
     out.mkdir(exist_ok=True)
     theirs: list[float] = []

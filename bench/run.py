@@ -421,6 +421,15 @@ def installed_python(*, reuse: bool = False) -> tuple[Path | None, str]:
     return python, f"pip install . into {venv.relative_to(ROOT)}"
 
 
+def export_part(quick: bool, targets: Any) -> None:
+    """The export part, timing the tracker installed as users install it (as part 1 and
+    the app's terminal runs do)."""
+    python, installed = installed_python(reuse=True)
+    export_bench.part(WORK, targets.add, quick=quick,
+                      tracker=tracker_cmd(python) if python else None,
+                      installed=installed if python else "")
+
+
 def tracker_cmd(python: Path | None = None) -> list[str]:
     script = Path(python or sys.executable).parent / "tracker"
     return [str(script)] if script.exists() else [str(python or sys.executable), "-m",
@@ -656,8 +665,7 @@ def main(argv: list[str] | None = None) -> int:
                           ("2", lambda: part2(settings, dbs, targets)),
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),
                           ("app", lambda: app_part(app_settings, targets)),
-                          ("export", lambda: export_bench.part(WORK, targets.add,
-                                                               quick=args.quick)),
+                          ("export", lambda: export_part(args.quick, targets)),
                           ("load", lambda: load.part(WORK, args.quick))):
             if name.split()[0] not in only:
                 continue

@@ -16,8 +16,8 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from itertools import repeat
-from operator import add, itemgetter
+from itertools import islice, repeat
+from operator import add, itemgetter, lt
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,11 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
     ranks = list(map(add, map(county_rank.get, map(itemgetter("county"), every),
                               repeat(outside)),
                      map(rec_rank.get, map(itemgetter("rec"), every), repeat(outside))))
-    docs = [every[i] for i in sorted(range(len(every)), key=ranks.__getitem__) if ranks[i] >= 0]
+    if ranks and ranks[0] >= 0 and all(map(lt, ranks, islice(ranks, 1, None))):
+        docs = every  # all selected, in plan order already (as init creates them)
+    else:
+        docs = [every[i] for i in sorted(range(len(every)), key=ranks.__getitem__)
+                if ranks[i] >= 0]
     values = {c.code: county_progresses(view, c.code, indicators, as_of) for c in counties}
     present = {c.prefecture for c in counties}
     prefectures = [p for p in plan.prefectures if p.code in present]

@@ -443,3 +443,19 @@ def test_kept_values_give_the_demo_snapshot_the_journal_gives(
         fast = snap(Store(demo.path, clock=demo.clock), None)
     _journal_only(monkeypatch)
     assert snap(Store(demo.path, clock=demo.clock), None) == fast
+
+
+def test_tasks_follow_the_plan_whatever_the_documents_order(demo: Store) -> None:
+    view = demo.view()
+    expected = snap(demo)
+    tasks = view.tables["tasks"]
+    shuffled = dict(reversed(list(tasks.items())))
+    tasks.clear()
+    tasks.update(shuffled)
+    try:
+        again = build_snapshot(view, demo.clock().date(), generated_at=AT,
+                               generated_by="tester", head=view.head)
+    finally:
+        demo.storage.forget()  # the cached copy was reordered: read the file again
+    assert [t["id"] for t in again["tasks"]] == [t["id"] for t in expected["tasks"]]
+    assert again == expected
