@@ -2,11 +2,12 @@
 
 openpyxl (kept for reading workbooks: imports, and the tests that read every export back)
 builds a Python object per cell and writes its XML through a general serialiser: ~1.2 s
-for 14,000 tasks x 30 columns. This writes each sheet's XML as text in one pass: inline
+for 14,000 tasks x 30 columns. This writes each sheet's XML as text in one pass: shared
 strings (text is never a formula), numbers and booleans typed, cells without references,
-a bold header row frozen in place, column widths, document properties; every zip member
-dated 1980-01-01, so that the same workbook is the same bytes. Deflated at level 1: the
-size of openpyxl's within a few percent, in a fraction of the time.
+a bold header row frozen in place, column widths, document properties; and the ZIP
+container around them, every member dated 1980-01-01, so that the same workbook is the
+same bytes. Deflated at level 1 (on a second thread for the sheets), ~0.3 MB for the
+14,000 tasks.
 """
 
 from __future__ import annotations
