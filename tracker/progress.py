@@ -171,15 +171,13 @@ def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) 
 NO_DATA = CountyValue(None, None)  # no value: most counties, most targets
 
 
-def _measured(view: StateView, code: str, indicator: Indicator) -> bool:
-    """Whether the county has any value of what ``indicator`` is drawn from. Measurements
-    are only ever added, and the current state keeps the latest of every measured key:
-    a key it lacks has no series at all, so the county has no data (most counties, most
-    targets: this spares reading their series)."""
-    measured = view.county_doc(code)["measurements"]
-    if not measured:
-        return False
-    return any(key in measured for key in indicator.derived_from) or indicator.id in measured
+def _measured(measured: dict[str, Any], indicator: Indicator) -> bool:
+    """Whether a county whose state keeps ``measured`` (its latest value per key) has any
+    value of what ``indicator`` is drawn from. Measurements are only ever added, and the
+    current state keeps the latest of every measured key: a key it lacks has no series
+    at all, so the county has no data (most counties, most targets: this spares reading
+    their series)."""
+    return indicator.id in measured or any(key in measured for key in indicator.derived_from)
 
 
 def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator],
@@ -192,15 +190,14 @@ def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator
     if not measured:
         return dict.fromkeys([i.id for i in indicators], NO_DATA)
     # As county_progress, with the county's measured keys looked up once.
-    return {i.id: _assessed(view, code, i, as_of)
-            if i.id in measured or any(key in measured for key in i.derived_from) else NO_DATA
+    return {i.id: _assessed(view, code, i, as_of) if _measured(measured, i) else NO_DATA
             for i in indicators}
 
 
 def county_progress(view: StateView, code: str, indicator: Indicator,
                     as_of: date) -> CountyValue:
     """The county's value with its trend, projection to the deadline and status."""
-    if view.as_of is None and not _measured(view, code, indicator):
+    if view.as_of is None and not _measured(view.county_doc(code)["measurements"], indicator):
         return NO_DATA
     return _assessed(view, code, indicator, as_of)
 
