@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/tracker.json
 
-.PHONY: run test lint bench clean
+.PHONY: run test typecheck lint bench clean
 
 $(BIN)/tracker: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,17 @@ test: $(VENV)/.test-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+# mypy over the three folders as they install (tracker/, storage/ -> tracker.storage,
+# screens/ -> tracker.screens): a tree of symlinks gives it that layout.
+typecheck: $(VENV)/.test-deps
+	@rm -rf build/typecheck && mkdir -p build/typecheck/tracker
+	@for f in tracker/*; do ln -s ../../../$$f build/typecheck/tracker/; done
+	@ln -s ../../../storage build/typecheck/tracker/storage
+	@ln -s ../../../screens build/typecheck/tracker/screens
+	cd build/typecheck && ../../$(BIN)/mypy --cache-dir ../.mypy_cache -p tracker
+
 bench: $(BIN)/tracker
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) .demo .pytest_cache .ruff_cache build

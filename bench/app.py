@@ -144,12 +144,13 @@ def _child(mode: str, db: str | None, idle: float, terminal: bool) -> int:
         import tracker.cli  # noqa: F401  (the `tracker` script imports it first)
 
         gc.disable()  # as tracker.cli.cmd_open does, then it imports the store
-        from storage.store import Store
+        from tracker.storage.store import Store
 
         store = Store(Path(db))
         store.view()  # cmd_open reads the view before it imports the app
         marks["store"] = time.monotonic()
-        from screens.dashboard import DashboardScreen
+        from tracker.screens.dashboard import DashboardScreen
+
         from tracker.app import TrackerApp
 
         marks["imported"] = time.monotonic()
@@ -268,8 +269,7 @@ def tracker_script() -> list[str]:
 
 def build_databases(work: Path, env: dict[str, str]) -> Databases:
     import synth
-
-    from storage.store import Store
+    from tracker.storage.store import Store
 
     demo = work / "app-demo" / "tracker.json"
     demo.parent.mkdir(parents=True)
@@ -469,7 +469,8 @@ VARIANTS = {"": "as is"}
 
 async def _typing(db: Path, where: str, query: str, rounds: int, variant: str) -> Typing:
 
-    from storage.store import Store
+    from tracker.storage.store import Store
+
     from tracker.app import TrackerApp
 
     app = TrackerApp(Store(db), lang="en")

@@ -56,7 +56,7 @@ def _timed(cmd: list[str], env: dict[str, str], stdout: Any = subprocess.DEVNULL
 
 
 def build(work: Path, events: int) -> Path:
-    from storage.store import Store
+    from tracker.storage.store import Store
 
     db = work / "export-14000" / "tracker.json"
     Store(db).create(synth.synthetic_plan(), when=synth.HISTORY_START - timedelta(days=1))
@@ -68,9 +68,10 @@ def in_process(db: Path) -> dict[str, float]:
     """ms to build the snapshot, and to render it in each format (median of 3)."""
     from datetime import datetime
 
-    from storage.store import Store
-    from tracker.export import render
-    from tracker.snapshot import build_snapshot
+    from tracker.storage.store import Store
+
+    from tracker.formats.export import render
+    from tracker.formats.snapshot import build_snapshot
 
     store = Store(db)
     view = store.view()

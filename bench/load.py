@@ -21,9 +21,9 @@ from typing import Any
 
 import lose
 from timing import table
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.plan import builtin_plan
+from tracker.domain.plan import builtin_plan
 
 WRITERS = 8
 EDITS = 200
@@ -38,8 +38,8 @@ def _load_writer(path: str, number: int, edits: int, shared: list[str], own: str
                  counties: tuple[str, str], barrier: Any, queue: Any) -> None:
     from datetime import date, timedelta
 
-    from tracker.commands import AddNote, Measure, SetFields
-    from tracker.errors import ConflictError, TrackerError
+    from tracker.domain.commands import AddNote, Measure, SetFields
+    from tracker.domain.errors import ConflictError, TrackerError
 
     store = Store(Path(path), lock_timeout=120)
     rng = random.Random(number)

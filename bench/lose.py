@@ -52,9 +52,10 @@ def _plain_writer(path: str, doc_id: int, count: int, barrier: Any, queue: Any) 
 
 def _store_writer(path: str, task: str, writer: int, count: int, barrier: Any,
                   queue: Any) -> None:
-    from storage.store import Store
-    from tracker.commands import AddNote
-    from tracker.errors import TrackerError
+    from tracker.storage.store import Store
+
+    from tracker.domain.commands import AddNote
+    from tracker.domain.errors import TrackerError
 
     acknowledged = errors = 0
     store = Store(Path(path))
@@ -107,7 +108,7 @@ def plain_trial(seed_file: Path, path: Path, writers: int, count: int) -> Outcom
 
 
 def store_trial(db: Path, task: str, writers: int, count: int) -> Outcome:
-    from storage.store import Store
+    from tracker.storage.store import Store
 
     acknowledged, errors, seconds = _run(
         _store_writer, lambda w: (str(db), task, w, count), writers)

@@ -39,12 +39,12 @@ import lose
 import synth
 import taskw
 from timing import in_child, median_ms, ms, ratio, table, verdict
+from tracker.storage.atomic import AtomicJSONStorage, load_json, split_lines
+from tracker.storage.files import atomic_write
+from tracker.storage.store import Store
 
-from storage.atomic import AtomicJSONStorage, load_json, split_lines
-from storage.files import atomic_write
-from storage.store import Store
-from tracker.commands import AddNote, SetFields
-from tracker.plan import Plan, builtin_plan, plan_from_dict
+from tracker.domain.commands import AddNote, SetFields
+from tracker.domain.plan import Plan, builtin_plan, plan_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
@@ -503,9 +503,8 @@ def part2(settings: Settings, dbs: list[Database], targets: Targets) -> None:
         f"median of {settings.cli_runs} runs, interleaved with task runs, after a warm-up.")
     rows = []
     startup: dict[str, float] = {}
-    for name, code in (("python -c pass", "pass"),
-                       ("python -c 'import tracker.cli, tracker.commands, storage.store'",
-                        "import tracker.cli, tracker.commands, storage.store")):
+    imports = "import tracker.cli, tracker.domain.commands, tracker.storage.store"
+    for name, code in (("python -c pass", "pass"), (f"python -c '{imports}'", imports)):
         run_once([str(python), "-c", code], env)
         startup[name] = median_ms([run_once([str(python), "-c", code], env)
                                    for _ in range(settings.cli_runs)])

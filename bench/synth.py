@@ -22,9 +22,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from storage.atomic import AtomicJSONStorage, load_json
-from tracker.events import META_ID, canonical, event_hash, record_measurement
-from tracker.plan import Plan, builtin_plan, plan_from_dict
+from tracker.storage.atomic import AtomicJSONStorage, load_json
+
+from tracker.domain.events import META_ID, canonical, event_hash, record_measurement
+from tracker.domain.plan import Plan, builtin_plan, plan_from_dict
 
 KINDS = ("district", "county", "county-level city", "autonomous county")
 FACTS = ("holdings", "permanent_volumes", "digitized_permanent_volumes", "staff")
@@ -181,7 +182,7 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
         os.fsync(fd)
     finally:
         os.close(fd)
-    # Project the events into the state (what tracker.events.apply_event would do).
+    # Project the events into the state (what tracker.domain.events.apply_event would do).
     for t, doc in enumerate(tasks):
         if versions[t] == doc["version"]:
             continue

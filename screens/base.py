@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 from textual import events
@@ -11,18 +13,19 @@ from textual.containers import ScrollableContainer
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
+from tracker.screens.localize import localize_bindings
+from tracker.screens.widgets import FilterInput
 
-from screens.localize import localize_bindings
-from screens.widgets import FilterInput
+from tracker.domain.model import Status
+from tracker.domain.text import clean_text
+from tracker.formats.terminal import STATUS_STYLE
 from tracker.i18n import _
-from tracker.model import Status
-from tracker.render import STATUS_STYLE
-from tracker.text import clean_text
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
+    from tracker.storage.store import Store
 
-    from tracker.app import TrackerApp
+    from tracker.domain.state import StateView
 
 # A table shows at most this many rows (all of a province's counties, or of one
 # recommendation's tasks); beyond that the user types to narrow it. Building the rows'
@@ -75,6 +78,31 @@ PANEL_BINDINGS = [
 ]
 
 
+class Host(Protocol):
+    """What the screens ask of the app that hosts them (tracker.app.TrackerApp), besides
+    Textual's own App: the store and the state shown, the date looked at, and the one
+    way to change anything (``submit``). Screens never import the app itself."""
+
+    store: Store
+    view: StateView
+    as_of: date | None
+
+    def today(self) -> date: ...
+
+    def day(self) -> date: ...
+
+    def may_edit(self) -> bool: ...
+
+    def can_edit(self, *, task: str | None = None, county: str | None = None,
+                 action: str = "role.action.edit") -> bool: ...
+
+    def submit(self, command: Any, on_done: Callable[[Any], None] | None = None) -> None: ...
+
+    def open_target(self, text: str) -> None: ...
+
+    def reload(self) -> None: ...
+
+
 class TrackerScreen(Screen[Any]):
     """A full screen of the app. Subclasses implement ``refresh_data`` (called when the
     store changes: keep the cursor and scroll) and ``relabel`` (language switched)."""
@@ -84,7 +112,7 @@ class TrackerScreen(Screen[Any]):
     EDIT_KEYS: frozenset[str] = frozenset()
 
     @property
-    def tracker(self) -> TrackerApp:
+    def tracker(self) -> Host:
         return self.app  # type: ignore[return-value]
 
     def __init__(self) -> None:

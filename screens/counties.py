@@ -10,12 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
+from tracker.screens.base import FilteredScreen, cell, status_cell, status_legend
+from tracker.screens.linetable import Column, LineTable
+from tracker.screens.widgets import FilterInput, Footer
 
-from screens.base import FilteredScreen, cell, status_cell, status_legend
-from screens.linetable import Column, LineTable
-from screens.widgets import FilterInput, Footer
+from tracker.domain.progress import county_value
 from tracker.i18n import _
-from tracker.progress import county_value
 
 SORTS = ("code", "prefecture", "county", "share", "next")
 
@@ -120,6 +120,6 @@ class CountiesScreen(FilteredScreen):
         self.refresh_data()
 
     def on_line_table_selected(self, event: LineTable.Selected) -> None:
-        from screens.county import CountyScreen
+        from tracker.screens.county import CountyScreen
 
         self.app.push_screen(CountyScreen(event.key))

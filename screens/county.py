@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, Sparkline, Static
+from tracker.screens.base import PANEL_BINDINGS, TrackerScreen, cell
+from tracker.screens.tasks import TaskTable
+from tracker.screens.widgets import Footer, SectionTitle
 
-from screens.base import PANEL_BINDINGS, TrackerScreen, cell
-from screens.tasks import TaskTable
-from screens.widgets import Footer, SectionTitle
+from tracker.domain.progress import county_value
 from tracker.i18n import _
-from tracker.progress import county_value
 
 SERIES = ("digitized_permanent_volumes", "permanent_volumes", "holdings", "staff")
 
@@ -93,12 +93,12 @@ class CountyScreen(TrackerScreen):
             self.query_one(f"#spark-{key}", Sparkline).data = values or [0.0]
 
     def on_line_table_selected(self, event: TaskTable.Selected) -> None:
-        from screens.task import TaskScreen
+        from tracker.screens.task import TaskScreen
 
         self.app.push_screen(TaskScreen(event.key))
 
     def action_followup(self) -> None:
-        from screens.task import log_followup
+        from tracker.screens.task import log_followup
 
         task_id = self.query_one("#county-tasks", TaskTable).current_task()
         if task_id:

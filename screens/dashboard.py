@@ -10,14 +10,14 @@ from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.events import DescendantFocus, Resize
 from textual.widgets import Header
+from tracker.screens.base import PANEL_BINDINGS, TrackerScreen, cell, status_cell, status_legend
+from tracker.screens.linetable import Column, LineTable
+from tracker.screens.widgets import Footer, bar, shade
 
-from screens.base import PANEL_BINDINGS, TrackerScreen, cell, status_cell, status_legend
-from screens.linetable import Column, LineTable
-from screens.widgets import Footer, bar, shade
+from tracker.domain.model import CLOSED_STATUSES, Status
+from tracker.domain.progress import status_counts, target_progress, target_value, threshold_text
+from tracker.formats.terminal import describe_event
 from tracker.i18n import _
-from tracker.model import CLOSED_STATUSES, Status
-from tracker.progress import status_counts, target_progress, target_value, threshold_text
-from tracker.render import describe_event
 
 RECENT = 8
 WIDE = 150
@@ -150,7 +150,7 @@ class DashboardScreen(TrackerScreen):
         elif table.id == "matrix":
             recs = self.tracker.view.plan.recommendations
             rec = recs[event.column - 1].id if event.column >= 1 else recs[0].id
-            from screens.recommendations import RecommendationScreen
+            from tracker.screens.recommendations import RecommendationScreen
 
             self.app.push_screen(RecommendationScreen(rec, prefecture=key))
         elif table.id == "recent" and key:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
-
-from screens.widgets import page_outer
+from tracker.screens.widgets import page_outer
 
 
 class Table(DataTable[Text | str]):

@@ -3,52 +3,27 @@
 
 from __future__ import annotations
 
-import grp
-import os
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
+from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from tracker.screens.datatable import Table
+from tracker.screens.forms import TextForm
+from tracker.screens.task import log_followup
+from tracker.screens.tasks import name_width
+from tracker.screens.widgets import Footer
+from tracker.storage.identity import unix_groups
 
-from screens.base import TrackerScreen, cell, keep_cursor, status_cell
-from screens.datatable import Table
-from screens.forms import TextForm
-from screens.task import log_followup
-from screens.tasks import name_width
-from screens.widgets import Footer
-from tracker.commands import SetFields, validate_owner
+from tracker.domain.commands import SetFields, validate_owner
+from tracker.domain.model import Task
+from tracker.domain.queries import bucket, my_owners
 from tracker.i18n import _
-from tracker.model import Task
 
 SNOOZE = timedelta(weeks=1)
-
-
-def my_owners(user: str) -> set[str]:
-    """Me and my survey groups: the OS groups I am in whose names are G01..G20
-    (an administrator gives each survey group a Unix group of that name)."""
-    owners = {user.lower()}
-    for gid in os.getgroups():
-        try:
-            name = grp.getgrgid(gid).gr_name
-        except KeyError:  # a group with no name on this server
-            continue
-        if len(name) == 3 and name[0] in "gG" and name[1:].isdigit():
-            owners.add(name.lower())
-    return owners
-
-
-def bucket(task: Task, today: date) -> str:
-    assert task.next_followup is not None
-    if task.next_followup < today:
-        return "overdue"
-    if task.next_followup == today:
-        return "today"
-    if task.next_followup <= today + timedelta(days=6 - today.weekday()):
-        return "week"
-    return "later"
 
 
 class FollowupsScreen(TrackerScreen):
@@ -84,7 +59,8 @@ class FollowupsScreen(TrackerScreen):
 
     def tasks(self) -> list[Task]:
         view = self.tracker.view
-        owners = my_owners(self.tracker.store.user) if self.mine else None
+        owners = (my_owners(self.tracker.store.user, unix_groups()) if self.mine
+                  else None)
         due = [t for t in view.tasks() if t.status.is_open and t.next_followup is not None
                and (owners is None or (t.owner or "").lower() in owners)]
         due.sort(key=lambda t: (t.next_followup, t.id))
@@ -169,6 +145,6 @@ class FollowupsScreen(TrackerScreen):
                              chosen)
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:
-        from screens.task import TaskScreen
+        from tracker.screens.task import TaskScreen
 
         self.app.push_screen(TaskScreen(str(event.row_key.value)))

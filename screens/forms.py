@@ -1,7 +1,7 @@
 """Modal forms: each asks for what one edit needs, validates it, and returns it.
 
 Enter saves, Escape cancels. Validation messages come from the same parsers as the CLI
-(tracker.dates, tracker.commands), so a bad date reads the same everywhere.
+(tracker.domain.dates, tracker.domain.commands), so a bad date reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from tracker.screens.base import TrackerModal, cell
 
-from screens.base import TrackerModal, cell
-from tracker.dates import parse_date
-from tracker.errors import TrackerError
+from tracker.domain.dates import parse_date
+from tracker.domain.errors import TrackerError
+from tracker.domain.lifecycle import ALLOWED, needs_reason
+from tracker.domain.model import FollowupKind, Status
+from tracker.domain.text import clean_text
 from tracker.i18n import _
-from tracker.lifecycle import ALLOWED, needs_reason
-from tracker.model import FollowupKind, Status
-from tracker.text import clean_text
 
 
 class Form(TrackerModal):

@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
+from tracker.screens.base import TrackerModal
 
-from screens.base import TrackerModal
 from tracker.i18n import _
 
 

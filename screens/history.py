@@ -10,12 +10,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
+from tracker.screens.base import FilteredScreen, cell, keep_cursor
+from tracker.screens.datatable import Table
+from tracker.screens.widgets import FilterInput, Footer
 
-from screens.base import FilteredScreen, cell, keep_cursor
-from screens.datatable import Table
-from screens.widgets import FilterInput, Footer
+from tracker.formats.terminal import describe_event
 from tracker.i18n import _
-from tracker.render import describe_event
 
 
 class HistoryScreen(FilteredScreen):
@@ -102,6 +102,6 @@ class HistoryScreen(FilteredScreen):
         seq = int(str(event.row_key.value))
         task = next((e.get("task") for e in self.events if e["seq"] == seq), None)
         if task:
-            from screens.task import TaskScreen
+            from tracker.screens.task import TaskScreen
 
             self.app.push_screen(TaskScreen(task))

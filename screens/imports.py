@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
+from tracker.screens.forms import Form
 
-from screens.forms import Form
+from tracker.domain.text import clean_text
 from tracker.i18n import _
-from tracker.text import clean_text
 
 
 class ImportReview(Form):

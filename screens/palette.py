@@ -7,7 +7,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from tracker.errors import TrackerError
+from tracker.domain.errors import TrackerError
 from tracker.i18n import _
 
 
@@ -42,7 +42,7 @@ class NavigationProvider(Provider):
         # A task id typed in full, or a county name with a recommendation (绥中 2.5).
         words = query.split()
         if len(words) == 2 or "-" in query:
-            from tracker.cli import resolve_task
+            from tracker.domain.queries import resolve_task
 
             try:
                 task = resolve_task(app.view, query.strip())

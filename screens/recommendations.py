@@ -8,13 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
+from tracker.screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
+from tracker.screens.datatable import Table
+from tracker.screens.tasks import Searcher, TaskTable
+from tracker.screens.widgets import FilterInput, Footer, bar
 
-from screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
-from screens.datatable import Table
-from screens.tasks import Searcher, TaskTable
-from screens.widgets import FilterInput, Footer, bar
+from tracker.domain.model import CLOSED_STATUSES
 from tracker.i18n import _
-from tracker.model import CLOSED_STATUSES
 
 
 class RecommendationsScreen(TrackerScreen):
@@ -126,13 +126,13 @@ class RecommendationScreen(FilteredScreen):
         self.query_one("#rec-status", Static).update(Text(status, style="dim"), layout=False)
 
     def action_followup(self) -> None:
-        from screens.task import log_followup
+        from tracker.screens.task import log_followup
 
         task_id = self.query_one("#rec-tasks", TaskTable).current_task()
         if task_id:
             log_followup(self.tracker, self.tracker.view.task(task_id))
 
     def on_line_table_selected(self, event: TaskTable.Selected) -> None:
-        from screens.task import TaskScreen
+        from tracker.screens.task import TaskScreen
 
         self.app.push_screen(TaskScreen(event.key))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from screens.counties import CountiesScreen
-from screens.county import CountyScreen
-from screens.dashboard import DashboardScreen
-from screens.followups import FollowupsScreen
-from screens.history import HistoryScreen
-from screens.recommendations import RecommendationScreen, RecommendationsScreen
-from screens.task import TaskScreen
-from tracker.errors import NotFoundError, TrackerError
+from tracker.screens.counties import CountiesScreen
+from tracker.screens.county import CountyScreen
+from tracker.screens.dashboard import DashboardScreen
+from tracker.screens.followups import FollowupsScreen
+from tracker.screens.history import HistoryScreen
+from tracker.screens.recommendations import RecommendationScreen, RecommendationsScreen
+from tracker.screens.task import TaskScreen
+
+from tracker.domain.errors import TrackerError
+from tracker.domain.queries import resolve_target
 
 SCREENS: dict[str, Any] = {
     "dashboard": DashboardScreen,
@@ -20,22 +22,6 @@ SCREENS: dict[str, Any] = {
     "followups": FollowupsScreen,
     "history": HistoryScreen,
 }
-
-
-def resolve_target(view: Any, text: str) -> tuple[str, str]:
-    """("task"|"county"|"rec", id) for a task id, county code/name or recommendation id."""
-    from tracker.cli import resolve_county, resolve_task
-
-    value = text.strip()
-    try:
-        return "rec", view.plan.recommendation(value).id
-    except NotFoundError:
-        pass
-    try:
-        return "task", resolve_task(view, value)
-    except NotFoundError:
-        pass
-    return "county", resolve_county(view.plan, value)
 
 
 def open_target(app: Any, text: str) -> None:

@@ -13,18 +13,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
+from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from tracker.screens.datatable import Table
+from tracker.screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
+from tracker.screens.widgets import Footer, SectionTitle
 
-from screens.base import TrackerScreen, cell, keep_cursor, status_cell
-from screens.datatable import Table
-from screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
-from screens.widgets import Footer, SectionTitle
-from tracker.commands import AddNote, LogFollowup, SetFields, validate_owner
-from tracker.dates import next_followup
-from tracker.errors import ConflictError, NotFoundError, TrackerError
+from tracker.domain.commands import AddNote, LogFollowup, SetFields, validate_owner
+from tracker.domain.dates import next_followup
+from tracker.domain.errors import ConflictError, NotFoundError, TrackerError
+from tracker.domain.model import Task
+from tracker.domain.text import clean_text
+from tracker.formats.terminal import describe_event, task_fields, task_timeline
 from tracker.i18n import _
-from tracker.model import Task
-from tracker.render import describe_event, task_fields, task_timeline
-from tracker.text import clean_text
 
 
 class TaskScreen(TrackerScreen):
@@ -123,7 +123,7 @@ class TaskScreen(TrackerScreen):
         if isinstance(error, ConflictError):
             def reload(yes: bool | None) -> None:
                 if yes:
-                    self.tracker._reload()
+                    self.tracker.reload()
 
             self.app.push_screen(Notice(_("task.conflict_title"), error.message), reload)
 

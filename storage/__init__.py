@@ -1,5 +1,5 @@
 """Persistence: the Store that the CLI and the app call, and what keeps it safe."""
 
-from storage.store import Store
+from tracker.storage.store import Store
 
 __all__ = ["Store"]

@@ -9,7 +9,7 @@ inode. This storage instead:
 * writes by atomic replace (``storage.files.atomic_write``);
 * writes one document per line and remembers each document's serialised line with the
   document's ``version``, so that a write re-encodes only the documents that changed.
-  Every document the tracker changes gets a new ``version`` (see tracker.events), which
+  Every document the tracker changes gets a new ``version`` (see tracker.domain.events), which
   is what makes that cache sound; a document without ``version`` is always re-encoded.
 
 Locking is the Store's job: it calls ``read``/``write`` while holding the lock.
@@ -27,9 +27,9 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+from tracker.storage.files import atomic_write, describe_os_error
 
-from storage.files import atomic_write, describe_os_error
-from tracker.errors import StorageError
+from tracker.domain.errors import StorageError
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import StorageError
+from tracker.domain.errors import StorageError
 
 OK, WARNING, ERROR = "ok", "warning", "error"
 LEVELS = (OK, WARNING, ERROR)
@@ -429,7 +429,7 @@ class Doctor:
 
     # -- the database itself -----------------------------------------------------------------
     def database(self) -> None:
-        from storage.store import Store, _NeedsMigration
+        from tracker.storage.store import Store, _NeedsMigration
 
         if not self.db.exists() and not self.journal.exists():
             return  # the missing files are reported already (or the directory is)
@@ -531,52 +531,3 @@ def run_checks(db: Path, environ: Mapping[str, str] | None = None) -> list[Check
 
 
 # -- output ---------------------------------------------------------------------------------
-def _message(check: Check) -> tuple[str, str | None]:
-    from tracker.i18n import _
-    from tracker.text import clean_text
-
-    message = clean_text(_(check.key, **check.params), single_line=True)
-    fix = clean_text(_(check.fix, **check.fix_params), single_line=True) if check.fix else None
-    return message, fix
-
-
-def counts(checks: list[Check]) -> dict[str, int]:
-    return {level: sum(1 for c in checks if c.level == level) for level in LEVELS}
-
-
-def report_lines(db: Path, checks: list[Check]) -> list[str]:
-    """The text report: a title, one line per check (level, check, message), the fix
-    under each warning and error, and a count."""
-    from rich.cells import cell_len
-
-    from tracker.i18n import _
-
-    def pad(text: str, width: int) -> str:
-        return text + " " * (width - cell_len(text))
-
-    levels = {level: _(f"doctor.level.{level}") for level in LEVELS}
-    names = {c.name: _(f"doctor.check.{c.name}") for c in checks}
-    level_width = max(cell_len(v) for v in levels.values()) + 2
-    name_width = max((cell_len(v) for v in names.values()), default=0) + 2
-    lines = [_("doctor.title", path=str(db))]
-    for check in checks:
-        message, fix = _message(check)
-        lines.append("  " + pad(levels[check.level], level_width)
-                     + pad(names[check.name], name_width) + message)
-        if fix:
-            lines.append(" " * (2 + level_width + name_width) + _("doctor.fix_line", fix=fix))
-    number = counts(checks)
-    lines.append(_("doctor.summary", ok=number[OK], warnings=number[WARNING],
-                   errors=number[ERROR]))
-    return lines
-
-
-def report_json(db: Path, checks: list[Check]) -> dict[str, Any]:
-    number = counts(checks)
-    rows = []
-    for check in checks:
-        message, fix = _message(check)
-        rows.append({"check": check.name, "level": check.level, "message": message,
-                     "fix": fix, "key": check.key, "params": check.params})
-    return {"database": str(db), "ok": number[ERROR] == 0, "errors": number[ERROR],
-            "warnings": number[WARNING], "checks": rows}

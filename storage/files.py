@@ -8,7 +8,7 @@ import os
 import stat
 from pathlib import Path
 
-from tracker.errors import StorageError
+from tracker.domain.errors import StorageError
 from tracker.i18n import _
 
 

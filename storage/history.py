@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from storage.files import describe_os_error, open_shared
-from tracker.errors import StorageError
-from tracker.events import canonical, event_hash
+from tracker.storage.files import describe_os_error, open_shared
+
+from tracker.domain.errors import StorageError
+from tracker.domain.events import canonical, event_hash
 
 GENESIS = "0" * 64
 

@@ -14,8 +14,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage.files import describe_os_error, open_shared
-from tracker.errors import StorageError
+from tracker.storage.files import describe_os_error, open_shared
+
+from tracker.domain.errors import StorageError
 
 DEFAULT_TIMEOUT = 15.0
 

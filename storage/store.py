@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb import TinyDB
+from tracker.storage.atomic import AtomicJSONStorage, load_json
+from tracker.storage.files import atomic_write, describe_os_error, make_shared_dir
+from tracker.storage.history import GENESIS, History
+from tracker.storage.identity import current_user
+from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
-from storage.atomic import AtomicJSONStorage, load_json
-from storage.files import atomic_write, describe_os_error, make_shared_dir
-from storage.history import GENESIS, History
-from storage.lock import DEFAULT_TIMEOUT, locked
-from tracker.errors import StorageError, UsageError
-from tracker.events import (
+from tracker.domain.errors import StorageError, UsageError
+from tracker.domain.events import (
     META_ID,
     PLAN_ID,
     SCHEMA_VERSION,
@@ -45,14 +46,13 @@ from tracker.events import (
     empty_tables,
     event_hash,
 )
-from tracker.identity import current_user
-from tracker.migrations import MIGRATIONS, migrate_tables
-from tracker.roles import ADMIN, Access, Scope, access_of, require, require_reader
-from tracker.state import StateView
+from tracker.domain.migrations import MIGRATIONS, migrate_tables
+from tracker.domain.roles import ADMIN, Access, Scope, access_of, require, require_reader
+from tracker.domain.state import StateView
 
 if TYPE_CHECKING:
-    from tracker.commands import Context
-    from tracker.plan import Plan
+    from tracker.domain.commands import Context
+    from tracker.domain.plan import Plan
 
 AUTO_BACKUPS_KEPT = 10
 # Errors that mean the state file itself is damaged (the journal may still be whole).
@@ -275,7 +275,7 @@ class Store:
         """Commands -> events (role, then the command's own checks) -> journal -> state.
         ``auto_backup``: copy the state first, once it is known that something changes
         (a refused edit writes nothing, not even a backup)."""
-        from tracker.commands import Context  # a reader never needs the commands (-2 ms)
+        from tracker.domain.commands import Context  # a reader never needs the commands (-2 ms)
 
         self.storage.pin_versions(tables)
         meta = tables["meta"][META_ID]
@@ -346,7 +346,7 @@ class Store:
                when: datetime | None = None) -> Result:
         """A new database from ``plan``. With ``force``, an existing one is moved into the
         backups folder first (never deleted)."""
-        from tracker import commands
+        from tracker.domain import commands
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with locked(self.lock_path, self.lock_timeout):
@@ -438,7 +438,7 @@ class Store:
         the current state)."""
         import hashlib
 
-        from tracker import commands
+        from tracker.domain import commands
 
         try:
             data, raw, _st = load_json(source)
@@ -535,8 +535,8 @@ class Store:
     def _earlier(self, tables: Tables) -> dict[str, dict[str, list[list[Any]]]]:
         """Every county's ``earlier`` (schema 4) from its series in the journal, up to
         the state's head: what the 3 -> 4 migration records in its event."""
-        from tracker.migrations import earlier_of
-        from tracker.timeline import series_of
+        from tracker.domain.migrations import earlier_of
+        from tracker.domain.timeline import series_of
 
         by_county = self.all_county_events(tables["meta"][META_ID]["head"]["size"])
         found = {code: earlier_of(series_of(events)) for code, events in by_county.items()}
@@ -572,7 +572,7 @@ class Store:
 
     def verify(self) -> list[Finding]:
         """Check the chain, then that the state equals the replay of history."""
-        from tracker.verify import compare_tables
+        from tracker.domain.verify import compare_tables
 
         self.check_reader()
         findings: list[Finding] = []
@@ -673,7 +673,7 @@ class _NeedsMigration(Exception):
 
 
 def _authorize(command: Any, user: str, tables: Tables, index: Index) -> Scope | None:
-    """Refuse ``command`` unless ``user``'s role allows it (tracker.roles). A command
+    """Refuse ``command`` unless ``user``'s role allows it (tracker.domain.roles). A command
     that does not say what it needs needs an admin. Returns the limits to check its
     events against, for an editor who has some."""
     need = getattr(command, "NEEDS", ADMIN)

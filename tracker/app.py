@@ -22,15 +22,16 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from screens.dashboard import DashboardScreen
-from screens.localize import localize_bindings
-from screens.palette import NavigationProvider
-from storage.store import Store
-from tracker.errors import TrackerError
+from tracker import screens
+from tracker.domain.errors import TrackerError
+from tracker.domain.roles import EDITOR, Access, Scope, describe_limits, require
+from tracker.domain.state import StateView
+from tracker.domain.text import clean_text
 from tracker.i18n import _, get_language, set_language
-from tracker.roles import EDITOR, Access, Scope, describe_limits, require
-from tracker.state import StateView
-from tracker.text import clean_text
+from tracker.screens.dashboard import DashboardScreen
+from tracker.screens.localize import localize_bindings
+from tracker.screens.palette import NavigationProvider
+from tracker.storage.store import Store
 
 POLL_SECONDS = 1.0
 
@@ -69,7 +70,7 @@ class ImportChecked(Message):
 
 
 class TrackerApp(App[None]):
-    CSS_PATH = str(Path(__file__).resolve().parent.parent / "screens" / "app.tcss")
+    CSS_PATH = str(Path(screens.__file__).with_name("app.tcss"))
     TITLE = "tracker"
     COMMANDS = App.COMMANDS | {NavigationProvider}
 
@@ -218,7 +219,7 @@ class TrackerApp(App[None]):
         if message.on_done is not None:
             message.on_done(message.error)
         if message.error is None:
-            self._reload()
+            self.reload()
 
     # -- import ------------------------------------------------------------------------
     def action_import(self) -> None:
@@ -231,13 +232,13 @@ class TrackerApp(App[None]):
                 self.notify(_("import.checking", file=path.strip()), markup=False)
                 self._check_import(path.strip())
 
-        from screens.forms import TextForm
+        from tracker.screens.forms import TextForm
 
         self.push_screen(TextForm(_("import.form_title"), _("import.form_label")), chosen)
 
     @work(thread=True, exclusive=True, group="import")
     def _check_import(self, path: str) -> None:
-        from tracker.imports import read_import
+        from tracker.formats.imports import read_import
 
         try:
             batch = read_import(self.store.view(), Path(path).expanduser(),
@@ -248,8 +249,8 @@ class TrackerApp(App[None]):
         self.post_message(ImportChecked(path, batch, None))
 
     def on_import_checked(self, message: ImportChecked) -> None:
-        from screens.imports import ImportReview
-        from tracker import imports
+        from tracker.formats import imports
+        from tracker.screens.imports import ImportReview
 
         name = Path(message.path).name
         if message.batch is None:
@@ -284,9 +285,9 @@ class TrackerApp(App[None]):
     # -- live updates --------------------------------------------------------------------
     def _poll(self) -> None:
         if self.store.token() != self._token:
-            self._reload()
+            self.reload()
 
-    def _reload(self) -> None:
+    def reload(self) -> None:
         self._load(self.as_of)
 
     @work(thread=True, exclusive=True, group="load")
@@ -335,7 +336,7 @@ class TrackerApp(App[None]):
                 refresh()
 
     def _announce(self, events: list[dict[str, Any]]) -> None:
-        from tracker.render import describe_event
+        from tracker.formats.terminal import describe_event
 
         lines = [f"{e['user']}: {e.get('task') or e.get('county') or ''} "
                  f"{describe_event(e, self.view.plan)}" for e in events[-3:]]
@@ -349,7 +350,7 @@ class TrackerApp(App[None]):
         if day is not None and day >= self.today():
             day = None
         self.as_of = day
-        self._reload()
+        self.reload()
 
     def action_shift_as_of(self, months: int) -> None:
         from dateutil.relativedelta import relativedelta
@@ -362,14 +363,14 @@ class TrackerApp(App[None]):
             if day is not None:
                 self.set_as_of(day)
 
-        from screens.forms import DateForm
+        from tracker.screens.forms import DateForm
 
         self.push_screen(DateForm(_("form.as_of"), self.day(), allow_today=True), chosen)
 
     # -- navigation ----------------------------------------------------------------------
     def action_go(self, name: str) -> None:
         """Number keys: back to the dashboard, then (for 2-5) that list on top of it."""
-        from screens import registry
+        from tracker.screens import registry
 
         while len(self.screen_stack) > 2:
             self.pop_screen()
@@ -378,17 +379,17 @@ class TrackerApp(App[None]):
 
     def open_target(self, text: str) -> None:
         """Open a task, county or recommendation by id, code or name."""
-        from screens import registry
+        from tracker.screens import registry
 
         registry.open_target(self, text)
 
     def action_help(self) -> None:
-        from screens.help import HelpScreen
+        from tracker.screens.help import HelpScreen
 
         self.push_screen(HelpScreen(self.screen))
 
     def action_quit_app(self) -> None:
-        from screens.forms import ConfirmQuit, has_unsaved_input
+        from tracker.screens.forms import ConfirmQuit, has_unsaved_input
 
         if has_unsaved_input(self.screen):
             self.push_screen(ConfirmQuit(), lambda yes: self.exit() if yes else None)
@@ -398,7 +399,7 @@ class TrackerApp(App[None]):
     # -- export --------------------------------------------------------------------------
     def action_export(self) -> None:
         """Ask for a format and a file, then write the snapshot of the shown date."""
-        from screens.export import ExportForm
+        from tracker.screens.export import ExportForm
 
         default = Path.cwd() / f"tracker-{self.day().isoformat()}.xlsx"
 
@@ -410,7 +411,7 @@ class TrackerApp(App[None]):
 
     @work(thread=True, group="export")
     def _export(self, fmt: str, path: Path) -> None:
-        from tracker.cli import export_snapshot
+        from tracker.formats.export import export_snapshot
 
         try:
             snapshot, _digest, checksum = export_snapshot(self.store, self.view, fmt, path)

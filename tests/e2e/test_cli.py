@@ -256,7 +256,7 @@ def test_config_stale_days(db: Path) -> None:
 
 
 def test_init_with_another_plan_file(tmp_path: Path) -> None:
-    from tracker.plan import builtin_plan
+    from tracker.domain.plan import builtin_plan
 
     raw = json.loads(json.dumps(builtin_plan().raw))
     raw["id"] = "other-2018"
@@ -273,7 +273,7 @@ def test_init_with_another_plan_file(tmp_path: Path) -> None:
 
 
 def test_malformed_plan_file_names_file_path_and_problem(tmp_path: Path) -> None:
-    from tracker.plan import builtin_plan
+    from tracker.domain.plan import builtin_plan
 
     raw = json.loads(json.dumps(builtin_plan().raw))
     raw["indicators"][2]["recommendation"] = "9.9"

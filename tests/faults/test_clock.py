@@ -9,9 +9,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from storage.store import Store
-from tracker.commands import SetFields
-from tracker.plan import builtin_plan
+from tracker.storage.store import Store
+
+from tracker.domain.commands import SetFields
+from tracker.domain.plan import builtin_plan
 
 from ..storage.storage_helpers import RunTracker, task_ids
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from storage.store import Store
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import RunTracker, cli_env, task_ids
 

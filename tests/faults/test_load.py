@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from storage.store import Store
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import RunTracker, catalog_fragments, cli_env, task_ids
 

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tracker.storage.store import Store
 
-from storage.store import Store
 from tracker import cli
-from tracker.dates import parse_date
-from tracker.errors import PlanError, TrackerError, UsageError
-from tracker.plan import Plan, builtin_plan, load_plan, plan_from_dict
+from tracker.domain.dates import parse_date
+from tracker.domain.errors import PlanError, TrackerError, UsageError
+from tracker.domain.plan import Plan, builtin_plan, load_plan, plan_from_dict
 
 from ..storage.storage_helpers import TRACKER, cli_env, task_ids
 

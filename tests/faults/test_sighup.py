@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from storage.store import Store
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import TRACKER, RunTracker, cli_env, task_ids
 

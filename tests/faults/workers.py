@@ -20,9 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.store import Store
-from tracker.commands import AddNote, Measure, SetFields
-from tracker.errors import ConflictError
+from tracker.storage.store import Store
+
+from tracker.domain.commands import AddNote, Measure, SetFields
+from tracker.domain.errors import ConflictError
 from tracker.i18n import set_language
 
 MEASURE_KEY = "staff"

@@ -7,9 +7,10 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from storage.store import Store
+from tracker.storage.store import Store
+
 from tracker.app import TrackerApp
-from tracker.demo import build_demo
+from tracker.domain.demo import build_demo
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2021, 3, 1, 10, 0, tzinfo=CST)

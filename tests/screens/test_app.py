@@ -6,18 +6,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
+from tracker.screens.counties import CountiesScreen
+from tracker.screens.dashboard import DashboardScreen
+from tracker.screens.followups import FollowupsScreen
+from tracker.screens.forms import FollowupForm, Notice, StatusForm
+from tracker.screens.help import HelpScreen
+from tracker.screens.linetable import LineTable
+from tracker.screens.task import TaskScreen
+from tracker.storage.store import Store
 
-from screens.counties import CountiesScreen
-from screens.dashboard import DashboardScreen
-from screens.followups import FollowupsScreen
-from screens.forms import FollowupForm, Notice, StatusForm
-from screens.help import HelpScreen
-from screens.linetable import LineTable
-from screens.task import TaskScreen
-from storage.store import Store
 from tests.screens.factory import NOW, Clock, make_app
-from tracker.commands import AddUser, SetFields
-from tracker.model import Status
+from tracker.domain.commands import AddUser, SetFields
+from tracker.domain.model import Status
 
 TASK = "211421-2.5"
 
@@ -148,7 +148,7 @@ async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
         other = Store(demo_db, clock=Clock())
         seen = other.view().task(TASK).version
         other.apply(SetFields(TASK, {"owner": "G03"}, seen))
-        app._reload()
+        app.reload()
         await settle(pilot)
         field = app.screen.query_one("#text", Input)
         field.value = "G09"
@@ -261,7 +261,7 @@ async def test_language_switch_relabels(demo_db: Path) -> None:
 
 async def test_markup_in_notes_is_shown_literally(demo_db: Path) -> None:
     Store(demo_db, clock=Clock()).apply(
-        __import__("tracker.commands", fromlist=["AddNote"]).AddNote(
+        __import__("tracker.domain.commands", fromlist=["AddNote"]).AddNote(
             TASK, "[bold]x[/] [link=http://e.example]y[/link] [/foo]"))
     app = make_app(demo_db, start=TASK)
     async with app.run_test(size=(120, 40)) as pilot:

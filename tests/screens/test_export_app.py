@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
+from tracker.screens.export import ExportForm
 
-from screens.export import ExportForm
 from tests.screens.factory import make_app
 
 

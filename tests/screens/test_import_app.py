@@ -6,9 +6,9 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 from textual.widgets import Input, Static
+from tracker.screens.forms import TextForm
+from tracker.screens.imports import ImportReview
 
-from screens.forms import TextForm
-from screens.imports import ImportReview
 from tests.screens.factory import make_app
 from tests.screens.test_app import settle, text_of
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
+from tracker.screens.base import FILTERED_ROWS, MAX_ROWS
+from tracker.screens.counties import CountiesScreen
 
-from screens.base import FILTERED_ROWS, MAX_ROWS
-from screens.counties import CountiesScreen
 from tests.screens.factory import make_app
 from tests.screens.test_app import column, panel, settle, table, text_of
 

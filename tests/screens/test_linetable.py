@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from screens.counties import CountiesScreen
-from screens.linetable import LineTable
-from screens.recommendations import RecommendationScreen
-from screens.widgets import Footer
+from tracker.screens.counties import CountiesScreen
+from tracker.screens.linetable import LineTable
+from tracker.screens.recommendations import RecommendationScreen
+from tracker.screens.widgets import Footer
+
 from tests.screens.factory import make_app
 from tests.screens.test_app import panel, settle
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from screens.followups import FollowupsScreen
-from screens.forms import StatusForm
-from screens.help import HelpScreen, binding_rows
-from screens.task import TaskScreen
-from storage.store import Store
+from tracker.screens.followups import FollowupsScreen
+from tracker.screens.forms import StatusForm
+from tracker.screens.help import HelpScreen, binding_rows
+from tracker.screens.task import TaskScreen
+from tracker.storage.store import Store
+
 from tests.screens.factory import Clock
 from tracker.app import TrackerApp
-from tracker.commands import AddNote, AddUser, SetUser
+from tracker.domain.commands import AddNote, AddUser, SetUser
 
 TASK = "211421-2.5"  # Suizhong, Huludao (211400)
 OUTSIDE = "210102-2.5"  # Heping, Shenyang (210100)

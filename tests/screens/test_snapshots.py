@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tracker.screens.datatable import Table
 
-from screens.datatable import Table
 from tests.screens.factory import make_app
 
 SCREENS = {

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tracker.domain.plan import builtin_plan
 from tracker.locales.core import EN
-from tracker.plan import builtin_plan
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
 WORKERS = Path(__file__).with_name("workers.py")

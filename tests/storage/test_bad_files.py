@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from tracker.storage.store import AUTO_BACKUPS_KEPT, Store
 
-from storage.store import AUTO_BACKUPS_KEPT, Store
-from tracker.commands import AddNote, AddUser, Measure, SetFields
-from tracker.errors import StorageError
-from tracker.events import SCHEMA_VERSION
-from tracker.plan import builtin_plan
+from tracker.domain.commands import AddNote, AddUser, Measure, SetFields
+from tracker.domain.errors import StorageError
+from tracker.domain.events import SCHEMA_VERSION
+from tracker.domain.plan import builtin_plan
 
 from .storage_helpers import OTHER_ACCOUNT, RunTracker, catalog_fragments, hand_over, task_ids
 

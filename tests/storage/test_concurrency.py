@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import AddUser, SetFields
-from tracker.errors import ConflictError
+from tracker.domain.commands import AddUser, SetFields
+from tracker.domain.errors import ConflictError
+from tracker.domain.plan import builtin_plan
 from tracker.i18n import translate
-from tracker.plan import builtin_plan
 
 from .storage_helpers import WORKERS, RunTracker, cli_env, task_ids
 from .workers import SHARED_FIELDS

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storage.history import History
-from storage.store import Store
-from tracker.commands import AddNote, SetFields
+from tracker.storage.history import History
+from tracker.storage.store import Store
+
+from tracker.domain.commands import AddNote, SetFields
 
 from .storage_helpers import task_ids
 

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import tracker.storage.store
+from tracker.storage.store import Store
 
-import storage.store
-import tracker.events
-from storage.store import Store
-from tracker.commands import AddNote, SetFields
-from tracker.errors import StorageError
-from tracker.migrations import MIGRATIONS
-from tracker.roles import user_entry
+import tracker.domain.events
+from tracker.domain.commands import AddNote, SetFields
+from tracker.domain.errors import StorageError
+from tracker.domain.migrations import MIGRATIONS
+from tracker.domain.roles import user_entry
 
 from .storage_helpers import task_ids
 
@@ -45,8 +45,8 @@ def upgrade(monkeypatch: pytest.MonkeyPatch) -> Upgrade:
     (after the test has made what a schema-4 tracker would have)."""
 
     def to_schema_5() -> None:
-        monkeypatch.setattr(tracker.events, "SCHEMA_VERSION", 5)
-        monkeypatch.setattr(storage.store, "SCHEMA_VERSION", 5)
+        monkeypatch.setattr(tracker.domain.events, "SCHEMA_VERSION", 5)
+        monkeypatch.setattr(tracker.storage.store, "SCHEMA_VERSION", 5)
         monkeypatch.setitem(MIGRATIONS, 4, add_checked_field)
 
     return to_schema_5
@@ -234,8 +234,8 @@ def test_schema_2_gets_roles_with_its_creator_as_the_admin(schema2: Path) -> Non
 
 
 def test_after_the_roles_migration_only_the_creator_may_edit(schema2: Path) -> None:
-    from tracker.commands import AddUser
-    from tracker.errors import AccessDenied
+    from tracker.domain.commands import AddUser
+    from tracker.domain.errors import AccessDenied
 
     store = Store(schema2)
     with pytest.raises(AccessDenied, match="needs the editor role"):
@@ -249,7 +249,7 @@ def test_after_the_roles_migration_only_the_creator_may_edit(schema2: Path) -> N
 
 
 def test_the_roles_migration_is_idempotent(schema2: Path) -> None:
-    from tracker.migrations import migrate_tables
+    from tracker.domain.migrations import migrate_tables
 
     tables = json.loads(schema2.read_bytes())
     migrate_tables(tables, 2, 3)
@@ -271,8 +271,8 @@ def test_migrating_gives_each_county_its_earlier_values_from_the_journal(
     file is migrated; later measurements keep them as the journal's series ends."""
     from datetime import date
 
-    from tracker.commands import Measure
-    from tracker.events import EARLIER
+    from tracker.domain.commands import Measure
+    from tracker.domain.migrations import EARLIER
 
     key = "digitized_permanent_volumes"
     assert "earlier" not in Store(schema1).view().county_doc("211421")  # read as migrated

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import (
+from tracker.domain.commands import (
     AddNote,
     AddUser,
     LogFollowup,
@@ -25,10 +25,10 @@ from tracker.commands import (
     SetSetting,
     SetUser,
 )
-from tracker.errors import AccessDenied, InvalidEdit, NotFoundError, UsageError
-from tracker.fields import FollowupKind
-from tracker.plan import builtin_plan
-from tracker.roles import user_entry
+from tracker.domain.errors import AccessDenied, InvalidEdit, NotFoundError, UsageError
+from tracker.domain.fields import FollowupKind
+from tracker.domain.plan import builtin_plan
+from tracker.domain.roles import user_entry
 
 ADMIN = "registrar"
 SUIZHONG = "211421"  # Suizhong County, Huludao (211400)

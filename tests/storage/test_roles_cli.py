@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from tracker.storage.identity import current_user
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import AddNote, AddUser, SetFields, SetSetting
-from tracker.identity import current_user
-from tracker.plan import builtin_plan
+from tracker.domain.commands import AddNote, AddUser, SetFields, SetSetting
+from tracker.domain.plan import builtin_plan
 
 from .storage_helpers import OTHER_ACCOUNT, RunTracker, hand_over
 

@@ -17,8 +17,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.store import Store
-from tracker.commands import AddNote, SetFields
+from tracker.storage.store import Store
+
+from tracker.domain.commands import AddNote, SetFields
 
 # The field of the shared task that worker N sets (each its own, so all of them merge).
 SHARED_FIELDS = ("owner", "cadence", "priority", "next_followup")

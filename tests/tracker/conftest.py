@@ -5,10 +5,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
+from tracker.domain.plan import builtin_plan
 from tracker.i18n import set_language
-from tracker.plan import builtin_plan
 
 CST = timezone(timedelta(hours=8))
 
@@ -48,7 +48,7 @@ def store(tmp_path: Path, clock: Clock) -> Store:
 def measure_on(store: Store, code: str, key: str, value: object, on: date) -> None:
     """Record a figure on the day it is dated (a figure cannot be dated after the day it
     is recorded), whatever the test's clock says."""
-    from tracker.commands import Measure
+    from tracker.domain.commands import Measure
 
     when = datetime.combine(on, time(12), tzinfo=CST)
     store.apply_all([(Measure(code, key, value, on, "test"), store.user, when)])

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from tracker.dates import next_occurrence, parse_date, validate_cadence
-from tracker.errors import UsageError
+from tracker.domain.dates import next_occurrence, parse_date, validate_cadence
+from tracker.domain.errors import UsageError
 from tracker.i18n import set_language
 
 TODAY = date(2020, 1, 31)
@@ -89,7 +89,7 @@ def test_bad_cadence(text: str) -> None:
 
 
 def test_rule_that_ran_out_is_a_refused_edit_not_a_hang() -> None:
-    from tracker.errors import InvalidEdit
+    from tracker.domain.errors import InvalidEdit
 
     rule = "FREQ=WEEKLY;UNTIL=20200301"  # stored before it ran out
     with pytest.raises(InvalidEdit):

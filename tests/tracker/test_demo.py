@@ -6,11 +6,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.demo import build_demo
-from tracker.plan import builtin_plan
-from tracker.progress import county_value
+from tracker.domain.demo import build_demo
+from tracker.domain.plan import builtin_plan
+from tracker.domain.progress import county_value
 
 
 @pytest.fixture(scope="module")

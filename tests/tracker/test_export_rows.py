@@ -13,10 +13,12 @@ import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import LogFollowup, SetFields
-from tracker.export import (
+from tracker.domain.commands import LogFollowup, SetFields
+from tracker.domain.model import FollowupKind, Status
+from tracker.domain.text import clean_text
+from tracker.formats.export import (
     _MD_SPECIAL,
     Table,
     _csv_cell,
@@ -31,12 +33,10 @@ from tracker.export import (
     table_cells,
     task_table,
 )
+from tracker.formats.snapshot import Snapshot
+from tracker.formats.xlsx import Strings
+from tracker.formats.xlsx import cell as xlsx_cell
 from tracker.i18n import _, set_language
-from tracker.model import FollowupKind, Status
-from tracker.snapshot import Snapshot
-from tracker.text import clean_text
-from tracker.xlsx import Strings
-from tracker.xlsx import cell as xlsx_cell
 
 from .conftest import Clock, measure_on
 from .test_snapshot import snap
@@ -182,7 +182,7 @@ def test_a_workbook_that_fails_midway_raises_and_leaves_no_thread() -> None:
     import threading
     from datetime import UTC, datetime
 
-    from tracker.xlsx import Sheet, workbook
+    from tracker.formats.xlsx import Sheet, workbook
 
     def rows():
         yield ["<c/>"]

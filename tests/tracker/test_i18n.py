@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tracker.domain.model import FollowupKind, Priority, Status
 from tracker.i18n import language_from_env
 from tracker.locales import catalogs
-from tracker.model import FollowupKind, Priority, Status
 
 ROOT = Path(__file__).resolve().parents[2]
 LITERAL_KEY = re.compile(

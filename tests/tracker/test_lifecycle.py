@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from itertools import product
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import AddNote, LogFollowup, SetFields
-from tracker.errors import ConflictError, InvalidEdit
-from tracker.lifecycle import ALLOWED, needs_reason
-from tracker.model import FollowupKind, Status
+from tracker.domain.commands import AddNote, LogFollowup, SetFields
+from tracker.domain.errors import ConflictError, InvalidEdit
+from tracker.domain.lifecycle import ALLOWED, needs_reason
+from tracker.domain.model import FollowupKind, Status
 
 S = Status
 TASK = "211421-2.5"
@@ -159,7 +159,7 @@ def test_stale_after_configured_days(store: Store, clock) -> None:
     today = clock().date()
     assert not view.task(TASK).is_stale(today, view.stale_days)
     assert view.task(TASK).is_stale(date(2018, 5, 30), view.stale_days)  # 90 days on
-    from tracker.commands import SetSetting
+    from tracker.domain.commands import SetSetting
 
     store.apply(SetSetting("stale_days", "30"))
     view = store.view()
@@ -187,8 +187,8 @@ def test_an_early_follow_up_moves_the_next_date_a_step_past_the_scheduled_one(
 
 
 def test_an_emptied_owner_field_is_refused_and_dash_means_none(store: Store) -> None:
-    from tracker.commands import validate_owner
-    from tracker.errors import UsageError
+    from tracker.domain.commands import validate_owner
+    from tracker.domain.errors import UsageError
 
     with pytest.raises(UsageError, match="or - for none"):
         validate_owner("  ", 20, "someone")

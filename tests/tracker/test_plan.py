@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from tracker import i18n
-from tracker.errors import NotFoundError, PlanError
-from tracker.locales import plan as plan_catalog
-from tracker.plan import (
+from tracker.domain.errors import NotFoundError, PlanError
+from tracker.domain.plan import (
     BUILTIN_PLANS,
     IndicatorKind,
     Plan,
@@ -30,8 +29,9 @@ from tracker.plan import (
     plan_digest,
     plan_from_dict,
 )
+from tracker.locales import plan as plan_catalog
 
-PLAN_SOURCE = Path(__file__).resolve().parents[2] / "tracker" / "plan.py"
+PLAN_SOURCE = Path(__file__).resolve().parents[2] / "tracker" / "domain" / "plan.py"
 
 
 def _shared_dir() -> Path:
@@ -723,7 +723,7 @@ def test_catalog_placeholders_agree() -> None:
 
 
 def test_documented_minimal_plan_is_valid() -> None:
-    doc = (PLAN_SOURCE.parents[1] / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    doc = (PLAN_SOURCE.parents[2] / "docs" / "plan-format.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```json\n(.*?)```", doc, flags=re.DOTALL)
     assert len(blocks) == 1
     example = plan_from_dict(json.loads(blocks[0]), source="plan-format.md")
@@ -734,7 +734,7 @@ def test_documented_minimal_plan_is_valid() -> None:
 def test_counties_checked_in_bulk_are_the_counties_checked_one_by_one(plan: Plan) -> None:
     """The bulk check takes a sound county list whole, and leaves any list with a fault
     to the checks that name it (each fault below is one those checks refuse)."""
-    from tracker.plan import _sound_counties
+    from tracker.domain.plan import _sound_counties
 
     counties = plan.raw["counties"]
     prefectures = {p.code: p for p in plan.prefectures}

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
 from tests.tracker.conftest import measure_on
-from tracker.commands import Measure
-from tracker.plan import builtin_plan
-from tracker.progress import (
+from tracker.domain.commands import Measure
+from tracker.domain.plan import builtin_plan
+from tracker.domain.progress import (
     CountyValue,
     ProgressStatus,
     county_progress,

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from tracker.storage.store import Store
 
-from storage.store import Store
-from tracker.commands import LogFollowup, Measure, SetFields
-from tracker.demo import build_demo
-from tracker.errors import SnapshotError
-from tracker.export import neutralise, render
+from tracker.domain.commands import LogFollowup, Measure, SetFields
+from tracker.domain.demo import build_demo
+from tracker.domain.errors import SnapshotError
+from tracker.domain.model import FollowupKind, Status
+from tracker.formats.export import neutralise, render
+from tracker.formats.snapshot import build_snapshot, diff_snapshots, load_snapshot, merge_snapshots
 from tracker.i18n import set_language
-from tracker.model import FollowupKind, Status
-from tracker.snapshot import build_snapshot, diff_snapshots, load_snapshot, merge_snapshots
 
 CST = timezone(timedelta(hours=8))
 BASELINE = date(2017, 6, 30)
@@ -131,7 +131,7 @@ def test_user_text_is_data_in_every_format(store: Store) -> None:
 
 def test_xlsx_reads_back(demo: Store) -> None:
     data = render(snap(demo, BASELINE), "xlsx")
-    archive = zipfile.ZipFile(io.BytesIO(data))  # the container tracker.xlsx writes itself
+    archive = zipfile.ZipFile(io.BytesIO(data))  # the container tracker.formats.xlsx writes itself
     assert archive.testzip() is None
     assert {"xl/workbook.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"} <= set(
         archive.namelist())
@@ -361,7 +361,7 @@ def test_written_snapshot_loads_back(demo: Store, tmp_path: Path) -> None:
 # -- the state's kept values give what the journal's series give -------------------------------
 def _journal_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make every view read its series off the journal, as before schema 4."""
-    from tracker.state import StateView
+    from tracker.domain.state import StateView
 
     monkeypatch.setattr(StateView, "kept", lambda self, code, key: None)
 

@@ -14,16 +14,16 @@ measurement series. The state keeps what reads need at once and what stays the s
 (a task's last follow-up, a county's latest measurement of each fact and indicator), so
 that an edit costs the same after 500,000 notes as after none (schema 2; schema 1 kept
 the lists in the state). Readers get the full lists from the journal
-(``tracker.timeline``).
+(``tracker.domain.timeline``).
 
 Since schema 4 a county document also keeps, per key, the ``EARLIER`` values dated
 before its latest (``earlier``: key -> ``[[date, value], ...]``, oldest first): with the
-latest, the points a trend is drawn from (tracker.progress), so that an export need not
+latest, the points a trend is drawn from (tracker.domain.progress), so that an export need not
 read every measurement back from the journal. A document without ``earlier`` (a schema-3
 state read as migrated, a restored schema-3 backup) is read from the journal as before.
 
 Who may do what (schema 3) is in ``meta.users``: account -> role and limits
-(tracker.roles). The account that creates a database is its first admin; ``user``
+(tracker.domain.roles). The account that creates a database is its first admin; ``user``
 events (``account``, ``old``, ``new``; ``new`` None when unlisted) change the list.
 """
 
@@ -35,11 +35,17 @@ import json
 from operator import itemgetter
 from typing import Any
 
-from tracker.fields import EDITABLE_FIELDS
-from tracker.roles import ADMIN, user_entry
+from tracker.domain.fields import EDITABLE_FIELDS
+from tracker.domain.migrations import (
+    EARLIER,
+    add_earlier,
+    county_doc_v2,
+    migrate_tables,
+    task_doc_v2,
+)
+from tracker.domain.roles import ADMIN, user_entry
 
 SCHEMA_VERSION = 4
-EARLIER = 3  # values kept before each key's latest (tracker.progress.TREND_POINTS - 1)
 META_ID = "1"
 PLAN_ID = "1"
 
@@ -193,7 +199,7 @@ def _measure(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 def record_measurement(doc: dict[str, Any], key: str, entry: dict[str, Any]) -> None:
     """Put a measurement into a county document: the latest by measurement date (of the
     same date, the last recorded) and, where the document keeps them, the ``EARLIER``
-    dated values before it, as the journal's series would end (tracker.timeline.series_of:
+    dated values before it, as the journal's series would end (tracker.domain.timeline.series_of:
     one value per date, a later figure for a date corrects the earlier one)."""
     current = doc["measurements"].get(key)
     earlier = doc.get("earlier")
@@ -232,8 +238,6 @@ def _user(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     """Replace a whole task or county document (restore from a backup). A document put
     by a schema-1 restore is brought to today's shape as the migration would."""
-    from tracker.migrations import county_doc_v2, task_doc_v2
-
     if event.get("task"):
         key = index.tasks[event["task"]]
         tables["tasks"][key] = task_doc_v2(copy.deepcopy(event["new"]))
@@ -243,8 +247,6 @@ def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
 
 
 def _migrate(tables: Tables, index: Index, event: dict[str, Any]) -> None:
-    from tracker.migrations import add_earlier, migrate_tables
-
     migrate_tables(tables, event["old"], event["new"])
     if "earlier" in event:  # 3 -> 4: what the journal's series held then
         add_earlier(tables, event["earlier"])

@@ -26,11 +26,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.commands import Measure, parse_value, part_over_whole
-from tracker.dates import parse_date
-from tracker.errors import TrackerError, UsageError
+from tracker.domain.commands import Measure, parse_value, part_over_whole
+from tracker.domain.dates import parse_date
+from tracker.domain.errors import TrackerError, UsageError
+from tracker.domain.plan import Plan
 from tracker.i18n import _, translate
-from tracker.plan import Plan
 
 MAX_PROBLEMS = 50
 MAX_BYTES = 20 * 1024 * 1024

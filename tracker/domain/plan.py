@@ -24,7 +24,7 @@ from typing import Any, NamedTuple, NoReturn, TypeVar
 
 import orjson
 
-from tracker.errors import NotFoundError, PlanError
+from tracker.domain.errors import NotFoundError, PlanError
 from tracker.i18n import _, get_language
 
 FORMAT_VERSION = 1
@@ -444,7 +444,7 @@ def builtin_plan(name: str = "liaoning-2017") -> Plan:
 def _builtin(name: str) -> Plan:
     source = f"{name}.json"
     # A file beside this module (importlib.resources would add ~2 ms of imports).
-    data = (Path(__file__).parent / "plans" / source).read_bytes()
+    data = (Path(__file__).parent.parent / "plans" / source).read_bytes()
     return plan_from_dict(_parse_json(data, source), source=source)
 
 

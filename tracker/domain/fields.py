@@ -40,7 +40,7 @@ class FollowupKind(StrEnum):
 # Fields of a task that `set` may change; each is versioned for conflict detection.
 EDITABLE_FIELDS = ("status", "owner", "due", "next_followup", "cadence", "priority")
 
-# The cadences with a name (tracker.dates steps them); any other cadence is an RRULE.
+# The cadences with a name (tracker.domain.dates steps them); any other cadence is an RRULE.
 CADENCE_NAMES = ("weekly", "monthly", "quarterly")
 
 

@@ -8,7 +8,7 @@ replaying history applies the same function at the same point.
   journal);
 * 2 -> 3: roles: ``meta.users``, the creator as admin;
 * 3 -> 4: a county keeps, beside each key's latest measurement, the few dated values
-  before it (``earlier``, tracker.events). They come from the journal, which a migration
+  before it (``earlier``, tracker.domain.events). They come from the journal, which a migration
   of the tables alone cannot read: the store reads them when it migrates the file and
   records them in the ``migrate`` event (``add_earlier``), so that a replay puts back the
   same. Migrated without them (a state read as migrated, a restored backup), a county has
@@ -22,6 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+# Values a county document keeps before each key's latest (schema 4):
+# tracker.domain.progress.TREND_POINTS - 1.
+EARLIER = 3
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -56,7 +60,7 @@ def _v2_to_v3(tables: Tables) -> None:
     """Roles: ``meta.users``, with the database's creator as its admin (the account that
     ran `tracker init`, as a new database has). Idempotent: a list that has an admin
     already (a replay builds it from the init event) is left as it is."""
-    from tracker.roles import ADMIN, user_entry
+    from tracker.domain.roles import ADMIN, user_entry
 
     meta = tables["meta"]["1"]
     users = meta.setdefault("users", {})
@@ -73,8 +77,7 @@ def _v3_to_v4(tables: Tables) -> None:
 
 def earlier_of(series: dict[str, list[Any]]) -> dict[str, list[list[Any]]]:
     """A county's ``earlier`` from its series per key (oldest first, one value per date:
-    tracker.timeline.series_of): the ``EARLIER`` values before the latest."""
-    from tracker.events import EARLIER
+    tracker.domain.timeline.series_of): the ``EARLIER`` values before the latest."""
 
     return {key: [[m.date.isoformat(), m.value] for m in rows[-EARLIER - 1:-1]]
             for key, rows in series.items() if len(rows) > 1}

@@ -20,7 +20,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from tracker.text import clean_text
+from tracker.domain.text import clean_text
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

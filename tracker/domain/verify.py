@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from tracker.events import META_ID, PLAN_ID, Tables
+from tracker.domain.events import META_ID, PLAN_ID, Tables
 
 _SHOWN = 60
 

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 
-from tracker.errors import InvalidEdit, UsageError
+from tracker.domain.errors import InvalidEdit, UsageError
 
 ACCEPTED_FORMS = "2020-12-31, 2020/12/31, 2020年12月31日, today, +2w, -3d, +1m"
 
@@ -25,7 +25,7 @@ _TODAY = {"today", "今天", "今日"}
 _RRULE = re.compile(r"^FREQ=[A-Z]+(;[A-Z]+=[-+,0-9A-Z]+)*$", re.IGNORECASE)
 _FULLWIDTH = str.maketrans("０１２３４５６７８９－／．＋", "0123456789-/.+")
 
-NAMED_CADENCES = {  # the names are tracker.fields.CADENCE_NAMES
+NAMED_CADENCES = {  # the names are tracker.domain.fields.CADENCE_NAMES
     "weekly": relativedelta(weeks=1),
     "monthly": relativedelta(months=1),
     "quarterly": relativedelta(months=3),

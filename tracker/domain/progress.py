@@ -19,7 +19,7 @@ share of counties with data that answer yes; a date target gives the share of al
 counties that have set one (no date recorded means none is set); amounts give the mean
 over counties with data.
 
-``rollup`` works on county values alone, so that merged snapshots (tracker.snapshot)
+``rollup`` works on county values alone, so that merged snapshots (tracker.formats.snapshot)
 roll up with the same arithmetic as a live database.
 """
 
@@ -33,10 +33,10 @@ from itertools import compress, repeat
 from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
+from tracker.domain.model import Measurement, Status
+from tracker.domain.plan import Comparison, Indicator, IndicatorKind, Period
+from tracker.domain.state import StateView
 from tracker.i18n import _
-from tracker.model import Measurement, Status
-from tracker.plan import Comparison, Indicator, IndicatorKind, Period
-from tracker.state import StateView
 
 TREND_POINTS = 4  # the trend is the slope of this many latest dated values
 AT_RISK_SHARE = 0.5  # the projection closes at least this share of the gap: at risk

@@ -6,8 +6,8 @@ Follows audit follow-up practice: a county reports ``done``, the bureau confirms
 
 from __future__ import annotations
 
-from tracker.errors import InvalidEdit
-from tracker.fields import Status
+from tracker.domain.errors import InvalidEdit
+from tracker.domain.fields import Status
 from tracker.i18n import _
 
 S = Status

@@ -8,8 +8,8 @@ import copy
 from datetime import date
 from typing import Any, NamedTuple
 
-from tracker.events import followup_entry
-from tracker.model import Followup, Measurement, Note, _ts, followup_of, measurement_of
+from tracker.domain.events import followup_entry
+from tracker.domain.model import Followup, Measurement, Note, _ts, followup_of, measurement_of
 
 Event = dict[str, Any]
 

@@ -1,9 +1,9 @@
 """Snapshots: where every task and county stands as of a date, as one JSON-able document.
 
 A snapshot is what `tracker export` writes (JSON as is, the other formats rendered from
-it by tracker.export), what `tracker diff` compares and what `tracker merge` combines.
+it by tracker.formats.export), what `tracker diff` compares and what `tracker merge` combines.
 Its schema is docs/snapshot-format.md. Building one reads the view only through
-StateView.measurements (via tracker.progress) and Task.last_followup.
+StateView.measurements (via tracker.domain.progress) and Task.last_followup.
 
 The same database at the same as-of date gives the same document, apart from
 ``provenance.generated_at``: lists follow the plan's order, numbers are rounded to a
@@ -21,11 +21,11 @@ from operator import add, itemgetter, lt
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import SnapshotError
-from tracker.model import Status, Task, followup_of
-from tracker.plan import Comparison, Indicator, IndicatorKind, Period, Plan, Text
-from tracker.progress import NO_DATA, CountyValue, ProgressStatus, county_progresses, rollup
-from tracker.state import StateView
+from tracker.domain.errors import SnapshotError
+from tracker.domain.model import Status, Task, followup_of
+from tracker.domain.plan import Comparison, Indicator, IndicatorKind, Period, Plan, Text
+from tracker.domain.progress import NO_DATA, CountyValue, ProgressStatus, county_progresses, rollup
+from tracker.domain.state import StateView
 
 FORMAT = "tracker-snapshot"
 VERSION = 1
@@ -57,7 +57,7 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
     chosen_counties: frozenset[str] | None = None
     chosen_recs: frozenset[str] | None = None
     if prefecture or rec:
-        from tracker.queries import TaskFilter
+        from tracker.domain.queries import TaskFilter
 
         selection = TaskFilter.build(plan, prefecture=prefecture, rec=rec)
         chosen_counties, chosen_recs = selection.counties, selection.recs
@@ -293,8 +293,8 @@ def rollup_json(row: Any) -> dict[str, Any]:
 
 
 def target_row(indicator: Indicator, raw: dict[str, Any]) -> Any:
-    """A roll-up entry as tracker.progress.TargetProgress (for render's formatting)."""
-    from tracker.progress import TargetProgress
+    """A roll-up entry as tracker.domain.progress.TargetProgress (for render's formatting)."""
+    from tracker.domain.progress import TargetProgress
 
     return TargetProgress(
         indicator=indicator, counties=raw["counties"], with_data=raw["with_data"],

@@ -1,4 +1,4 @@
-"""Writers: a snapshot (tracker.snapshot) as CSV, XLSX, JSON, Markdown or HTML bytes.
+"""Writers: a snapshot (tracker.formats.snapshot) as CSV, XLSX, JSON, Markdown or HTML bytes.
 
 Every writer renders the same document, so a merged snapshot exports like a live one.
 Words come from the catalogs in the current language; names are taken in that language
@@ -14,15 +14,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
 
+from tracker.domain.errors import UsageError
+from tracker.domain.model import Status
+from tracker.domain.progress import ProgressStatus, target_value, threshold_text
+from tracker.domain.text import clean_text
+from tracker.formats.snapshot import Snapshot, indicator_from_json, target_row
 from tracker.i18n import _, get_language
-from tracker.model import Status
-from tracker.progress import ProgressStatus, target_value, threshold_text
-from tracker.snapshot import Snapshot, indicator_from_json, target_row
-from tracker.text import clean_text
 
 FORMATS = ("csv", "xlsx", "json", "md", "html")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -314,8 +316,8 @@ def _csv_field(value: Any) -> str:
 def write_xlsx(snapshot: Snapshot) -> bytes:
     """Sheets tasks, roll-ups and metadata; frozen header row, widths from the content;
     text stays text (a cell starting with = is a string, never a formula). Written by
-    tracker.xlsx in one pass (openpyxl took ~1.2 s for 14,000 tasks)."""
-    from tracker.xlsx import Sheet, Strings, workbook
+    tracker.formats.xlsx in one pass (openpyxl took ~1.2 s for 14,000 tasks)."""
+    from tracker.formats.xlsx import Sheet, Strings, workbook
 
     strings = Strings()
     sheets = [Sheet(_sheet_name(table.title), table.headers, table_rows(table, strings.cell),
@@ -567,3 +569,32 @@ WRITERS: dict[str, Callable[[Snapshot], bytes]] = {
     "csv": write_csv, "xlsx": write_xlsx, "json": write_json, "md": write_md,
     "html": write_html,
 }
+
+
+# -- writing a snapshot to a file (the CLI's export and the app's) ---------------------
+def snapshot_of(store: Any, view: Any, **selection: Any) -> Any:
+    from tracker.formats.snapshot import build_snapshot
+
+    as_of = view.as_of or store.clock().date()
+    head = view.head or store.view().head  # a view rebuilt as of a date has no head
+    return build_snapshot(view, as_of, generated_at=store.clock(), generated_by=store.user,
+                          head=head, **selection)
+
+
+def write_snapshot(snapshot: Any, fmt: str, path: Path, store: Any = None) -> tuple[str, Path]:
+    from tracker.storage.files import write_with_checksum
+
+    if store is not None:  # an export must never replace the database's own files
+        own = {store.path, store.history.path, store.lock_path}
+        if path.resolve() in {p.resolve() for p in own}:
+            raise UsageError("export.own_file", path=str(path))
+    return write_with_checksum(path, render(snapshot, fmt))
+
+
+def export_snapshot(store: Any, view: Any, fmt: str, path: Path,
+                    **selection: Any) -> tuple[Any, str, Path]:
+    """Write the snapshot of ``view`` to ``path`` (and ``PATH.sha256``); the CLI's
+    export and the app's both come here. Returns the snapshot, digest, checksum file."""
+    snapshot = snapshot_of(store, view, **selection)
+    digest, checksum = write_snapshot(snapshot, fmt, path, store)
+    return snapshot, digest, checksum

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from tracker.commands import AddNote, AddUser, LogFollowup, Measure, SetFields
-from tracker.model import FollowupKind, Status
-from tracker.plan import Plan, builtin_plan
+from tracker.domain.commands import AddNote, AddUser, LogFollowup, Measure, SetFields
+from tracker.domain.model import FollowupKind, Status
+from tracker.domain.plan import Plan, builtin_plan
 
 CST = timezone(timedelta(hours=8))
 START = date(2017, 6, 1)

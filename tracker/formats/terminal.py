@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -11,14 +12,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from tracker.errors import NotFoundError
-from tracker.fields import field_value as field_value
+from tracker.domain.errors import NotFoundError
+from tracker.domain.fields import field_value as field_value
+from tracker.domain.model import Status, Task
+from tracker.domain.progress import status_counts, target_progress, target_value, threshold_text
+from tracker.domain.state import StateView
+from tracker.domain.text import clean_text
+from tracker.domain.timeline import timeline_of
 from tracker.i18n import _
-from tracker.model import Status, Task
-from tracker.progress import status_counts, target_progress, target_value, threshold_text
-from tracker.state import StateView
-from tracker.text import clean_text
-from tracker.timeline import timeline_of
+from tracker.storage.doctor import ERROR, LEVELS, OK, WARNING, Check
 
 STATUS_STYLE = {
     Status.NOT_STARTED: "dim",
@@ -266,7 +268,7 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
 
 def describe_user(entry: dict[str, Any] | None) -> str:
     """A user's role and limits in one phrase: "editor (prefectures 211400; groups G07)"."""
-    from tracker.roles import describe_limits
+    from tracker.domain.roles import describe_limits
 
     if not entry:
         return "-"
@@ -391,7 +393,7 @@ def render_report(view: StateView, as_of: date) -> None:
 
 def users_json(view: StateView, user: str) -> dict[str, Any]:
     """`tracker users list --json`: the listed users, the unknown-user policy, you."""
-    from tracker.roles import access_of, unknown_policy, users_of
+    from tracker.domain.roles import access_of, unknown_policy, users_of
 
     meta = view.meta
     users = users_of(meta)
@@ -432,3 +434,48 @@ def render_users(view: StateView, user: str, *, out: Console | None = None) -> N
     you = data["you"]
     out.print(_("users.you" if you["listed"] else "users.you_unlisted", user=clean_text(user),
                 role=you["role"]))
+
+
+# -- tracker doctor -------------------------------------------------------------------
+def _doctor_message(check: Check) -> tuple[str, str | None]:
+    message = clean_text(_(check.key, **check.params), single_line=True)
+    fix = clean_text(_(check.fix, **check.fix_params), single_line=True) if check.fix else None
+    return message, fix
+
+
+def doctor_counts(checks: list[Check]) -> dict[str, int]:
+    return {level: sum(1 for c in checks if c.level == level) for level in LEVELS}
+
+
+def doctor_lines(db: Path, checks: list[Check]) -> list[str]:
+    """The text report: a title, one line per check (level, check, message), the fix
+    under each warning and error, and a count."""
+    def pad(text: str, width: int) -> str:
+        return text + " " * (width - cell_len(text))
+
+    levels = {level: _(f"doctor.level.{level}") for level in LEVELS}
+    names = {c.name: _(f"doctor.check.{c.name}") for c in checks}
+    level_width = max(cell_len(v) for v in levels.values()) + 2
+    name_width = max((cell_len(v) for v in names.values()), default=0) + 2
+    lines = [_("doctor.title", path=str(db))]
+    for check in checks:
+        message, fix = _doctor_message(check)
+        lines.append("  " + pad(levels[check.level], level_width)
+                     + pad(names[check.name], name_width) + message)
+        if fix:
+            lines.append(" " * (2 + level_width + name_width) + _("doctor.fix_line", fix=fix))
+    number = doctor_counts(checks)
+    lines.append(_("doctor.summary", ok=number[OK], warnings=number[WARNING],
+                   errors=number[ERROR]))
+    return lines
+
+
+def doctor_json(db: Path, checks: list[Check]) -> dict[str, Any]:
+    number = doctor_counts(checks)
+    rows = []
+    for check in checks:
+        message, fix = _doctor_message(check)
+        rows.append({"check": check.name, "level": check.level, "message": message,
+                     "fix": fix, "key": check.key, "params": check.params})
+    return {"database": str(db), "ok": number[ERROR] == 0, "errors": number[ERROR],
+            "warnings": number[WARNING], "checks": rows}

@@ -58,4 +58,4 @@ class SnapshotError(TrackerError):
 
 
 class AccessDenied(TrackerError):
-    """The user's role does not allow this (tracker.roles): says which role is needed."""
+    """The user's role does not allow this (tracker.domain.roles): says which role is needed."""

@@ -6,15 +6,15 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from tracker.events import EARLIER as _EARLIER
-from tracker.events import META_ID, PLAN_ID, Index, Tables
+from tracker.domain.events import META_ID, PLAN_ID, Index, Tables
+from tracker.domain.migrations import EARLIER as _EARLIER
 
 if TYPE_CHECKING:
-    from tracker.model import Measurement, Task
-    from tracker.plan import Plan
-    from tracker.timeline import Timeline
+    from tracker.domain.model import Measurement, Task
+    from tracker.domain.plan import Plan
+    from tracker.domain.timeline import Timeline
 
-# The read model's values (tracker.model: dataclasses) and the plan are imported when
+# The read model's values (tracker.domain.model: dataclasses) and the plan are imported when
 # first used: a one-shot edit by task id needs neither.
 
 _plans: dict[str, Plan] = {}
@@ -26,13 +26,13 @@ def plan_for(tables: Tables, source: str) -> Plan:
     The plan document records its sha256 (databases made before that are hashed here).
     The stored copy is validated and used even when it is a built-in plan: reading the
     package's file again would cost the app's start-up more than it saves."""
-    from tracker.plan import plan_from_dict
+    from tracker.domain.plan import plan_from_dict
 
     doc = tables["plan"][PLAN_ID]
     raw = doc["plan"]
     sha = doc.get("sha256")
     if sha is None:
-        from tracker.commands import plan_sha256
+        from tracker.domain.commands import plan_sha256
 
         sha = plan_sha256(raw)
     plan = _plans.get(sha)
@@ -89,7 +89,7 @@ class StateView:
         return self.meta.get("head", {})
 
     def tasks(self) -> list[Task]:
-        from tracker.model import Task
+        from tracker.domain.model import Task
 
         if self._tasks is None:
             self._tasks = [Task.from_doc(doc) for doc in self.tables["tasks"].values()]
@@ -104,8 +104,8 @@ class StateView:
         return self._statuses
 
     def task(self, task_id: str) -> Task:
-        from tracker.errors import NotFoundError
-        from tracker.model import Task
+        from tracker.domain.errors import NotFoundError
+        from tracker.domain.model import Task
 
         key = self.index.tasks.get(task_id)
         if key is None:
@@ -125,7 +125,7 @@ class StateView:
 
     def timeline(self, task_id: str) -> Timeline:
         """A task's notes and follow-ups (read off the journal)."""
-        from tracker.timeline import timeline_of
+        from tracker.domain.timeline import timeline_of
 
         return timeline_of(self.task_events(task_id))
 
@@ -133,7 +133,7 @@ class StateView:
         """Measurements of ``key`` for county ``code`` up to the view's date, read off
         the journal (the state keeps only the latest). One county is found by a byte
         search; from the third county on, every county's are read in one pass."""
-        from tracker.timeline import series_of
+        from tracker.domain.timeline import series_of
 
         series = self._series.get(code)
         if series is None:  # a view is read-only: read each county once
@@ -171,7 +171,7 @@ class StateView:
 
     def latest(self, code: str, key: str) -> Measurement | None:
         """The latest measurement of ``key`` (by its date, up to the view's date)."""
-        from tracker.model import measurement_of
+        from tracker.domain.model import measurement_of
 
         entry = self.county_doc(code)["measurements"].get(key)
         if entry is None:

@@ -7,12 +7,12 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 # Re-exported: the read side's users import them from here.
-from tracker.fields import CLOSED_STATUSES as CLOSED_STATUSES
-from tracker.fields import EDITABLE_FIELDS as EDITABLE_FIELDS
-from tracker.fields import OPEN_STATUSES as OPEN_STATUSES
-from tracker.fields import FollowupKind as FollowupKind
-from tracker.fields import Priority as Priority
-from tracker.fields import Status as Status
+from tracker.domain.fields import CLOSED_STATUSES as CLOSED_STATUSES
+from tracker.domain.fields import EDITABLE_FIELDS as EDITABLE_FIELDS
+from tracker.domain.fields import OPEN_STATUSES as OPEN_STATUSES
+from tracker.domain.fields import FollowupKind as FollowupKind
+from tracker.domain.fields import Priority as Priority
+from tracker.domain.fields import Status as Status
 
 
 class Note(NamedTuple):

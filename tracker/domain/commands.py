@@ -1,6 +1,6 @@
 """Commands: what a user asks the store to do. Each turns, against the current state,
 into a list of history events (or refuses with a TrackerError). The store stamps and
-chains the events and applies them with :func:`tracker.events.apply_event`.
+chains the events and applies them with :func:`tracker.domain.events.apply_event`.
 
 The same commands serve the CLI, the app and the tests.
 """
@@ -13,16 +13,16 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tracker.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
-from tracker.events import Index, Tables
-from tracker.fields import EDITABLE_FIELDS, FollowupKind, Priority, Status
+from tracker.domain.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
+from tracker.domain.events import Index, Tables
+from tracker.domain.fields import EDITABLE_FIELDS, FollowupKind, Priority, Status
+from tracker.domain.lifecycle import check_move
+from tracker.domain.roles import ADMIN, EDITOR, ROLES, UNKNOWN_USERS, user_entry, users_of
+from tracker.domain.text import clean_text
 from tracker.i18n import _
-from tracker.lifecycle import check_move
-from tracker.roles import ADMIN, EDITOR, ROLES, UNKNOWN_USERS, user_entry, users_of
-from tracker.text import clean_text
 
 if TYPE_CHECKING:
-    from tracker.plan import Plan
+    from tracker.domain.plan import Plan
 
 Event = dict[str, Any]
 
@@ -33,7 +33,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "unknown_users": ("viewer", UNKNOWN_USERS),
 }
 
-# Every command says which role it needs (``NEEDS``: a tracker.roles role, or None for
+# Every command says which role it needs (``NEEDS``: a tracker.domain.roles role, or None for
 # what the store itself does: create, migrate) and names what it does for a refusal
 # (``ACTION``, a catalog key). The store checks both under the lock (storage.store).
 
@@ -95,7 +95,7 @@ def validate_owner(value: str, groups: int, user: str) -> str | None:
 def plan_sha256(raw: dict[str, Any]) -> str:
     import hashlib
 
-    from tracker.plan import canonical_json
+    from tracker.domain.plan import canonical_json
 
     return hashlib.sha256(canonical_json(raw)).hexdigest()
 
@@ -110,7 +110,7 @@ class Init(NamedTuple):
     ACTION = "role.action.init"
 
     def events(self, ctx: Context) -> list[Event]:
-        from tracker.events import SCHEMA_VERSION
+        from tracker.domain.events import SCHEMA_VERSION
 
         return [{"type": "init", "new": self.plan, "demo": self.demo,
                  "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
@@ -170,7 +170,7 @@ def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None
     for name in fields:
         changed = doc["changed"].get(name)
         if changed and changed[0] > seen:
-            from tracker.fields import field_value
+            from tracker.domain.fields import field_value
 
             raise ConflictError("edit.conflict", task=doc["id"], field=_(f"field.{name}"),
                                 user=changed[1], at=changed[2][:16].replace("T", " "),
@@ -212,7 +212,7 @@ class LogFollowup(NamedTuple):
         next_date = self.next
         if next_date is None and doc["cadence"]:
             anchor = date.fromisoformat(doc["next_followup"]) if doc["next_followup"] else on
-            from tracker.dates import next_followup
+            from tracker.domain.dates import next_followup
 
             next_date = next_followup(doc["cadence"], anchor, on)
         events: list[Event] = [{
@@ -235,7 +235,7 @@ NO = {"no", "n", "false", "0", "否", "无", "未"}
 
 def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -> Any:
     """A measurement value for a fact or indicator, typed by its kind."""
-    from tracker.plan import IndicatorKind
+    from tracker.domain.plan import IndicatorKind
 
     if key in {f.id for f in plan.facts}:
         kind = plan.fact(key).kind
@@ -253,7 +253,7 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
                 return False
             raise ValueError(text)
         if kind is IndicatorKind.DATE:
-            from tracker.dates import parse_date
+            from tracker.domain.dates import parse_date
 
             return parse_date(raw, today=today, option=key).isoformat()
         if kind is IndicatorKind.COUNT:
@@ -273,7 +273,7 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
 def part_over_whole(plan: Plan, values: dict[str, Any]) -> tuple[str, str] | None:
     """The (part, whole) facts of a share indicator (digitized of permanent volumes)
     whose values in ``values`` put the part above the whole, if any."""
-    from tracker.plan import IndicatorKind
+    from tracker.domain.plan import IndicatorKind
 
     for indicator in plan.indicators:
         if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
@@ -416,7 +416,7 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in _BOOKKEEPING)
 
 
-# -- users and roles (admins only; tracker.roles) -----------------------------------------
+# -- users and roles (admins only; tracker.domain.roles) -----------------------------------------
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import grp
 import os
 import pwd
 
@@ -11,3 +12,15 @@ def current_user() -> str:
         return pwd.getpwuid(os.geteuid()).pw_name
     except KeyError:  # an account with no passwd entry (some containers)
         return f"uid{os.geteuid()}"
+
+
+def unix_groups() -> list[str]:
+    """The names of the Unix groups this process is in (a group without a name on this
+    server is left out)."""
+    names = []
+    for gid in os.getgroups():
+        try:
+            names.append(grp.getgrgid(gid).gr_name)
+        except KeyError:
+            continue
+    return names
