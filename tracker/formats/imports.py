@@ -43,6 +43,7 @@ BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
 ENCODINGS = ("utf-8", "gb18030")
 FIXED = ("county", "county_name", "date")
 DATE_FORMS = "2020-12-31, 2020/12/31, 2020.12.31, 2020年12月31日"  # no relative ones in files
+Day = date  # the type, where a class has a method named ``date`` (_Reader)
 _UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -189,9 +190,11 @@ def write_template(plan: Plan, path: Path) -> None:
     else:
         from openpyxl import Workbook
         from openpyxl.styles import Font
+        from openpyxl.worksheet.worksheet import Worksheet
 
         book = Workbook()
         sheet = book.active
+        assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
         sheet.append(headers)
         for row in rows:
             sheet.append(row)
@@ -426,7 +429,7 @@ class _Reader:
             return None
         return day
 
-    def compare(self, row: int, county: str, key: str, on: date, value: Any) -> None:
+    def compare(self, row: int, county: str, key: str, on: Day, value: Any) -> None:
         """Skip a value identical to the one recorded for that county, key and date;
         otherwise a change from the value as of that date."""
         series = self.view.measurements(county, key)
