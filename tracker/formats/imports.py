@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.domain.commands import Measure, parse_value, part_over_whole
+from tracker.domain.commands import Measure, parse_value, part_over_whole, share_pairs
 from tracker.domain.dates import parse_date
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.plan import Plan
@@ -114,13 +114,30 @@ class Batch:
     sha256: str
     changes: list[Change]
     unchanged: int  # values already recorded for that county, key and date
+    # The (part, whole) facts of the plan's shares (tracker.domain.commands.share_pairs).
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:
         return f"{self.file} sha256:{self.sha256}"
 
     def commands(self) -> list[Measure]:
-        return [Measure(c.county, c.key, c.new, c.on, self.source) for c in self.changes]
+        """The Measure commands, in the file's order but for a whole and its part of one
+        row: the store checks part <= whole at each command, so a whole that goes down
+        comes after its part, one that goes up before it (one of the two orders always
+        passes when the row's values do; tracker.domain.commands.Measure)."""
+        rank = [float(number) for number in range(len(self.changes))]
+        where = {(c.county, c.on, c.key): number for number, c in enumerate(self.changes)}
+        for part, whole in self.pairs:
+            for number, change in enumerate(self.changes):
+                other = where.get((change.county, change.on, part))
+                if change.key != whole or other is None:
+                    continue
+                lower = change.old is not None and change.new < change.old
+                rank[number] = max(number, other) + 0.5 if lower else min(number, other) - 0.5
+        ordered = sorted(range(len(self.changes)), key=rank.__getitem__)
+        return [Measure(c.county, c.key, c.new, c.on, self.source)
+                for c in (self.changes[number] for number in ordered)]
 
 
 def column_letter(number: int) -> str:
@@ -482,7 +499,8 @@ def read_import(view: Any, path: Path, *, today: date) -> Batch:
     if reader.total:
         raise ImportRejected(name, reader.problems, reader.total)
     import_hash = hashlib.sha256(data).hexdigest()
-    return Batch(name, import_hash, reader.changes, reader.unchanged)
+    return Batch(name, import_hash, reader.changes, reader.unchanged,
+                 tuple(share_pairs(view.plan)))
 
 
 def describe(plan: Plan, change: Change) -> str:
