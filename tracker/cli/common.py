@@ -102,10 +102,10 @@ def print_changes(events: list[dict[str, Any]]) -> None:
     for event in events:
         field = event.get("field")
         old, new = _plain(event.get("old")), _plain(event.get("new"))
-        if event["type"] == "set":
-            field = str(field)
-            old, new = field_value(field, event.get("old")), field_value(field, event.get("new"))
-            field = _(f"field.{field}")
+        if event["type"] == "set":  # a set event always names its field
+            name: str = event["field"]
+            old, new = field_value(name, event.get("old")), field_value(name, event.get("new"))
+            field = _(f"field.{name}")
         print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
                 field=field, old=old, new=new, version=event.get("version", "")))
 
