@@ -132,6 +132,7 @@ class FollowupsScreen(TrackerScreen):
         if not task or not self.tracker.can_edit(task=task.id):
             return
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
+        known = self.tracker.store.known_account
         stay = self._stay()
 
         def chosen(owner: Any) -> None:
@@ -141,7 +142,8 @@ class FollowupsScreen(TrackerScreen):
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, groups, user),)),
+                                      lambda text: (validate_owner(text, groups, user,
+                                                                    known_account=known),)),
                              chosen)
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:

@@ -144,6 +144,7 @@ class TaskScreen(TrackerScreen):
             return
         task = self.task
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
+        known = self.tracker.store.known_account
 
         def chosen(owner: Any) -> None:
             if owner is not None:
@@ -151,7 +152,8 @@ class TaskScreen(TrackerScreen):
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, groups, user),)),
+                                      lambda text: (validate_owner(text, groups, user,
+                                                                    known_account=known),)),
                              chosen)
 
     def action_due(self) -> None:

@@ -197,7 +197,7 @@ class TrackerApp(App[None]):
 
     def submit(self, command: Any, on_done: Any = None) -> None:
         """Apply ``command`` in a worker; ``on_done(error)`` is called on the UI thread."""
-        if not self.can_edit(action=getattr(command, "ACTION", "role.action.import")):
+        if not self.can_edit(action=getattr(command, "action", "role.action.import")):
             return
         self._apply(command, on_done)
 

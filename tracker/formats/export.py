@@ -252,8 +252,9 @@ def _threshold(raw: dict[str, Any]) -> str:
     return threshold_text(target_row(indicator_from_json(raw), _EMPTY_ROW))
 
 
-_EMPTY_ROW = {"counties": 0, "with_data": 0, "meeting": 0, "value": None, "required": None,
-              "deadline": "2000-01-01", "days_left": 0, "statuses": {}, "gap": None}
+_EMPTY_ROW: dict[str, Any] = {
+    "counties": 0, "with_data": 0, "meeting": 0, "value": None, "required": None,
+    "deadline": "2000-01-01", "days_left": 0, "statuses": {}, "gap": None}
 
 
 def metadata_table(snapshot: Snapshot) -> Table:
