@@ -314,9 +314,9 @@ class LineTable(ScrollView, can_focus=True):
         if cursor is not None:
             highlight = self.get_component_rich_style("line-table--cursor")
             if self.cursor == "cell" and starts:
-                column = min(cursor, len(starts) - 1)
-                end = starts[column + 1] if column + 1 < len(starts) else len(line)
-                line.stylize(highlight, starts[column], end)
+                at = min(cursor, len(starts) - 1)
+                end = starts[at + 1] if at + 1 < len(starts) else len(line)
+                line.stylize(highlight, starts[at], end)
             else:
                 line.stylize(highlight)
         return line
