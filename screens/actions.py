@@ -64,8 +64,9 @@ class Action:
                 for k in keys.split(",") if k.strip()]
 
 
-_MAIN = ("dashboard", "counties", "county", "recommendations", "recommendation",
-         "followups", "history", "task")
+# The screens Escape leaves (the dashboard is the bottom of the stack: it has no back).
+_ABOVE = ("counties", "county", "recommendations", "recommendation", "followups", "history",
+          "task")
 _PANELS = ("dashboard", "county")  # screens taller than the terminal, with several tables
 EDIT = "role.action.edit"  # how a refusal names a change to a task's fields
 
@@ -105,7 +106,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("reassign", "reassign", "o", scopes=("followups",), role=EDITOR, refusal=EDIT),
     # Escape goes back from every screen; the footer says so on the detail screens (the
     # lists are left with a number key).
-    Action("back", "back", "escape", scopes=_MAIN,
+    Action("back", "back", "escape", scopes=_ABOVE,
            show=("task", "county", "recommendation")),
     Action("next_panel", "app.focus_next", "tab", scopes=_PANELS, show=False),
     Action("prev_panel", "app.focus_previous", "shift+tab", scopes=_PANELS, show=False),

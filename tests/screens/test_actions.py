@@ -102,3 +102,17 @@ async def test_a_task_footer_for_a_viewer(demo_db: Path) -> None:
         shown = app.screen.query_one(Footer).shown()
         assert "back" in shown and "help" in shown
         assert not {"status", "owner", "due", "next", "note", "followup"} & set(shown)
+
+
+async def test_escape_on_the_dashboard_keeps_it(demo_db: Path) -> None:
+    """The dashboard is the bottom of the stack: no `back` there (Escape must not pop it
+    and leave an empty screen)."""
+    from tracker.screens.dashboard import DashboardScreen
+
+    assert "dashboard" not in actions.BY_ID["back"].scopes
+    app = app_as(demo_db, Store(demo_db).user)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, DashboardScreen)
