@@ -175,7 +175,7 @@ class TrackerApp(App[None]):
         return self.access.allows(role)
 
     def can_edit(self, *, task: str | None = None, county: str | None = None,
-                 action: str = "status") -> bool:
+                 action: str) -> bool:
         """May the user run ``action`` (an id in screens.actions) now? Editing is for
         the current state only, for the role the action needs, within an editor's
         limits; says why not when it is refused (the store checks again)."""
@@ -206,7 +206,7 @@ class TrackerApp(App[None]):
     # base class lands (issue 11, typed commands), when the lead tightens it.
     def submit(self, commands: Sequence[Any],
                on_done: Callable[[TrackerError | None], None] | None = None, *,
-               action: str = "status") -> None:
+               action: str) -> None:
         """Apply ``commands`` all or nothing, in one write, in a worker; ``on_done(error)``
         is called on the UI thread. ``action`` (an id in screens.actions) is what the
         user asked for: the early check's role and wording (the store checks again)."""
