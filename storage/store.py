@@ -87,9 +87,13 @@ class Store:
         clock: Callable[[], datetime] = local_now,
         lock_timeout: float = DEFAULT_TIMEOUT,
         lazy: bool = False,
+        user: str | None = None,
     ) -> None:
         """``lazy``: parse documents only when used (one-shot commands that touch a few
-        documents of a large database); long-lived readers such as the app parse all."""
+        documents of a large database); long-lived readers such as the app parse all.
+        ``user``: who acts (every event, every role check); by default the OS account
+        running the process. In service mode the caller passes the name sshd vouched
+        for (``tracker shell NAME``), never one from the environment."""
         self.path = Path(path)
         self.history = History(self.path.with_name(self.path.name + ".history"))
         self.lock_path = self.path.with_name(self.path.name + ".lock")
@@ -98,7 +102,7 @@ class Store:
         self.storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self.clock = clock
         self.lock_timeout = lock_timeout
-        self.user = current_user()
+        self.user = current_user() if user is None else user
         self._index: Index | None = None
         self._indexed: Tables | None = None
         self._backed_up = False

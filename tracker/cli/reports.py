@@ -39,13 +39,29 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("import.template_done", path=args.template,
                 columns=len(imports.template_headers(view.plan))))
         return 0
-    batch = imports.read_import(view, Path(args.file), today=store.clock().date())
+    if args.file == "-":  # standard input (service mode): CSV, or XLSX (a ZIP)
+        batch = _import_stdin(imports, view, store.clock().date())
+    else:
+        batch = imports.read_import(view, Path(args.file), today=store.clock().date())
     for line in imports.lines(view.plan, batch):
         print(line)
     if batch.changes and not args.dry_run:
         store.apply(*batch.commands())
     print(imports.summary(batch, dry_run=args.dry_run))
     return 0
+
+
+def _import_stdin(imports: Any, view: Any, today: date) -> Any:
+    """``import -``: the file comes on standard input, kept in a private folder for the
+    reader (which takes a path); named by what it is, since it has no name."""
+    import tempfile
+
+    data = sys.stdin.buffer.read(imports.MAX_BYTES + 1)
+    name = "stdin.xlsx" if data.startswith(b"PK\x03\x04") else "stdin.csv"
+    with tempfile.TemporaryDirectory(prefix="tracker-import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        return imports.read_import(view, path, today=today)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
