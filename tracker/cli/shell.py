@@ -147,5 +147,6 @@ def check_request(args: argparse.Namespace) -> None:
             continue
         if stream_ok and value == STREAM:
             continue
+        named = " ".join(value) if isinstance(value, list) else str(value)
         raise TrackerError("shell.path_refused", option=shown,
-                           path=clean_text(str(value), single_line=True))
+                           path=clean_text(named, single_line=True))
