@@ -55,6 +55,9 @@ def cmd_shell(args: argparse.Namespace) -> int:
     from tracker.storage.keys import check_name
 
     name = check_name(args.name)
+    # Whatever sshd or the account's profile left: what the service creates (the
+    # database's files, the temp files of streams) is its alone.
+    os.umask(0o077)
     db = Path(args.db).expanduser().absolute() if getattr(args, "db", None) else \
         service_db()
     _check_service_files(db)
