@@ -91,7 +91,7 @@ class TrackerApp(App[None]):
     ]
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
-                 as_of: date | None = None) -> None:
+                 as_of: date | None = None, service: bool = False) -> None:
         # Loading builds many small objects the GC would walk again and again; it stays
         # off until the first frame (`tracker` turns it off before it imports the app),
         # then the loaded state is frozen out of its way and the GC runs again.
@@ -100,6 +100,10 @@ class TrackerApp(App[None]):
             set_language(lang)
         super().__init__()
         self.store = store
+        # Service mode (`ssh tracker`): the app runs as the service account, so a path
+        # typed into it would be read or written on the server by that account. Files
+        # cross by standard streams instead (`ssh tracker export -o - > f`).
+        self.service = service
         # Writes go through a store of their own: applying a command changes its copy
         # of the state in a worker thread, which must not be the copy the screens are
         # reading at that moment. The screens' store rereads the file after each save.
@@ -225,6 +229,8 @@ class TrackerApp(App[None]):
     def action_import(self) -> None:
         """Ask for a file, check it in a worker, show what it changes, apply on yes."""
         if not self.can_edit(action="role.action.import"):
+            return
+        if self._no_files_here("import - < FILE.xlsx"):
             return
 
         def chosen(path: str | None) -> None:
@@ -401,6 +407,8 @@ class TrackerApp(App[None]):
         """Ask for a format and a file, then write the snapshot of the shown date."""
         from tracker.screens.export import ExportForm
 
+        if self._no_files_here("export --format xlsx -o - > FILE.xlsx"):
+            return
         default = Path.cwd() / f"tracker-{self.day().isoformat()}.xlsx"
 
         def chosen(choice: tuple[str, Path] | None) -> None:
@@ -422,6 +430,13 @@ class TrackerApp(App[None]):
         self.call_from_thread(self.notify, _("app.exported", path=str(path),
                                              tasks=len(snapshot["tasks"]),
                                              checksum=str(checksum)), markup=False)
+
+    def _no_files_here(self, command: str) -> bool:
+        """In service mode, say how the file travels instead (and do nothing)."""
+        if self.service:
+            self.notify(_("shell.app_no_files", command=command), severity="warning",
+                        timeout=10, markup=False)
+        return self.service
 
     # -- language and palette ------------------------------------------------------------
     def switch_language(self, lang: str) -> None:
@@ -460,19 +475,22 @@ class TrackerApp(App[None]):
         yield SystemCommand(_("palette.theme"), _("palette.theme_help"),
                             self.action_change_theme)
         yield SystemCommand(_("palette.as_of"), _("palette.as_of_help"), self.action_ask_as_of)
-        if self.may_edit():  # a viewer cannot import: not offered
+        if self.may_edit() and not self.service:  # a viewer cannot import: not offered
             yield SystemCommand(_("palette.import"), _("palette.import_help"),
                                 self.action_import)
         if self.as_of is not None:
             yield SystemCommand(_("palette.today"), _("palette.today_help"),
                                 lambda: self.set_as_of(None))
-        yield SystemCommand(_("palette.export"), _("palette.export_help"), self.action_export)
-        yield SystemCommand(_("palette.screenshot"), _("palette.screenshot_help"),
-                            lambda: self.set_timer(0.1, self.deliver_screenshot))
+        if not self.service:  # service mode: no file on the server (see __init__)
+            yield SystemCommand(_("palette.export"), _("palette.export_help"),
+                                self.action_export)
+            yield SystemCommand(_("palette.screenshot"), _("palette.screenshot_help"),
+                                lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.action_quit_app)
 
 
 
-def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None) -> int:
-    TrackerApp(store, lang=lang, start=start, as_of=as_of).run()
+def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None,
+            service: bool = False) -> int:
+    TrackerApp(store, lang=lang, start=start, as_of=as_of, service=service).run()
     return 0

@@ -18,6 +18,7 @@ from tracker.cli.common import (
     print_changes,
     print_json,
     refuse_as_of,
+    service,
 )
 from tracker.domain.errors import UsageError
 from tracker.domain.queries import resolve_county, resolve_task
@@ -228,4 +229,4 @@ def cmd_open(args: argparse.Namespace) -> int:
     from tracker.app import run_app
 
     return run_app(store, lang=getattr(args, "lang", None), start=args.target,
-                   as_of=as_of_date(args))
+                   as_of=as_of_date(args), service=service() is not None)

@@ -9,6 +9,7 @@ EN: dict[str, str] = {
     # tracker shell
     "shell.no_database": "service mode: cannot open the database folder {path}: {reason}",
     "shell.not_service": "tracker shell is for service mode: the database folder {path} must belong to this account and be closed to others (0700, found {mode})",
+    "shell.app_no_files": "over ssh the app reads and writes no file on the server: from your own machine, run ssh tracker {command}",
     "shell.unparsable": "the command line does not parse (an unclosed quote?)",
     "shell.not_allowed": "'{command}' is not a tracker command that can be run over ssh; try: ssh -t tracker (the app), or ssh tracker --help",
     "shell.option_refused": "{option} is not available over ssh: the database is the service's",
@@ -60,6 +61,7 @@ ZH: dict[str, str] = {
     "cli.cmd.users_keys": "按用户列出服务账户 authorized_keys 中的 SSH 密钥",
     "shell.no_database": "服务模式：无法打开数据库目录 {path}：{reason}",
     "shell.not_service": "tracker shell 仅用于服务模式：数据库目录 {path} 必须属于本账户且不对他人开放（0700，实际为 {mode}）",
+    "shell.app_no_files": "通过 ssh 时应用不读写服务器上的文件：请在自己的电脑上运行 ssh tracker {command}",
     "shell.unparsable": "无法解析该命令行（引号未闭合？）",
     "shell.not_allowed": "“{command}”不是可通过 ssh 运行的 tracker 命令；可试：ssh -t tracker（打开应用）或 ssh tracker --help",
     "shell.option_refused": "通过 ssh 不能使用 {option}：数据库由服务指定",
