@@ -431,6 +431,15 @@ class TrackerApp(App[None]):
                                              tasks=len(snapshot["tasks"]),
                                              checksum=str(checksum)), markup=False)
 
+    def my_groups(self) -> list[str]:
+        """The survey groups whose tasks are "mine": the Unix groups I am in; in service
+        mode (one account for everyone) the groups my user entry lists (``--group``)."""
+        if self.service:
+            return list(self.access.groups)
+        from tracker.storage.identity import unix_groups
+
+        return unix_groups()
+
     def _no_files_here(self, command: str) -> bool:
         """In service mode, say how the file travels instead (and do nothing)."""
         if self.service:

@@ -52,3 +52,13 @@ async def test_outside_service_mode_export_and_import_are_offered(demo_db: Path)
         await _settle(pilot)
         offered = " ".join(str(c.title) for c in app.get_system_commands(app.screen))
         assert "Export a snapshot" in offered and "Import" in offered
+
+
+async def test_mine_is_my_listed_groups_in_service_mode(demo_db: Path) -> None:
+    """One account serves everyone: its Unix groups say nothing about the person."""
+    admin = Store(demo_db, clock=Clock())
+    admin.apply(AddUser("gina", "editor", (), ("G07",)))
+    app = TrackerApp(Store(demo_db, clock=Clock(), user="gina"), lang="en", service=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot)
+        assert app.my_groups() == ["G07"]
