@@ -54,6 +54,15 @@ def _run(*argv: str, check: bool = True, **kwargs: object) -> subprocess.Complet
                           **kwargs)  # type: ignore[call-overload]
 
 
+def match_block(account: str) -> str:
+    """The sshd `Match User tracker` block of docs/deploy.md, for ``account``."""
+    text = (Path(__file__).parents[2] / "docs" / "deploy.md").read_text(encoding="utf-8")
+    start = text.index("\nMatch User tracker\n") + 1
+    block = text[start:text.index("```", start)]
+    assert "PermitTTY yes" in block and "AcceptEnv LANG LC_*" in block
+    return block.replace("Match User tracker", f"Match User {account}")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -179,15 +188,7 @@ AllowUsers {self.account}
 StrictModes yes
 LogLevel VERBOSE
 
-Match User {self.account}
-    AuthorizedKeysFile %h/.ssh/authorized_keys
-    PasswordAuthentication no
-    PermitTTY yes
-    AcceptEnv LANG LC_*
-    AllowTcpForwarding no
-    AllowAgentForwarding no
-    X11Forwarding no
-""")
+{match_block(self.account)}""")
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # sshd's privilege separation
         assert SSHD is not None
         with self.log.open("wb") as log:
