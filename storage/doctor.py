@@ -532,10 +532,10 @@ def service_modes(db: Path, keys: Path) -> Check:
 def service_keys(db: Path, keys: Path) -> Check:
     """Every key line of authorized_keys forces a command and carries ``restrict``: a
     line without would give its key holder a shell as the service account."""
-    from tracker.storage.keys import line_options, read_text
+    from tracker.storage.keys import file_lines, line_options, read_text
 
     count = 0
-    for number, text in enumerate(read_text(keys).splitlines(), start=1):
+    for number, text in enumerate(file_lines(read_text(keys)), start=1):
         options = line_options(text)
         if options is None:
             continue

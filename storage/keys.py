@@ -180,9 +180,19 @@ def read_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def file_lines(text: str, *, keepends: bool = False) -> list[str]:
+    """The file's lines as sshd reads them: split at newlines only (``str.splitlines``
+    would also split at ``\\r``, ``\\x85``, ``\\u2028``... and number lines differently)."""
+    parts = text.split("\n")
+    if keepends:
+        lines = [part + "\n" for part in parts[:-1]]
+        return lines + ([parts[-1]] if parts[-1] else [])
+    return parts[:-1] + ([parts[-1]] if parts[-1] else [])
+
+
 def list_keys(path: Path) -> list[KeyLine]:
     found = []
-    for number, text in enumerate(read_text(path).splitlines(), start=1):
+    for number, text in enumerate(file_lines(read_text(path)), start=1):
         line = parse_line(text, number)
         if line is not None:
             found.append(line)
@@ -266,7 +276,7 @@ def add_key(path: Path, user: str, command: str, key: tuple[str, str, str]) -> K
     new_print = fingerprint(f"{key_type} {blob}")
     with _locked_folder(path):
         text = read_text(path)
-        for number, existing in enumerate(text.splitlines(), start=1):
+        for number, existing in enumerate(file_lines(text), start=1):
             if blob in existing.split():
                 holder = parse_line(existing, number)
                 raise UsageError("keys.duplicate", fingerprint=new_print,
@@ -275,7 +285,7 @@ def add_key(path: Path, user: str, command: str, key: tuple[str, str, str]) -> K
             text += "\n"
         line = key_line(command, key_type, blob, comment)
         _replace(path, text + line + "\n")
-    return KeyLine(user, key_type, blob, comment, command, len(text.splitlines()) + 1)
+    return KeyLine(user, key_type, blob, comment, command, len(file_lines(text)) + 1)
 
 
 def remove_keys(path: Path, user: str) -> list[KeyLine]:
@@ -285,7 +295,7 @@ def remove_keys(path: Path, user: str) -> list[KeyLine]:
     with _locked_folder(path):
         text = read_text(path)
         kept, removed = [], []
-        for number, existing in enumerate(text.splitlines(keepends=True), start=1):
+        for number, existing in enumerate(file_lines(text, keepends=True), start=1):
             line = parse_line(existing, number)
             if line is not None and line.user == user:
                 removed.append(line)

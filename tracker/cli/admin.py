@@ -223,10 +223,10 @@ def _read_key(source: str) -> tuple[str, str, str]:
 
 
 def _check_new_key(key: tuple[str, str, str]) -> None:
-    from tracker.storage.keys import list_keys, read_text
+    from tracker.storage.keys import file_lines, list_keys, read_text
 
     path = _keys_path()
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
+    for number, line in enumerate(file_lines(read_text(path)), start=1):
         if key[1] in line.split():
             holders = [k.user for k in list_keys(path) if k.number == number]
             raise UsageError("keys.duplicate", fingerprint=_fingerprint(key),
