@@ -44,6 +44,7 @@ _PATHS: tuple[tuple[str, str, str, bool], ...] = (
     ("backup", "output", "-o", True),
     ("import", "file", "import", True),
     ("import", "template", "--template", False),
+    ("import", "per_county", "--per-county", False),
     ("restore", "file", "restore", True),
     ("diff", "snapshots", "diff", False),
     ("users", "key", "--key", True),
@@ -145,10 +146,10 @@ def check_request(args: argparse.Namespace) -> None:
     for name, attribute, shown, stream_ok in _PATHS:
         if command != name:
             continue
-        value: Any = getattr(args, attribute, None)
-        if value is None or value == []:
-            continue
-        if stream_ok and value == STREAM:
+        value: Any = getattr(args, attribute, argparse.SUPPRESS)
+        if value is argparse.SUPPRESS or value is None or value == []:
+            continue  # not an option of this version, or not given
+        if stream_ok and value in (STREAM, [STREAM]):
             continue
         named = " ".join(value) if isinstance(value, list) else str(value)
         raise TrackerError("shell.path_refused", option=shown,
