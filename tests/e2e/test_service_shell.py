@@ -291,3 +291,22 @@ def test_a_user_name_that_could_break_the_line_is_refused(service: Service) -> N
         out = service.local("users", "add", name, "--role", "viewer",
                             "--key", str(service.root / "ann_key.pub"), check=2)
         assert "cannot be a user name here" in _text(out)
+
+
+def test_every_option_of_an_allowed_command_is_classified() -> None:
+    """A new option must be declared safe or a path in tracker.cli.shell before it can
+    be used over ssh (until then it is refused): this lists the undeclared ones."""
+    from tracker.cli.parser import build_parser
+    from tracker.cli.shell import _PATHS, ALLOWED, COMMON, SAFE
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    unclassified = []
+    for name in sorted(ALLOWED):
+        parsers = [subparsers.choices[name]]
+        for action in parsers[0]._actions:  # `users` has actions of its own
+            if action.dest == "users_command":
+                parsers.extend(action.choices.values())
+        paths = {dest for command, dest, _shown, _ok in _PATHS if command == name}
+        dests = {a.dest for p in parsers for a in p._actions if a.dest != "help"}
+        unclassified += [f"{name} {d}" for d in sorted(dests - SAFE[name] - paths - COMMON)]
+    assert not unclassified
