@@ -167,7 +167,7 @@ def parse_request(argv: list[str]) -> argparse.Namespace | int:
 def check_request(args: argparse.Namespace) -> None:
     """Refuse what would make the service account touch a path named by the user."""
     if getattr(args, "db", None):
-        raise TrackerError("shell.option_refused", option="--db")
+        raise TrackerError("shell.db_refused")
     command = getattr(args, "command", None) or "open"
     if command not in ALLOWED:
         raise TrackerError("shell.not_allowed", command=clean_text(command, single_line=True))
