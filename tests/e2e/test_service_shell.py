@@ -18,7 +18,6 @@ import pytest
 BIN = Path(sys.executable).parent
 TRACKER = str(BIN / "tracker")
 TASK = "211421-2.5"
-ME = __import__("pwd").getpwuid(os.geteuid()).pw_name
 
 
 def _env(keys: Path, **extra: str) -> dict[str, str]:
