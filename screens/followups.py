@@ -16,7 +16,6 @@ from tracker.screens.forms import TextForm
 from tracker.screens.task import log_followup
 from tracker.screens.tasks import name_width
 from tracker.screens.widgets import Footer
-from tracker.storage.identity import unix_groups
 
 from tracker.domain.commands import SetFields, validate_owner
 from tracker.domain.model import Task
@@ -53,7 +52,7 @@ class FollowupsScreen(TrackerScreen):
 
     def tasks(self) -> list[Task]:
         view = self.tracker.view
-        owners = (my_owners(self.tracker.store.user, unix_groups()) if self.mine
+        owners = (my_owners(self.tracker.store.user, self.tracker.my_groups()) if self.mine
                   else None)
         due = [t for t in view.tasks() if t.status.is_open and t.next_followup is not None
                and (owners is None or (t.owner or "").lower() in owners)]
@@ -127,7 +126,7 @@ class FollowupsScreen(TrackerScreen):
         if not task or not self.tracker.can_edit(task=task.id, action="reassign"):
             return
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
-        known = self.tracker.store.known_account
+        known = self.tracker.store.owner_known
         stay = self._stay()
 
         def chosen(owner: Any) -> None:

@@ -148,7 +148,7 @@ class TaskScreen(TrackerScreen):
             return
         task = self.current
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
-        known = self.tracker.store.known_account
+        known = self.tracker.store.owner_known
 
         def chosen(owner: Any) -> None:
             if owner is not None:

@@ -93,6 +93,7 @@ class Doctor:
         self.checks: list[Check] = []
         self.shared = False  # the directory is group-writable (set by directory())
         self.dir_gid = -1
+        self.service = False  # service mode: authorized_keys forces `tracker shell`
 
     def add(self, check: str, level: str, key: str, fix: str | None = None,
             fix_params: dict[str, Any] | None = None, /, **params: Any) -> None:
@@ -100,12 +101,15 @@ class Doctor:
 
     def run(self) -> list[Check]:
         self._guarded("python", self.python)
+        self.service = is_service_mode()
         if self._guarded("directory", self.directory):
             self._guarded("files", self.files)
             self._guarded("filesystem", self.filesystem)
             self._guarded("lock", self.locking)
             self._guarded("space", self.space)
             self._guarded("backups", self.backup_age)
+            if self.service:
+                self.checks.extend(service_checks(self.db))
         self._guarded("database", self.database)
         self._guarded("terminal", self.terminal)
         return self.checks
@@ -198,11 +202,11 @@ class Doctor:
             self.add("directory", WARNING, "doctor.dir.world_readable",
                      "doctor.fix.dir_others", {"path": path}, **common)
             found = True
-        if not self.shared:
+        if not self.shared and not self.service:  # service mode: private by design
             self.add("directory", WARNING, "doctor.dir.not_shared", "doctor.fix.dir_share",
                      {"path": path}, **common)
             found = True
-        elif not mode & stat.S_ISGID:
+        elif self.shared and not mode & stat.S_ISGID:
             self.add("directory", WARNING, "doctor.dir.no_setgid", "doctor.fix.dir_setgid",
                      {"path": path}, **common)
             found = True
@@ -211,7 +215,8 @@ class Doctor:
                      {"path": path}, user=_owner(os.geteuid()), **common)
             found = True
         if not found:
-            self.add("directory", OK, "doctor.dir.ok", **common)
+            self.add("directory", OK, "doctor.service.dir_ok" if self.service and not
+                     self.shared else "doctor.dir.ok", **common)
         return True
 
     def files(self) -> None:
@@ -450,6 +455,119 @@ class Doctor:
         head = view.head
         self.add("database", OK, "doctor.db.ok", events=head.get("seq", 0),
                  tasks=len(view.tables["tasks"]), last=head.get("ts") or "-")
+
+
+# -- service mode (docs/deploy.md): the files are the service account's alone ---------------
+def is_service_mode() -> bool:
+    """This account serves the tracker through sshd: its authorized_keys has lines that
+    force `tracker shell NAME`."""
+    from tracker.storage.keys import default_keys_path, list_keys
+
+    try:
+        return bool(list_keys(default_keys_path()))
+    except (StorageError, OSError):
+        return False
+
+
+def service_checks(db: Path) -> list[Check]:
+    """The checks of service mode, each on its own: who owns the files, their modes,
+    the authorized_keys lines, and who else is in the service account's group."""
+    from tracker.storage.keys import default_keys_path
+
+    keys = default_keys_path()
+    checks: list[Check] = []
+    for check in (service_owner, service_modes, service_keys, service_group):
+        try:
+            checks.append(check(db, keys))
+        except OSError as error:
+            checks.append(Check("service", ERROR, "doctor.failed", {
+                "path": str(error.filename or db.parent),
+                "reason": error.strerror or str(error)}, "doctor.fix.dir_access", {}))
+    return checks
+
+
+def _service_paths(db: Path, keys: Path) -> list[Path]:
+    """The database's files and folders, then the ssh files sshd checks (StrictModes)."""
+    paths = [db.parent, db, db.with_name(db.name + ".history"),
+             db.with_name(db.name + ".lock")]
+    backups = db.with_name(db.name + ".backups")
+    if backups.is_dir():
+        paths.append(backups)
+        paths.extend(sorted(p for p in backups.iterdir()))
+    paths.extend([keys.parent, keys])
+    return [p for p in paths if os.path.lexists(p)]
+
+
+def service_owner(db: Path, keys: Path) -> Check:
+    """Every file is the service account's (the account running doctor)."""
+    me = os.geteuid()
+    for path in _service_paths(db, keys):
+        st = path.lstat()
+        if st.st_uid != me:
+            return Check("service-owner", ERROR, "doctor.service.owner",
+                         {"path": str(path), "owner": _owner(st.st_uid), "service": _owner(me)},
+                         "doctor.fix.service_owner", {"service": _owner(me),
+                                                      "path": str(db.parent)})
+    return Check("service-owner", OK, "doctor.service.owner_ok", {"service": _owner(me)})
+
+
+def service_modes(db: Path, keys: Path) -> Check:
+    """The database folder 0700 (an error otherwise: others could enter), its files
+    and the ssh files 0600 / 0700 (a warning: the closed folder still protects them)."""
+    folder = db.parent
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o077:
+        return Check("service-modes", ERROR, "doctor.service.dir_mode",
+                     {"path": str(folder), "mode": f"{mode:04o}"}, "doctor.fix.service_chmod",
+                     {"path": str(folder)})
+    for path in _service_paths(db, keys):
+        st = path.lstat()
+        if stat.S_IMODE(st.st_mode) & 0o077 or stat.S_ISLNK(st.st_mode):
+            return Check("service-modes", WARNING, "doctor.service.file_mode",
+                         {"path": str(path), "mode": _mode(st)}, "doctor.fix.service_chmod",
+                         {"path": str(folder)})
+    return Check("service-modes", OK, "doctor.service.modes_ok", {"path": str(folder)})
+
+
+def service_keys(db: Path, keys: Path) -> Check:
+    """Every key line of authorized_keys forces a command and carries ``restrict``: a
+    line without would give its key holder a shell as the service account."""
+    from tracker.storage.keys import file_lines, line_options, read_text
+
+    count = 0
+    for number, text in enumerate(file_lines(read_text(keys)), start=1):
+        options = line_options(text)
+        if options is None:
+            continue
+        count += 1
+        names = {option.split("=", 1)[0].lower() for option in options}
+        if "command" not in names or "restrict" not in names:
+            return Check("service-keys", ERROR, "doctor.service.key_unforced",
+                         {"path": str(keys), "line": number}, "doctor.fix.service_key",
+                         {"path": str(keys), "line": number})
+    return Check("service-keys", OK, "doctor.service.keys_ok", {"path": str(keys),
+                                                                "count": count})
+
+
+def service_group(db: Path, keys: Path) -> Check:
+    """No other account in the service account's group (or the database folder's): one
+    `chmod g+rwx` away from the files."""
+    me = os.geteuid()
+    name = _owner(me)
+    gids = {pwd.getpwuid(me).pw_gid, db.parent.stat().st_gid}
+    others: set[str] = set()
+    for gid in gids:
+        with contextlib.suppress(KeyError):
+            others.update(grp.getgrgid(gid).gr_mem)
+        others.update(p.pw_name for p in pwd.getpwall() if p.pw_gid == gid)
+    others.discard(name)
+    if others:
+        return Check("service-group", WARNING, "doctor.service.group_members",
+                     {"group": ", ".join(sorted(_group(g) for g in gids)),
+                      "accounts": ", ".join(sorted(others))},
+                     "doctor.fix.service_group", {"group": _group(pwd.getpwuid(me).pw_gid)})
+    return Check("service-group", OK, "doctor.service.group_ok",
+                 {"group": ", ".join(sorted(_group(g) for g in gids))})
 
 
 # -- helpers, module level so that tests can reach them ---------------------------------------

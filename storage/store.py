@@ -47,7 +47,15 @@ from tracker.domain.events import (
     event_hash,
 )
 from tracker.domain.migrations import MIGRATIONS, migrate_tables
-from tracker.domain.roles import ADMIN, Access, Scope, access_of, require, require_reader
+from tracker.domain.roles import (
+    ADMIN,
+    Access,
+    Scope,
+    access_of,
+    require,
+    require_reader,
+    users_of,
+)
 from tracker.domain.state import StateView
 
 if TYPE_CHECKING:
@@ -90,11 +98,15 @@ class Store:
         lock_timeout: float = DEFAULT_TIMEOUT,
         lazy: bool = False,
         known_account: Callable[[str], bool] = account_exists,
+        user: str | None = None,
     ) -> None:
         """``lazy``: parse documents only when used (one-shot commands that touch a few
         documents of a large database); long-lived readers such as the app parse all.
         ``known_account``: whether an OS account exists (a task's owner may be one),
-        given to the commands; tests give their own."""
+        given to the commands; tests give their own. ``user``: who acts (every event,
+        every role check); by default the OS account running the process. In service
+        mode the caller passes the name sshd vouched for (``tracker shell NAME``), never
+        one from the environment."""
         self.path = Path(path)
         self.history = History(self.path.with_name(self.path.name + ".history"))
         self.lock_path = self.path.with_name(self.path.name + ".lock")
@@ -104,7 +116,7 @@ class Store:
         self.clock = clock
         self.known_account = known_account
         self.lock_timeout = lock_timeout
-        self.user = current_user()
+        self.user = current_user() if user is None else user
         self._index: Index | None = None
         self._indexed: Tables | None = None
         self._backed_up = False
@@ -217,6 +229,14 @@ class Store:
             head = {"seq": event["seq"], "hash": event["hash"], "ts": event["ts"], "size": end}
         tables["meta"][META_ID]["head"] = {**tables["meta"][META_ID]["head"], **head}
         return tables, index
+
+    def owner_known(self, name: str) -> bool:
+        """Whether ``name`` may own a task as an account: a user listed in the database
+        (in service mode users are not OS accounts) or an account of this server. The
+        early check of the CLI and the screens; the command checks the same."""
+        with self._mutex:
+            tables, _index = self._current()
+        return name in users_of(tables["meta"][META_ID]) or self.known_account(name)
 
     def access(self) -> Access:
         """What the current user may do here (role and limits; role None: refused)."""

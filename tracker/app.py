@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from tracker.domain.commands import Command
 
 POLL_SECONDS = 1.0
+# Palette actions that read or write a file on the server: not in service mode.
+SERVICE_NO_FILES = frozenset({"import", "export", "screenshot"})
 
 
 def add_months(day: date, months: int) -> date:
@@ -90,7 +92,7 @@ class TrackerApp(App[None]):
     BINDINGS = actions.bindings(actions.APP)  # the palette's key included
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
-                 as_of: date | None = None) -> None:
+                 as_of: date | None = None, service: bool = False) -> None:
         # Loading builds many small objects the GC would walk again and again; it stays
         # off until the first frame (`tracker` turns it off before it imports the app),
         # then the loaded state is frozen out of its way and the GC runs again.
@@ -99,6 +101,10 @@ class TrackerApp(App[None]):
             set_language(lang)
         super().__init__()
         self.store = store
+        # Service mode (`ssh tracker`): the app runs as the service account, so a path
+        # typed into it would be read or written on the server by that account. Files
+        # cross by standard streams instead (`ssh tracker export -o - > f`).
+        self.service = service
         # Writes go through a store of their own: applying a command changes its copy
         # of the state in a worker thread, which must not be the copy the screens are
         # reading at that moment. The screens' store rereads the file after each save.
@@ -237,6 +243,8 @@ class TrackerApp(App[None]):
     def action_import(self) -> None:
         """Ask for a file, check it in a worker, show what it changes, apply on yes."""
         if not self.can_edit(action="import"):
+            return
+        if self._no_files_here("import - < FILE.xlsx"):
             return
 
         def chosen(path: str | None) -> None:
@@ -420,6 +428,8 @@ class TrackerApp(App[None]):
         """Ask for a format and a file, then write the snapshot of the shown date."""
         from tracker.screens.export import ExportForm
 
+        if self._no_files_here("export --format xlsx -o - > FILE.xlsx"):
+            return
         default = Path.cwd() / f"tracker-{self.day().isoformat()}.xlsx"
 
         def chosen(choice: tuple[str, Path] | None) -> None:
@@ -441,6 +451,22 @@ class TrackerApp(App[None]):
         self.call_from_thread(self.notify, _("app.exported", path=str(path),
                                              tasks=len(snapshot["tasks"]),
                                              checksum=str(checksum)), markup=False)
+
+    def my_groups(self) -> list[str]:
+        """The survey groups whose tasks are "mine": the Unix groups I am in; in service
+        mode (one account for everyone) the groups my user entry lists (``--group``)."""
+        if self.service:
+            return list(self.access.groups)
+        from tracker.storage.identity import unix_groups
+
+        return unix_groups()
+
+    def _no_files_here(self, command: str) -> bool:
+        """In service mode, say how the file travels instead (and do nothing)."""
+        if self.service:
+            self.notify(_("shell.app_no_files", command=command), severity="warning",
+                        timeout=10, markup=False)
+        return self.service
 
     # -- language and palette ------------------------------------------------------------
     def switch_language(self, lang: str) -> None:
@@ -474,10 +500,13 @@ class TrackerApp(App[None]):
             # (palette actions are plain names, without a namespace or parameters)
             if not self.allows(action.role) or not self.check_action(action.action, ()):
                 continue
+            if self.service and action.id in SERVICE_NO_FILES:
+                continue  # service mode: no file on the server (see __init__)
             yield SystemCommand(_(f"palette.{action.id}"), _(f"palette.{action.id}_help"),
                                 partial(self.run_action, action.action))
 
 
-def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None) -> int:
-    TrackerApp(store, lang=lang, start=start, as_of=as_of).run()
+def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None,
+            service: bool = False) -> int:
+    TrackerApp(store, lang=lang, start=start, as_of=as_of, service=service).run()
     return 0

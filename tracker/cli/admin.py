@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from tracker.cli.common import (
-    default_db_path,
+    db_path,
     open_store,
     print_changes,
     print_json,
     refuse_as_of,
+    service,
 )
 from tracker.domain.errors import UsageError
 from tracker.domain.text import clean_text
@@ -63,7 +67,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from tracker.formats.terminal import doctor_json, doctor_lines
     from tracker.storage.doctor import ERROR, run_checks
 
-    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    path = db_path(args)
     if path.exists():
         open_store(args).check_reader()  # unknown users refused (unknown_users = deny)
     checks = run_checks(path)
@@ -75,16 +79,31 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
+    """``-o -``: the backup goes to standard output (how it leaves a service account)."""
     store = open_store(args)
+    if args.output == "-":
+        with tempfile.TemporaryDirectory(prefix="tracker-backup-") as folder:
+            target = store.backup(Path(folder) / "backup.json")  # consistent: under the lock
+            with open(target, "rb") as copy:
+                shutil.copyfileobj(copy, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        return 0
     target = store.backup(Path(args.output) if args.output else None)
     print(_("backup.done", path=str(target)))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """``-``: the backup comes on standard input (an admin over ssh, in service mode)."""
     refuse_as_of(args)
     store = open_store(args)
-    result = store.restore(Path(args.file))
+    if args.file == "-":
+        with tempfile.TemporaryDirectory(prefix="tracker-restore-") as folder:
+            source = Path(folder) / "stdin.json"
+            source.write_bytes(sys.stdin.buffer.read())
+            result = store.restore(source)
+    else:
+        result = store.restore(Path(args.file))
     print(_("restore.done", file=args.file, events=len(result.events)))
     return 0
 
@@ -107,9 +126,11 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    """`tracker users list|add|set|remove`: everyone may list; admins change."""
+    """`tracker users list|add|set|remove|keys`: everyone may list; admins change.
+    ``--key FILE|-`` gives the user an SSH key in the service account's authorized_keys
+    (service mode); ``keys`` lists those keys."""
     from tracker.domain.commands import AddUser, Command, RemoveUser, SetUser
-    from tracker.domain.roles import ADMIN, require
+    from tracker.domain.roles import ADMIN, require, users_of
 
     store = open_store(args)
     if args.users_command == "list":
@@ -126,28 +147,150 @@ def cmd_users(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     # Said before the arguments are looked into; the store checks again under the lock.
     require(store.access(), ADMIN, "role.action.users")
-    command: Command
+    if args.users_command == "keys":
+        return _list_keys(args)
+    key = _read_key(args.key) if getattr(args, "key", None) else None
+    command: Command | None = None
     if args.users_command == "remove":
-        command = RemoveUser(args.account)
+        # Unlisted first (a refusal, such as removing the last admin, changes nothing),
+        # then the keys; the keys of a name no longer listed can still be removed.
+        if args.account in users_of(store.view().meta) or not _has_keys(args.account):
+            command = RemoveUser(args.account)
     else:
         view = store.view()
         prefectures = (None if args.prefecture is None else
                        tuple(view.plan.find_prefecture(p).code for p in args.prefecture))
         groups = None if args.group is None else tuple(args.group)
         if args.users_command == "add":
-            command = AddUser(_os_account(args.account), args.role, prefectures or (),
-                              groups or ())
+            # A service-mode user is known by a key, not by an account of this server.
+            name = (_service_name(args.account) if key or service() else
+                    _os_account(args.account))
+            command = AddUser(name, args.role, prefectures or (), groups or ())
         else:
             if args.unlimited:
                 if prefectures or groups:
                     raise UsageError("users.limits_conflict")
                 prefectures = groups = ()
-            if args.role is None and prefectures is None and groups is None:
+            if args.role is None and prefectures is None and groups is None and key is None:
                 raise UsageError("users.nothing")
-            command = SetUser(args.account, args.role, prefectures, groups)
-    for event in store.apply(command).events:
-        print(_user_change(event))
+            if key is not None and args.account not in users_of(view.meta):
+                raise UsageError("keys.not_a_user", name=clean_text(args.account,
+                                                                     single_line=True))
+            if args.role is not None or prefectures is not None or groups is not None:
+                command = SetUser(args.account, args.role, prefectures, groups)
+    if key is not None:
+        _check_new_key(key)  # before anything is recorded
+    if command is not None:
+        for event in store.apply(command).events:
+            print(_user_change(event))
+    if key is not None:
+        _add_key(args.account, key, store.path)
+    if args.users_command == "remove":
+        _remove_keys(args.account)
     return 0
+
+
+def _keys_path() -> Path:
+    from tracker.storage.keys import default_keys_path
+
+    return default_keys_path()
+
+
+def _service_name(name: str) -> str:
+    from tracker.storage.keys import check_name
+
+    return check_name(name)
+
+
+def _read_key(source: str) -> tuple[str, str, str]:
+    """The public key in FILE, or on standard input for ``-``."""
+    from tracker.storage.keys import MAX_KEY_BYTES, parse_public_key
+
+    if source == "-":
+        data = sys.stdin.buffer.read(MAX_KEY_BYTES + 1)
+        shown = "-"
+    else:
+        try:
+            with open(source, "rb") as handle:
+                data = handle.read(MAX_KEY_BYTES + 1)
+        except OSError as error:
+            raise UsageError("keys.unreadable_file", path=clean_text(source, single_line=True),
+                             reason=error.strerror or str(error)) from None
+        shown = clean_text(source, single_line=True)
+    if len(data) > MAX_KEY_BYTES:
+        raise UsageError("keys.too_large", source=shown, limit=MAX_KEY_BYTES)
+    return parse_public_key(data.decode("utf-8", errors="replace"), shown)
+
+
+def _check_new_key(key: tuple[str, str, str]) -> None:
+    from tracker.storage.keys import file_lines, list_keys, read_text
+
+    path = _keys_path()
+    for number, line in enumerate(file_lines(read_text(path)), start=1):
+        if key[1] in line.split():
+            holders = [k.user for k in list_keys(path) if k.number == number]
+            raise UsageError("keys.duplicate", fingerprint=_fingerprint(key),
+                             user=holders[0] if holders else "-", line=number)
+
+
+def _fingerprint(key: tuple[str, str, str]) -> str:
+    from tracker.storage.keys import fingerprint
+
+    return fingerprint(f"{key[0]} {key[1]}")
+
+
+def _add_key(user: str, key: tuple[str, str, str], db: Path) -> None:
+    from tracker.cli.shell import service_db
+    from tracker.storage.keys import add_key, forced_command
+
+    # The forced command names the database unless it is the service account's default.
+    named = None if db.absolute() == service_db() else db.absolute()
+    path = _keys_path()
+    line = add_key(path, user, forced_command(_tracker_program(), user, named), key)
+    print(_("keys.added", user=user, fingerprint=line.fingerprint, path=str(path)))
+
+
+def _has_keys(user: str) -> bool:
+    from tracker.storage.keys import list_keys
+
+    return any(line.user == user for line in list_keys(_keys_path()))
+
+
+def _remove_keys(user: str) -> list[Any]:
+    from tracker.storage.keys import remove_keys
+
+    path = _keys_path()
+    removed = remove_keys(path, user)
+    for line in removed:
+        print(_("keys.removed", user=user, fingerprint=line.fingerprint, path=str(path)))
+    return removed
+
+
+def _list_keys(args: argparse.Namespace) -> int:
+    from tracker.storage.keys import list_keys
+
+    path = _keys_path()
+    lines = list_keys(path)
+    if args.json:
+        print_json([{"user": k.user, "type": k.key_type, "fingerprint": k.fingerprint,
+                     "comment": k.comment, "line": k.number} for k in lines])
+        return 0
+    if not lines:
+        print(_("keys.none", path=str(path)))
+    for k in lines:
+        print(_("keys.line", user=k.user, type=k.key_type, fingerprint=k.fingerprint,
+                comment=clean_text(k.comment, single_line=True), line=k.number))
+    return 0
+
+
+def _tracker_program() -> str:
+    """The `tracker` program for the forced command, by absolute path (sshd's PATH is
+    not the admin's): the one running now if it is the script, else the first on PATH."""
+    running = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if running is not None and running.name == "tracker" and running.exists():
+        return str(running.absolute())
+    found = shutil.which("tracker")
+    return str(Path(found).absolute()) if found else "tracker"
 
 
 def _os_account(name: str) -> str:

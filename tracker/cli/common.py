@@ -6,7 +6,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,13 +53,52 @@ def keep(*objects: Any) -> None:
         _kept.extend(objects)
 
 
+@dataclass(frozen=True)
+class Service:
+    """Service mode (``tracker shell NAME``, run by sshd): who acts, on which database.
+    Both come from the service account's side (the forced command in its
+    authorized_keys, its own default path), never from the user's command line or
+    environment."""
+
+    user: str
+    db: Path
+
+
+_service: Service | None = None
+
+
+def service() -> Service | None:
+    """The service-mode context of the command being run, or None (a local command)."""
+    return _service
+
+
+@contextmanager
+def serving(user: str, db: Path) -> Iterator[Service]:
+    """Run the commands inside as ``user`` on ``db`` (see :class:`Service`)."""
+    global _service
+    previous, _service = _service, Service(user, db)
+    try:
+        yield _service
+    finally:
+        _service = previous
+
+
+def db_path(args: argparse.Namespace) -> Path:
+    """The database: the service's in service mode; else ``--db``, ``TRACKER_DB``, the
+    default."""
+    if _service is not None:
+        return _service.db
+    return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+
+
 def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
     """The store; ``lazy`` for commands that read or change a few documents, so that
-    they need not parse a large database whole."""
+    they need not parse a large database whole. The acting user is the OS account, or
+    in service mode the name sshd vouched for."""
     from tracker.storage.store import Store
 
-    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
-    store = Store(path, lazy=lazy)
+    store = Store(db_path(args), lazy=lazy,
+                  user=_service.user if _service is not None else None)
     keep(store)  # and with it the state it reads
     return store
 

@@ -19,6 +19,7 @@ from tracker.cli.admin import (
     cmd_verify,
 )
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
+from tracker.cli.shell import cmd_shell
 from tracker.cli.tasks import (
     cmd_followup,
     cmd_history,
@@ -242,6 +243,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.merge_output"))
 
+    p = command("shell", cmd_shell)
+    p.add_argument("name", metavar="NAME", help=_("cli.arg.shell_name"))
+
     p = command("open", cmd_open)
     p.add_argument("target", metavar="TASK|COUNTY|REC", help=_("cli.arg.target"))
 
@@ -268,9 +272,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                            help=_("cli.opt.limit_prefecture"))
             a.add_argument("--group", metavar="G", action="append",
                            help=_("cli.opt.limit_group"))
+            a.add_argument("--key", metavar="FILE|-", help=_("cli.opt.key"))
             if name == "set":
                 a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
         action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
+        action("keys").add_argument("--json", action="store_true", help=_("cli.opt.json"))
     if only and only not in sub.choices:
         return build_parser()
     return parser

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,13 +41,32 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(_("import.template_done", path=args.template,
                 columns=len(imports.template_headers(view.plan))))
         return 0
-    batch = imports.read_import(view, Path(args.file), today=store.clock().date())
+    if args.file in ("-", ["-"]):  # standard input (service mode): CSV, or XLSX (a ZIP)
+        with _stdin_file(imports.MAX_BYTES) as path:
+            batch = imports.read_import(view, path, today=store.clock().date())
+    else:
+        batch = imports.read_import(view, Path(args.file), today=store.clock().date())
     for line in imports.lines(view.plan, batch):
         print(line)
     if batch.changes and not args.dry_run:
         store.apply(*batch.commands())
     print(imports.summary(batch, dry_run=args.dry_run))
     return 0
+
+
+@contextlib.contextmanager
+def _stdin_file(limit: int) -> Iterator[Path]:
+    """``import -``: standard input, kept in a private folder for the reader (which takes
+    a path), named by what it is since it has no name; at most ``limit`` + 1 bytes are
+    read (the reader refuses a file over its limit)."""
+    import tempfile
+
+    data = sys.stdin.buffer.read(limit + 1)
+    name = "stdin.xlsx" if data.startswith(b"PK\x03\x04") else "stdin.csv"
+    with tempfile.TemporaryDirectory(prefix="tracker-import-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        yield path
 
 
 def cmd_report(args: argparse.Namespace) -> int:

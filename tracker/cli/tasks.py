@@ -18,6 +18,7 @@ from tracker.cli.common import (
     print_changes,
     print_json,
     refuse_as_of,
+    service,
 )
 from tracker.domain.errors import UsageError
 from tracker.domain.queries import resolve_county, resolve_task
@@ -113,7 +114,7 @@ def cmd_set(args: argparse.Namespace) -> int:
                              known=", ".join(s.value for s in Status)) from None
     if args.owner is not None:
         changes["owner"] = validate_owner(args.owner, view.survey_groups, store.user,
-                                          known_account=store.known_account)
+                                          known_account=store.owner_known)
     if args.due is not None:
         changes["due"] = clearable_date(args.due, "--due")
     if args.next is not None:
@@ -218,4 +219,4 @@ def cmd_open(args: argparse.Namespace) -> int:
     from tracker.app import run_app
 
     return run_app(store, lang=getattr(args, "lang", None), start=args.target,
-                   as_of=as_of_date(args))
+                   as_of=as_of_date(args), service=service() is not None)

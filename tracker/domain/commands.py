@@ -261,8 +261,10 @@ def _checked_field(ctx: Context, name: str, value: Any) -> Any:
             raise UsageError(f"{name}.unknown",
                              value=clean_text(str(value), single_line=True),
                              known=", ".join(member.value for member in kind)) from None
-    if name == "owner":
-        return check_owner(value, ctx.survey_groups, ctx.known_account)
+    if name == "owner":  # a group, a user listed here (service mode), or an OS account
+        listed = users_of(ctx.tables["meta"]["1"])
+        return check_owner(value, ctx.survey_groups,
+                           lambda account: account in listed or ctx.known_account(account))
     if value is None:
         return None
     if name == "cadence":
