@@ -105,6 +105,7 @@ class Init(NamedTuple):
 
     plan: dict[str, Any]
     demo: bool = False
+    today: date | None = None  # a demo database's own day (see Store.clock)
 
     NEEDS = None  # a new database has no users yet: its creator becomes its admin
     ACTION = "role.action.init"
@@ -112,8 +113,11 @@ class Init(NamedTuple):
     def events(self, ctx: Context) -> list[Event]:
         from tracker.domain.events import SCHEMA_VERSION
 
-        return [{"type": "init", "new": self.plan, "demo": self.demo,
-                 "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
+        event: Event = {"type": "init", "new": self.plan, "demo": self.demo,
+                        "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}
+        if self.demo and self.today is not None:
+            event["today"] = self.today.isoformat()
+        return [event]
 
 
 class SetFields(NamedTuple):
