@@ -31,13 +31,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tracker.domain.demo import build_demo
+    from tracker.domain.demo import DEFAULT_TODAY, build_demo, check_today
 
     refuse_as_of(args)
+    today = DEFAULT_TODAY
+    if args.today:
+        from tracker.domain.dates import parse_date
+
+        today = parse_date(args.today, option="--today", today=DEFAULT_TODAY)
+    check_today(today)
     store = open_store(args)
-    events = build_demo(store, seed=args.seed, force=args.force)
+    events = build_demo(store, seed=args.seed, force=args.force, today=today)
     print(_("demo.done", path=str(store.path), events=events))
-    print(_("demo.banner"))
+    print(_("demo.banner_dated", date=today.isoformat()))
     return 0
 
 
@@ -127,6 +133,11 @@ def cmd_users(args: argparse.Namespace) -> int:
     # Said before the arguments are looked into; the store checks again under the lock.
     require(store.access(), ADMIN, "role.action.users")
     command: Any
+    if getattr(args, "role", None) is not None:  # a role's name in either language
+        from tracker.domain.queries import parse_word
+        from tracker.domain.roles import ROLES
+
+        args.role = parse_word("role", args.role, ROLES)
     if args.users_command == "remove":
         command = RemoveUser(args.account)
     else:

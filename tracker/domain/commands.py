@@ -270,8 +270,10 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
             raise ValueError(text)
         return value
     except ValueError:
+        from tracker.i18n import _
+
         raise UsageError("measure.bad_value", key=key, value=text,
-                         kind=kind.value) from None
+                         kind=_(f"import.kind.{kind.value}")) from None
 
 
 def part_over_whole(plan: Plan, values: dict[str, Any]) -> tuple[str, str] | None:

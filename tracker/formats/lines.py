@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, TextIO
-
-from rich.cells import cell_len
 
 from tracker.domain.model import Task
 from tracker.domain.queries import bucket
 from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
 from tracker.i18n import _
+
+
+def cell_len(text: str) -> int:
+    """Display width: wide and fullwidth characters (Chinese) take two cells. (Rich's
+    cell_len, whose import costs more than this command may spend.)"""
+    if text.isascii():
+        return len(text)
+    width = unicodedata.east_asian_width
+    return sum(2 if width(char) in ("W", "F") else 0 if unicodedata.combining(char) else 1
+               for char in text)
+
 
 STYLES = {"overdue": "1;31", "today": "1;33", "bold": "1", "dim": "2"}
 
