@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +138,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         from tracker.domain.queries import parse_word
         from tracker.domain.roles import ROLES
 
-        args.role = parse_word("role", args.role, ROLES)
+        with contextlib.suppress(UsageError):  # else the command says what roles there are
+            args.role = parse_word("role", args.role, ROLES)
     if args.users_command == "remove":
         command = RemoveUser(args.account)
     else:

@@ -114,9 +114,10 @@ def parse_word(vocabulary: str, text: str, idents: tuple[str, ...]) -> str:
     for ident in idents:
         if folded in word_names(vocabulary, ident):
             return ident
+    names = {ident: _(WORD_PREFIXES[vocabulary] + ident) for ident in idents}
     known = _("list.separator").join(
-        _("word.named", id=ident, name=_(WORD_PREFIXES[vocabulary] + ident))
-        for ident in idents)
+        ident if _fold(name) == _fold(ident) else _("word.named", id=ident, name=name)
+        for ident, name in names.items())
     raise UsageError(f"word.unknown.{vocabulary}", value=clean_text(text, single_line=True),
                      known=known)
 

@@ -3,7 +3,7 @@
 EN: dict[str, str] = {
     # refusals
     "role.denied": "{user} is not a user of this database, and unknown users are refused (unknown_users = deny): ask an admin to add you (tracker users add {user} --role viewer)",
-    "role.needed": "{action} needs the {need} role; {user}'s role is {role}. Ask an admin (tracker users set {user} --role {need})",
+    "role.needed": "{action} needs the {need_name} role; {user}'s role is {role_name}. Ask an admin (tracker users set {user} --role {need})",
     "role.out_of_scope_task": "{user} may edit only tasks within {limits}: {task} is in prefecture {prefecture}, owned by {owner}",
     "role.out_of_scope_county": "{user} may record figures only for counties within {limits}: {county} is in prefecture {prefecture}",
     "role.limits.prefectures": "prefectures {codes}",
