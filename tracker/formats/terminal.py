@@ -564,8 +564,8 @@ def render_county(view: StateView, code: str, today: date) -> None:
 
     figures = Table(title=_("county.figures"), title_justify="left", box=box.SIMPLE_HEAD,
                     show_edge=False)
-    for key in ("indicator", "value", "date", "source"):
-        figures.add_column(_(f"col.{key}"), no_wrap=key != "indicator")
+    for key in ("figure", "value", "date", "source"):
+        figures.add_column(_(f"col.{key}"), no_wrap=key != "figure")
     for row in data["figures"]:
         figures.add_row(_t(row["title"]), _t(None if row["value"] is None
                                               else _value(row["value"])),
@@ -592,5 +592,6 @@ def render_county(view: StateView, code: str, today: date) -> None:
         tasks.add_column(_(f"col.{key}"), no_wrap=key != "title")
     for task in (t for t in view.tasks() if t.county == code):
         tasks.add_row(task.id, _t(plan.recommendation(task.recommendation).title.get()),
-                      _status(task.status), _t(task.owner), _t(task.next_followup))
+                      _status(task.status), _t(task.owner),
+                      _t(task.next_followup if task.status.is_open else None))
     out.print(tasks)

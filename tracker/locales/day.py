@@ -40,6 +40,7 @@ EN: dict[str, str] = {
     "county.figures": "Figures (latest value)",
     "county.targets": "Targets",
     "county.tasks": "Tasks",
+    "col.figure": "Figure",
     # the screenshot
     "app.screenshot_saved": "Screenshot saved: {path}",
     "app.screenshot_failed": "The screenshot could not be saved in {folder}: {reason}",
@@ -81,6 +82,7 @@ ZH: dict[str, str] = {
     "county.figures": "数据（最新值）",
     "county.targets": "目标",
     "county.tasks": "任务",
+    "col.figure": "数据项",
     "app.screenshot_saved": "截图已保存：{path}",
     "app.screenshot_failed": "无法在 {folder} 保存截图：{reason}",
 }
