@@ -121,3 +121,16 @@ def test_a_survey_group_as_typed(typed: str, owner: str) -> None:
 def test_not_a_survey_group(typed: str) -> None:
     with pytest.raises(UsageError):
         group_owner(typed, 20)
+
+
+def test_the_task_screens_timeline_is_newest_first_and_the_clis_oldest_first(
+        store: Store) -> None:
+    from tracker.domain.commands import AddNote
+    from tracker.formats.terminal import task_timeline
+
+    store.apply(AddNote("211421-2.5", "first"))
+    store.apply(AddNote("211421-2.5", "second"))
+    events = store.view().task_events("211421-2.5")
+    assert [line.plain.endswith("second") for line in task_timeline(events)] == [True, False]
+    oldest = task_timeline(events, newest_first=False)
+    assert [line.plain.endswith("first") for line in oldest] == [True, False]

@@ -138,7 +138,7 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
             table.add_row(f"{r.at:%Y-%m-%d %H:%M}", _t(r.by), _t(r.previous), _t(r.due),
                           _t(r.reason))
         out.print(table)
-    timeline = task_timeline(events)
+    timeline = task_timeline(events, newest_first=False)
     if timeline:
         out.print(Text(_("show.timeline"), style="bold"))
         for line in timeline:
@@ -191,9 +191,11 @@ def task_flags(task: Task, today: date, stale_days: int) -> list[str]:
     return flags
 
 
-def task_timeline(events: list[dict[str, Any]]) -> list[Text]:
-    """A task's notes and follow-ups (from its events) as lines, oldest first (user text
-    literal)."""
+def task_timeline(events: list[dict[str, Any]], *, newest_first: bool = True) -> list[Text]:
+    """A task's notes and follow-ups (from its events) as lines, newest first as the task
+    screen shows them (the latest is what a caller wants, and at 80x24 the oldest would
+    push it off the screen); ``newest_first=False`` for the CLI, whose last lines are the
+    ones left in view (user text literal)."""
     timeline = timeline_of(events)
     dated: list[tuple[str, Text]] = []
     for note in timeline.notes:
@@ -208,7 +210,8 @@ def task_timeline(events: list[dict[str, Any]]) -> list[Text]:
         if f.next:
             line.append(f"  → {f.next}", style="cyan")
         dated.append((f.at.isoformat(), line))
-    return [line for _key, line in sorted(dated, key=lambda item: item[0])]
+    return [line for _key, line in sorted(dated, key=lambda item: item[0],
+                                          reverse=newest_first)]
 
 
 def _value(value: Any) -> str:
