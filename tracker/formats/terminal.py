@@ -210,8 +210,9 @@ def task_timeline(events: list[dict[str, Any]], *, newest_first: bool = True) ->
         if f.next:
             line.append(f"  → {f.next}", style="cyan")
         dated.append((f.at.isoformat(), line))
-    return [line for _key, line in sorted(dated, key=lambda item: item[0],
-                                          reverse=newest_first)]
+    # By time, then as recorded (two entries of one second keep their order, reversed too).
+    order = sorted(range(len(dated)), key=lambda i: (dated[i][0], i), reverse=newest_first)
+    return [dated[i][1] for i in order]
 
 
 def _value(value: Any) -> str:
