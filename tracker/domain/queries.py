@@ -145,14 +145,14 @@ def resolve_indicator(plan: Plan, text: str) -> str:
     from tracker.i18n import _
 
     key = text.strip()
-    items = [*plan.facts, *plan.indicators]
-    for item in items:
-        if key == item.id or _fold(key) in (_fold(item.title.zh), _fold(item.title.en)):
-            return item.id
-    # Only what can be recorded: facts, and indicators that are not computed from facts.
+    # (id, title, computed): only what is not computed from facts can be recorded.
+    items = [(f.id, f.title, False) for f in plan.facts] + [
+        (i.id, i.title, bool(i.derived_from)) for i in plan.indicators]
+    for ident, title, _computed in items:
+        if key == ident or _fold(key) in (_fold(title.zh), _fold(title.en)):
+            return ident
     known = _("list.separator").join(
-        f"{item.id} ({item.title.get()})" for item in items
-        if not getattr(item, "derived_from", ()))
+        f"{ident} ({title.get()})" for ident, title, computed in items if not computed)
     raise UsageError("indicator.unknown", value=clean_text(key, single_line=True),
                      known=known)
 

@@ -523,9 +523,11 @@ def county_json(view: StateView, code: str, today: date) -> dict[str, Any]:
     county = plan.county(code)
     prefecture = plan.prefecture(county.prefecture)
     figures = []
-    for item in (*plan.facts, *(i for i in plan.indicators if not i.derived_from)):
-        latest = view.latest(code, item.id)
-        figures.append({"key": item.id, "title": item.title.get(),
+    recorded = [(f.id, f.title) for f in plan.facts] + [
+        (i.id, i.title) for i in plan.indicators if not i.derived_from]
+    for key, name in recorded:
+        latest = view.latest(code, key)
+        figures.append({"key": key, "title": name.get(),
                         "value": None if latest is None else latest.value,
                         "date": None if latest is None else latest.date.isoformat(),
                         "source": None if latest is None else latest.source})
