@@ -173,3 +173,15 @@ def test_demo_today_is_chosen_recorded_and_used(tmp_path: Path) -> None:
     assert json.loads(run(db, "history", "--json").stdout)[-1]["ts"].startswith("2018-03-14")
     refused = run(tmp_path / "other.json", "demo", "--today", "2030-01-01", check=2)
     assert "2020-12-31" in refused.stderr
+
+
+def test_every_read_is_as_of_the_demos_day(demo_db: Path, tmp_path: Path) -> None:
+    assert json.loads(run(demo_db, "report", "--json").stdout)["as_of"] == DAY
+    report = run(demo_db, "report").stdout
+    assert f"As of {DAY}" in report
+    out = tmp_path / "now.json"
+    run(demo_db, "export", "-o", str(out))
+    assert json.loads(out.read_text())["provenance"]["as_of"] == DAY
+    run(demo_db, "export", "--as-of", "2019-07-01", "-o", str(out), check=2)
+    task = json.loads(run(demo_db, "show", "211421-2.5", "--json").stdout)
+    assert task["overdue"] is False  # due 2020-12-31 or later: not yet, on the demo's day

@@ -160,7 +160,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     from tracker.formats.terminal import render_task
 
-    render_task(view, task, events)
+    render_task(view, task, events, view.as_of or store_today(store))
     return 0
 
 

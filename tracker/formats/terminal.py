@@ -112,13 +112,14 @@ def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
     }
 
 
-def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> None:
+def render_task(view: StateView, task: Task, events: list[dict[str, Any]],
+                today: date | None = None) -> None:
     out = console()
     _banner(out, view)
     county = view.plan.county(task.county)
     prefecture = view.plan.prefecture(county.prefecture)
     rec = view.plan.recommendation(task.recommendation)
-    today = view.as_of or date.today()
+    today = view.as_of or today or date.today()
     title = Text(f"{task.id}  ", style="bold")
     title.append(f"{prefecture.name.get()} / {county.name.get()}  ·  {rec.id} {rec.title.get()}")
     out.print(title)
