@@ -185,3 +185,20 @@ def test_every_read_is_as_of_the_demos_day(demo_db: Path, tmp_path: Path) -> Non
     run(demo_db, "export", "--as-of", "2019-07-01", "-o", str(out), check=2)
     task = json.loads(run(demo_db, "show", "211421-2.5", "--json").stdout)
     assert task["overdue"] is False  # due 2020-12-31 or later: not yet, on the demo's day
+
+
+def test_agenda_by_default_is_the_users_groups(demo_db: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """In process, as an account in the Unix group g07 (and a group that is no survey
+    group): the agenda is G07's, as with --group G07."""
+    from tracker.storage import identity
+
+    from tracker.cli import main
+
+    monkeypatch.setattr(identity, "unix_groups", lambda: ["staff", "g07"])
+    assert main(["--db", str(demo_db), "agenda", "--json"]) == 0
+    mine = json.loads(capsys.readouterr().out)
+    assert main(["--db", str(demo_db), "agenda", "--group", "G07", "--json"]) == 0
+    g07 = json.loads(capsys.readouterr().out)
+    assert mine["tasks"] == g07["tasks"] and mine["tasks"]
+    assert "g07" in mine["owners"]
