@@ -113,7 +113,8 @@ class Store:
         self.backups = self.path.with_name(self.path.name + ".backups")
         self.db = TinyDB(self.path, storage=AtomicJSONStorage, lazy=lazy)
         self.storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
-        self.clock = clock
+        self._clock = clock
+        self._demo_day: date | None = None  # a demo database's own day, once read
         self.known_account = known_account
         self.lock_timeout = lock_timeout
         self.user = current_user() if user is None else user
@@ -121,6 +122,16 @@ class Store:
         self._indexed: Tables | None = None
         self._backed_up = False
         self._mutex = threading.RLock()
+
+    def clock(self) -> datetime:
+        """Now. A demo database lives on a day of its own (``meta.demo_today``, set by
+        `tracker demo --today`): once its state has been read, now is that day at the
+        real time of day, for every command and screen on it. Any other database: the
+        real clock."""
+        now = self._clock()
+        if self._demo_day is None:
+            return now
+        return datetime.combine(self._demo_day, now.timetz())
 
     # -- loading ---------------------------------------------------------------------
     def _load(self, *, reread: bool = True) -> tuple[Tables, Index]:
@@ -130,6 +141,8 @@ class Store:
         assert tables is not None
         self._check_schema(tables)
         meta = tables["meta"][META_ID]
+        demo_day = meta.get("demo_today")
+        self._demo_day = date.fromisoformat(demo_day) if isinstance(demo_day, str) else None
         head = meta.get("head")
         if not isinstance(head, dict):
             raise StorageError("db.not_tracker", path=str(self.path))
@@ -370,9 +383,9 @@ class Store:
 
     # -- creating ----------------------------------------------------------------------
     def create(self, plan: Plan, *, demo: bool = False, force: bool = False,
-               when: datetime | None = None) -> Result:
+               when: datetime | None = None, today: date | None = None) -> Result:
         """A new database from ``plan``. With ``force``, an existing one is moved into the
-        backups folder first (never deleted)."""
+        backups folder first (never deleted). ``today``: a demo database's own day."""
         from tracker.domain import commands
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -384,11 +397,12 @@ class Store:
                 self._require_admin_to_replace()
                 self._retire()
             self.storage.forget()
+            self._demo_day = None  # the new database's own (the init event sets it)
             tables = empty_tables()
             tables["meta"][META_ID] = {"head": {"seq": 0, "hash": GENESIS, "size": 0,
                                                 "ts": None}}
             return self._commit(tables, Index(tables),
-                                [(commands.Init(plan.raw, demo), self.user, when)])
+                                [(commands.Init(plan.raw, demo, today), self.user, when)])
 
     def _require_admin_to_replace(self) -> None:
         """Only an admin replaces a database that can be read (one that cannot, damaged
@@ -534,7 +548,7 @@ class Store:
     def migrate(self) -> None:
         """Migrate an older schema: back up, then migrate as an event."""
         if self.storage.lazy:  # a migration rewrites every document: read them all
-            Store(self.path, clock=self.clock, lock_timeout=self.lock_timeout).migrate()
+            Store(self.path, clock=self._clock, lock_timeout=self.lock_timeout).migrate()
             self.storage.forget()
             return
         with locked(self.lock_path, self.lock_timeout):

@@ -493,6 +493,28 @@ class TrackerApp(App[None]):
             self.push_screen(CommandPalette(id="--command-palette",
                                             placeholder=_("palette.placeholder")))
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """An SVG of the screen, saved where a server account can write (Textual's default,
+        ~/Downloads, often does not exist there): the current directory, else the
+        database's folder; the notice says where (or why not)."""
+        import os
+        from datetime import datetime
+
+        from tracker.storage.files import describe_os_error
+
+        folders = [Path(path)] if path else [Path.cwd(), self.store.path.parent]
+        folder = next((f for f in folders if os.access(f, os.W_OK | os.X_OK)), folders[-1])
+        target = folder / (filename or f"tracker-{datetime.now():%Y%m%dT%H%M%S}.svg")
+        try:
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as error:
+            self.notify(_("app.screenshot_failed", folder=str(folder),
+                          reason=describe_os_error(error)), severity="error", markup=False)
+            return None
+        self.notify(_("app.screenshot_saved", path=str(target)), markup=False)
+        return str(target)
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The palette's commands, from screens.actions: those the user's role allows and
         the app allows now (``check_action``)."""

@@ -127,22 +127,23 @@ def test_bad_date_names_option_value_and_forms(db: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "text"),
     [
-        (("set", "999999-2.5", "--status", "done"), 1, "no task '999999-2.5'"),
-        (("set", "211421-9.9", "--owner", "G01"), 1, "no task"),
+        (("set", "999999-2.5", "--status", "done"), 2, "no task '999999-2.5'"),
+        (("set", "211421-9.9", "--owner", "G01"), 2, "no task"),
         (("set", "211421-2.5"), 2, "nothing to change"),
         (("set", "211421-2.5", "--owner", "G21"), 2, "G01 to G20"),
         (("set", "211421-2.5", "--owner", "no-such-account-x"), 2, "neither a survey group"),
         (("set", "211421-2.5", "--cadence", "sometimes"), 2, "not a cadence"),
         (("set", "211421-2.5", "--status", "finished"), 2, "not a status"),
-        (("measure", "nowhere", "staff", "3"), 1, "no county matches 'nowhere'"),
+        (("measure", "nowhere", "staff", "3"), 2, "no county matches 'nowhere'"),
         (("measure", "铁西区", "staff", "3"), 2, "matches several counties"),
-        (("measure", "211421", "staff", "three"), 2, "not a valid count value"),
+        (("measure", "211421", "staff", "three"), 2, "expected a whole number"),
         (("measure", "211421", "digitized_share", "50"), 2, "record those instead"),
-        (("measure", "211421", "no_such_indicator", "5"), 1, "no_such_indicator"),
+        (("measure", "211421", "no_such_indicator", "5"), 2, "digitized_permanent_volumes"),
         (("list", "--status", "nope"), 2, "not a status"),
-        (("list", "--rec", "9.9"), 1, "9.9"),
+        (("list", "--rec", "9.9"), 2, "2.5 Informatization"),
         (("bogus-command",), 2, "invalid choice"),
-        (("followup", "211421-2.5", "--kind", "email", "--outcome", "x"), 2, "invalid choice"),
+        (("followup", "211421-2.5", "--kind", "email", "--outcome", "x"), 2, "not a kind"),
+        (("list", "--as-of", "2099-01-01"), 2, "after today"),
         (("set", "211421-2.5", "--owner", "G01", "--as-of", "2019-01-01"), 2, "for reading"),
         (("restore", "/nonexistent/backup.json"), 1, "/nonexistent/backup.json"),
     ],
@@ -212,9 +213,12 @@ def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
     """argparse's own words (usage, sections, its errors) follow the language."""
     missing = run(demo_db, "set", lang="zh_CN.UTF-8", check=2).stderr
     assert missing.startswith("用法：tracker set") and "缺少必需的参数：TASK" in missing
-    choice = run(demo_db, "set", "211421-2.5", "--priority", "huge", lang="zh_CN.UTF-8",
-                 check=2).stderr
-    assert "参数 --priority：无效的选择：'huge'" in choice
+    choice = run(demo_db, "list", "--lang", "fr", lang="zh_CN.UTF-8", check=2).stderr
+    assert "参数 --lang：无效的选择：'fr'" in choice
+    # Our own words, a priority among them, are named in the language too.
+    word = run(demo_db, "set", "211421-2.5", "--priority", "huge", lang="zh_CN.UTF-8",
+               check=2).stderr
+    assert "“huge”不是优先级；可用优先级：低（low）、普通（normal）、高（high）" in word
     unknown = run(demo_db, "list", "--bogus", lang="zh_CN.UTF-8", check=2).stderr
     assert "无法识别的参数：--bogus" in unknown
     helped = run(demo_db, "--help", lang="zh_CN.UTF-8").stdout
@@ -226,9 +230,9 @@ def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
 def test_history_filters(demo_db: Path) -> None:
     events = json.loads(run(demo_db, "history", "211421-2.5", "--json").stdout)
     assert events and all(e["task"] == "211421-2.5" for e in events)
-    by_user = json.loads(run(demo_db, "history", "--user", "demo.li", "--since", "2020-01-01",
+    by_user = json.loads(run(demo_db, "history", "--user", "demo.li", "--since", "2019-01-01",
                              "--json").stdout)
-    assert by_user and all(e["user"] == "demo.li" and e["ts"] >= "2020" for e in by_user)
+    assert by_user and all(e["user"] == "demo.li" and e["ts"] >= "2019" for e in by_user)
     assert "demo.li" in run(demo_db, "history", "211421-2.5").stdout
 
 

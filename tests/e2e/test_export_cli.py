@@ -51,7 +51,7 @@ def test_export_filters_and_language(demo_db: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("args", "code", "message"), [
     (("-o", "x.txt"), 2, "cannot tell the format from the file name"),
     (("--format", "pdf", "-o", "x.pdf"), 2, "--format: 'pdf' is not one of csv, xlsx"),
-    (("--prefecture", "nowhere", "-o", "x.json"), 1, "nowhere"),
+    (("--prefecture", "nowhere", "-o", "x.json"), 2, "nowhere"),
     (("-o", "/nonexistent-dir/x.json"), 1, "/nonexistent-dir/x.json: cannot write"),
 ])
 def test_export_errors_are_one_line(db: Path, tmp_path: Path, args, code: int,
@@ -76,8 +76,8 @@ def test_diff_of_two_snapshots_and_since(demo_db: Path, tmp_path: Path) -> None:
     assert "not started → in progress" in text and "Counties that crossed a threshold" in text
     changes = json.loads(run(demo_db, "diff", str(a), str(b), "--json").stdout)
     assert changes["status_moves"] and changes["indicator_changes"]
-    since = json.loads(run(demo_db, "diff", "--since", "2020-12-01", "--json").stdout)
-    assert since["from"]["as_of"] == "2020-11-30"
+    since = json.loads(run(demo_db, "diff", "--since", "2019-06-01", "--json").stdout)
+    assert since["from"]["as_of"] == "2019-05-31"  # the demo lives on 2019-06-26
     assert run(demo_db, "diff", str(a), check=2).stderr.count("\n") == 1
 
 

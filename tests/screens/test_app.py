@@ -18,6 +18,7 @@ from tracker.storage.store import Store
 
 from tests.screens.factory import NOW, Clock, make_app
 from tracker.domain.commands import AddUser, SetFields
+from tracker.domain.demo import DEFAULT_TODAY
 from tracker.domain.model import Status
 
 TASK = "211421-2.5"
@@ -125,7 +126,7 @@ async def test_log_followup_from_queue_advances_next_date(demo_db: Path) -> None
         await settle(pilot)
         assert isinstance(app.screen, FollowupForm)
         prefilled = app.screen.query_one("#next", Input).value
-        assert prefilled and date.fromisoformat(prefilled) > NOW.date()
+        assert prefilled and date.fromisoformat(prefilled) > DEFAULT_TODAY  # the demo's day
         await pilot.press("enter")  # kind: call
         await pilot.press(*"电话确认进度")
         await pilot.press("enter")  # the next date is prefilled: Enter saves
@@ -172,8 +173,8 @@ async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: P
         for _ in range(12):
             await pilot.press("left_square_bracket")
         await settle(pilot)
-        assert app.as_of == date(2020, 3, 1)
-        assert "2020-03-01" in app.sub_title
+        assert app.as_of == date(2018, 6, 26)  # a year before the demo's day
+        assert "2018-06-26" in app.sub_title
         assert app.view.task(TASK).version < now_version
         assert app.view.task(TASK).priority.value == "normal"
         await pilot.press("s")
@@ -319,13 +320,13 @@ async def test_history_filters_by_user_and_date(demo_db: Path) -> None:
         await pilot.press("5")
         await settle(pilot)
         assert table(app, "#history").row_count == 100  # the newest; the rest by filter
-        await pilot.press("slash", *"demo.liu 2020-12")
+        await pilot.press("slash", *"demo.liu 2019-06")
         await settle(pilot)
         rows = [table(app, "#history").get_row_at(r)
                 for r in range(table(app, "#history").row_count)]
         who, when = [str(r[2]) for r in rows], [str(r[1]) for r in rows]
         assert who and set(who) == {"demo.liu"}
-        assert all(w.startswith("2020-12") for w in when)
+        assert all(w.startswith("2019-06") for w in when)
         assert when == sorted(when, reverse=True)  # newest first
 
 
@@ -382,16 +383,16 @@ async def test_the_palette_asks_in_the_users_language(demo_db: Path) -> None:
 
 
 async def test_as_of_a_past_date_lists_the_changes_made_before_it(demo_db: Path) -> None:
-    """The demo's history runs to 2020-12-31: two years back, the dashboard's recent
+    """The demo's history runs to its day, 2019-06-26: a year back, the dashboard's recent
     changes are the last ones made by then, not none (the journal's tail is later)."""
     app = make_app(demo_db)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for _ in range(24):
+        for _ in range(12):
             await pilot.press("left_square_bracket")
         await settle(pilot)
-        assert app.as_of == date(2019, 3, 1)
+        assert app.as_of == date(2018, 6, 26)
         recent = panel(app, "#recent")
         when = recent.column_text("when")
-        assert len(when) == 8 and all("2018-09" <= w[:10] <= "2019-03-01" for w in when)
+        assert len(when) == 8 and all("2018-01" <= w[:10] <= "2018-06-26" for w in when)
         assert when == sorted(when, reverse=True)

@@ -43,7 +43,7 @@ async def test_export_from_the_palette(demo_db: Path, tmp_path: Path) -> None:
         assert not isinstance(app.screen, ExportForm)
         data = json.loads(target.read_text())
         assert len(data["tasks"]) == 700 and data["provenance"]["demo"] is True
-        assert data["provenance"]["as_of"] == "2021-03-01"  # the app's today
+        assert data["provenance"]["as_of"] == "2019-06-26"  # the app's today: the demo's day
         assert (tmp_path / "snapshot.json.sha256").exists()
         notes = [str(n.message) for n in app._notifications]
         assert any(str(target) in n and "700 tasks" in n for n in notes)

@@ -29,7 +29,7 @@ async def _import_through_palette(pilot, path: Path) -> None:
 
 async def test_palette_import_reviews_then_applies(demo_db: Path, tmp_path: Path) -> None:
     path = tmp_path / "绥中.csv"
-    path.write_text("县区,日期,档案馆人员\n绥中县,2021-02-28,99\n", encoding="utf-8")
+    path.write_text("县区,日期,档案馆人员\n绥中县,2019-06-20,99\n", encoding="utf-8")
     app = make_app(demo_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -37,7 +37,7 @@ async def test_palette_import_reviews_then_applies(demo_db: Path, tmp_path: Path
         await _import_through_palette(pilot, path)
         assert isinstance(app.screen, ImportReview)
         shown = text_of(app.screen.query_one("#import-lines", Static))
-        assert f"211421 Suizhong County · Archives staff · 2021-02-28: {old} → 99" in shown
+        assert f"211421 Suizhong County · Archives staff · 2019-06-20: {old} → 99" in shown
         assert app.view.latest("211421", "staff").value == old  # nothing yet
         await pilot.press("y")
         await settle(pilot)

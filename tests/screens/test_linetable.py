@@ -11,9 +11,11 @@ from tracker.screens.counties import CountiesScreen
 from tracker.screens.linetable import LineTable
 from tracker.screens.recommendations import RecommendationScreen
 from tracker.screens.widgets import Footer
+from tracker.storage.store import Store
 
 from tests.screens.factory import make_app
 from tests.screens.test_app import panel, settle
+from tracker.domain.commands import SetFields
 
 
 async def open_counties(pilot) -> LineTable:
@@ -120,6 +122,9 @@ async def test_a_wide_list_keeps_its_cursor_above_the_sideways_scroll_bar(
     """At 80 columns a recommendation's tasks are wider than the screen: the rows end
     above the horizontal scroll bar, the cursor's row stays on them, and Left/Right
     scroll sideways (the flags column is then in full)."""
+    # Overdue tasks (on the demo's day none is yet: their due dates are 2020-12-31).
+    Store(demo_db).apply(*(SetFields(f"{code}-1.1", {"due": "2019-06-01"})
+                           for code in ("210102", "210103", "210104")))
     app = make_app(demo_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")

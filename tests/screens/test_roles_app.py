@@ -90,7 +90,7 @@ async def test_a_viewer_in_follow_ups_is_told_and_nothing_is_written(demo_db: Pa
             await pilot.press(key)
             await settle(pilot)
             assert isinstance(app.screen, FollowupsScreen), key
-            assert len(messages(app)) == 1 and "需要 editor 角色" in messages(app)[0], key
+            assert len(messages(app)) == 1 and "需要“编辑者”角色" in messages(app)[0], key
         # The palette does not offer an import either.
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "导入各县数据" not in " ".join(titles)

@@ -188,12 +188,12 @@ def test_users_mistakes_are_refused_in_one_line(roles_db: Path, tracker: RunTrac
         (["users", "add", OTHER_ACCOUNT, "--role", "boss"], 2, "unknown role 'boss'"),
         (["users", "add", OTHER_ACCOUNT, "--role", "viewer", "--group", "G01"], 2,
          "only an editor can be limited"),
-        (["users", "add", OTHER_ACCOUNT, "--role", "editor", "--prefecture", "火星"], 1,
+        (["users", "add", OTHER_ACCOUNT, "--role", "editor", "--prefecture", "火星"], 2,
          "火星"),
         (["users", "set", "olduser"], 2, "nothing to change"),
         (["users", "set", "olduser", "--unlimited", "--group", "G01"], 2,
          "--unlimited cannot go with"),
-        (["users", "remove", "stranger"], 1, "stranger is not a listed user"),
+        (["users", "remove", "stranger"], 2, "stranger is not a listed user"),
         (["config", "unknown_users", "maybe"], 2, "must be one of: viewer, deny"),
     ]:
         result = tracker(roles_db, *args)

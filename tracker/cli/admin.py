@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import sys
 import tempfile
@@ -35,13 +36,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from tracker.domain.demo import build_demo
+    from tracker.domain.demo import DEFAULT_TODAY, build_demo, check_today
 
     refuse_as_of(args)
+    today = DEFAULT_TODAY
+    if args.today:
+        from tracker.domain.dates import parse_date
+
+        today = parse_date(args.today, option="--today", today=DEFAULT_TODAY)
+    check_today(today)
     store = open_store(args)
-    events = build_demo(store, seed=args.seed, force=args.force)
+    events = build_demo(store, seed=args.seed, force=args.force, today=today)
     print(_("demo.done", path=str(store.path), events=events))
-    print(_("demo.banner"))
+    print(_("demo.banner_dated", date=today.isoformat()))
     return 0
 
 
@@ -151,6 +158,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         return _list_keys(args)
     key = _read_key(args.key) if getattr(args, "key", None) else None
     command: Command | None = None
+    if getattr(args, "role", None) is not None:  # a role's name in either language
+        from tracker.domain.queries import parse_word
+        from tracker.domain.roles import ROLES
+
+        with contextlib.suppress(UsageError):  # else the command says what roles there are
+            args.role = parse_word("role", args.role, ROLES)
     if args.users_command == "remove":
         # Unlisted first (a refusal, such as removing the last admin, changes nothing),
         # then the keys; the keys of a name no longer listed can still be removed.

@@ -103,17 +103,41 @@ def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
     return store
 
 
-def as_of_date(args: argparse.Namespace) -> date | None:
+def as_of_date(args: argparse.Namespace, store: Any = None) -> date | None:
+    """--as-of; with ``store``, relative to its today, and refused if after it (a view of
+    a day to come would be today's under another date)."""
     text = getattr(args, "as_of", None)
-    return date_arg("--as-of")(text) if text else None
+    if not text:
+        return None
+    if store is None:
+        return date_arg("--as-of")(text)
+    today = store_today(store)
+    as_of = date_option(text, "--as-of", today)
+    assert as_of is not None
+    if as_of > today:
+        raise UsageError("asof.future", date=as_of.isoformat(), today=today.isoformat())
+    return as_of
 
 
-def date_option(value: str | None, option: str) -> date | None:
-    return date_arg(option)(value) if value else None
+def store_today(store: Any) -> date:
+    """The store's today: a demo database's own day (read from it), else the real one."""
+    store.view()  # reads the state, which says whether the database lives on a day of its own
+    today: date = store.clock().date()
+    return today
+
+
+def date_option(value: str | None, option: str, today: date | None = None) -> date | None:
+    """A date option; relative forms (+2w, today) count from ``today`` (the store's)."""
+    if not value:
+        return None
+    from tracker.domain.dates import parse_date
+
+    return parse_date(value, option=option, today=today)
 
 
 def open_view(args: argparse.Namespace) -> StateView:
-    return open_store(args).view(as_of_date(args))
+    store = open_store(args)
+    return store.view(as_of_date(args, store))
 
 
 def refuse_as_of(args: argparse.Namespace) -> None:
@@ -128,13 +152,15 @@ def print_json(data: Any) -> None:
 
 def demo_banner(view: StateView, *, to_stderr: bool = False) -> None:
     if view.demo:
-        print(_("demo.banner"), file=sys.stderr if to_stderr else sys.stdout)
+        day = view.meta.get("demo_today")
+        print(_("demo.banner_dated", date=day) if day else _("demo.banner"),
+              file=sys.stderr if to_stderr else sys.stdout)
 
 
-def clearable_date(text: str, option: str) -> date | None:
+def clearable_date(text: str, option: str, today: date | None = None) -> date | None:
     if text.strip().lower() in ("-", "none"):
         return None
-    return date_arg(option)(text)
+    return date_option(text, option, today)
 
 
 def print_changes(events: list[dict[str, Any]]) -> None:

@@ -21,6 +21,8 @@ from tracker.cli.admin import (
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
 from tracker.cli.shell import cmd_shell
 from tracker.cli.tasks import (
+    cmd_agenda,
+    cmd_county,
     cmd_followup,
     cmd_history,
     cmd_list,
@@ -161,6 +163,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("demo", cmd_demo)
     p.add_argument("--force", action="store_true", help=_("cli.opt.force"))
     p.add_argument("--seed", type=int, default=2017, help=_("cli.opt.seed"))
+    p.add_argument("--today", metavar="DATE", help=_("cli.opt.demo_today"))
 
     p = command("list", cmd_list, data=True)
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
@@ -172,9 +175,21 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--stale", action="store_true", help=_("cli.opt.stale"))
     p.add_argument("--due-before", metavar="DATE", help=_("cli.opt.due_before"))
     p.add_argument("--due-after", metavar="DATE", help=_("cli.opt.due_after"))
+    p.add_argument("--next-before", metavar="DATE", help=_("cli.opt.next_before"))
+    p.add_argument("--next-after", metavar="DATE", help=_("cli.opt.next_after"))
+
+    p = command("agenda", cmd_agenda, data=True)
+    p.add_argument("--group", metavar="G", action="append", help=_("cli.opt.agenda_group"))
+    p.add_argument("--owner", metavar="NAME", action="append", help=_("cli.opt.agenda_owner"))
+    p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
+    p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
+    p.add_argument("--days", metavar="N", type=int, default=7, help=_("cli.opt.agenda_days"))
 
     p = command("show", cmd_show, data=True)
-    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("task", metavar="TASK|COUNTY", help=_("cli.arg.task_or_county"))
+
+    p = command("county", cmd_county, data=True)
+    p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
 
     p = command("set", cmd_set)
     p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
@@ -183,7 +198,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--due", metavar="DATE", help=_("cli.opt.due"))
     p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
     p.add_argument("--cadence", metavar="C", help=_("cli.opt.cadence"))
-    p.add_argument("--priority", choices=("low", "normal", "high"), help=_("cli.opt.priority"))
+    p.add_argument("--priority", metavar="P", help=_("cli.opt.priority"))
     p.add_argument("--comment", metavar="TEXT", help=_("cli.opt.comment"))
     p.add_argument("--expect-version", metavar="N", type=int, help=_("cli.opt.expect_version"))
 
@@ -193,8 +208,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     p = command("followup", cmd_followup)
     p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
-    p.add_argument("--kind", required=True, choices=("call", "visit", "document", "meeting"),
-                   help=_("cli.opt.kind"))
+    p.add_argument("--kind", required=True, metavar="KIND", help=_("cli.opt.kind"))
     p.add_argument("--outcome", required=True, metavar="TEXT", help=_("cli.opt.outcome"))
     p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
     p.add_argument("--date", metavar="DATE", help=_("cli.opt.followup_date"))
@@ -293,7 +307,7 @@ def _pre_language(argv: Sequence[str]) -> str:
 
 
 DATE_OPTIONS = ("--as-of", "--due", "--next", "--date", "--since", "--due-before",
-                "--due-after")
+                "--due-after", "--next-before", "--next-after", "--today")
 
 
 def _join_negative_offsets(argv: list[str]) -> list[str]:

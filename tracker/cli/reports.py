@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,9 @@ from tracker.cli.common import (
     demo_banner,
     keep,
     open_store,
-    open_view,
     print_json,
     refuse_as_of,
+    store_today,
     value_text,
 )
 from tracker.domain.errors import UsageError
@@ -70,8 +69,9 @@ def _stdin_file(limit: int) -> Iterator[Path]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    view = open_view(args)
-    as_of = view.as_of or date.today()
+    store = open_store(args)
+    view = store.view(as_of_date(args, store))
+    as_of = view.as_of or store_today(store)  # a demo database's own day
     if args.json:
         from tracker.formats.terminal import report_json
 
@@ -101,7 +101,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     path = Path(args.output).expanduser()
     fmt = _export_format(args.format, path)
     store = open_store(args)
-    view = store.view(as_of_date(args))
+    view = store.view(as_of_date(args, store))
     from tracker.formats.export import export_snapshot
 
     snapshot, digest, checksum = export_snapshot(
@@ -123,7 +123,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if since is not None:
         store = open_store(args)
         old = snapshot_of(store, store.view(day_before(since)))
-        new = snapshot_of(store, store.view(as_of_date(args)))
+        new = snapshot_of(store, store.view(as_of_date(args, store)))
         named = [(str(store.path), old), (str(store.path), new)]
     else:
         named = [(name, load_snapshot(Path(name))) for name in args.snapshots]

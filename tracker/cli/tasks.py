@@ -1,4 +1,6 @@
-"""Subcommands on tasks and counties: list, show, set, note, followup, measure, history, open."""
+"""Subcommands on tasks and counties: list, agenda, show, county, set, note, followup,
+measure, history, open. Dates typed relative (+2w, today) count from the store's today: a
+demo database's own day, else the real one."""
 
 from __future__ import annotations
 
@@ -14,24 +16,24 @@ from tracker.cli.common import (
     date_option,
     demo_banner,
     open_store,
-    open_view,
     print_changes,
     print_json,
     refuse_as_of,
     service,
+    store_today,
 )
-from tracker.domain.errors import UsageError
-from tracker.domain.queries import resolve_county, resolve_task
+from tracker.domain.errors import NotFoundError, UsageError
+from tracker.domain.queries import parse_word, resolve_county, resolve_task
+from tracker.i18n import _
 
 if TYPE_CHECKING:
     from tracker.domain.model import Task
     from tracker.domain.state import StateView
 
 
-def _task_json(view: StateView, task: Task) -> dict[str, Any]:
+def _task_json(view: StateView, task: Task, today: date) -> dict[str, Any]:
     county = view.plan.county(task.county)
     prefecture = view.plan.prefecture(county.prefecture)
-    today = view.as_of or date.today()
     data = {
         "id": task.id,
         "county_code": task.county,
@@ -61,18 +63,21 @@ def _task_json(view: StateView, task: Task) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     from tracker.domain.queries import TaskFilter, filter_tasks
 
-    view = open_view(args)
-    today = view.as_of or date.today()
+    store = open_store(args)
+    view = store.view(as_of_date(args, store))
+    today = view.as_of or store_today(store)
     task_filter = TaskFilter.build(
         view.plan, prefecture=args.prefecture, county=args.county, rec=args.rec,
         status=args.status, owner=args.owner, overdue=args.overdue, stale=args.stale,
-        due_before=date_option(args.due_before, "--due-before"),
-        due_after=date_option(args.due_after, "--due-after"),
+        due_before=date_option(args.due_before, "--due-before", today),
+        due_after=date_option(args.due_after, "--due-after", today),
+        next_before=date_option(args.next_before, "--next-before", today),
+        next_after=date_option(args.next_after, "--next-after", today),
     )
     tasks = filter_tasks(view, task_filter, today)
     if args.json:
         demo_banner(view, to_stderr=True)
-        print_json([_task_json(view, task) for task in tasks])
+        print_json([_task_json(view, task, today) for task in tasks])
         return 0
     from tracker.formats.terminal import render_task_list
 
@@ -80,20 +85,108 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agenda(args: argparse.Namespace) -> int:
+    """The day's follow-ups: overdue, today, the next N days; yours unless told whose."""
+    from datetime import timedelta
+
+    from tracker.domain.queries import (
+        TaskFilter,
+        followup_queue,
+        group_owner,
+        my_owners,
+        owns_any,
+    )
+
+    store = open_store(args)
+    view = store.view(as_of_date(args, store))
+    today = view.as_of or store_today(store)
+    if not 0 <= args.days <= 366:
+        raise UsageError("agenda.bad_days", days=args.days)
+    until = today + timedelta(days=args.days)
+    chosen = [group_owner(g, view.survey_groups) for text in args.group or []
+              for g in text.split(",") if g.strip()]
+    chosen += [o.strip() for text in args.owner or [] for o in text.split(",") if o.strip()]
+    owners: set[str] | None
+    if chosen:
+        owners = {name.lower() for name in chosen}
+        scope = ", ".join(chosen)
+    else:
+        from tracker.domain.queries import is_survey_group
+        from tracker.storage.identity import unix_groups
+
+        groups = sorted(g.upper() for g in unix_groups() if is_survey_group(g))
+        owners = my_owners(store.user, groups)
+        scope = _("agenda.scope_mine", names=", ".join([store.user, *groups]))
+        if not groups and not owns_any(view, owners):
+            if not (args.prefecture or args.rec):
+                hint = _("agenda.no_groups", user=store.user, groups=view.survey_groups)
+                if args.json:
+                    print(hint, file=sys.stderr)
+                    print_json({"today": today.isoformat(), "until": until.isoformat(),
+                                "owners": [], "tasks": [], "hint": hint})
+                else:
+                    print(hint)
+                return 0
+            owners, scope = None, _("agenda.scope_all")
+    task_filter = (TaskFilter.build(view.plan, prefecture=args.prefecture, rec=args.rec)
+                   if args.prefecture or args.rec else None)
+    tasks = followup_queue(view, today, owners=owners, task_filter=task_filter, until=until)
+    from tracker.formats.lines import agenda_json, render_agenda
+
+    if args.json:
+        demo_banner(view, to_stderr=True)
+        print_json(agenda_json(view, tasks, today, until,
+                               None if owners is None else sorted(owners)))
+        return 0
+    render_agenda(view, tasks, today, until, scope=scope)
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
+    """A task; or, given a county (``tracker show 绥中``), the county."""
     store = open_store(args, lazy=True)
-    view = store.view(as_of_date(args))
-    task = view.task(resolve_task(view, args.task))
+    view = store.view(as_of_date(args, store))
+    try:
+        task_id = resolve_task(view, args.task)
+    except NotFoundError:
+        try:
+            code = resolve_county(view.plan, args.task)
+        except NotFoundError:
+            raise NotFoundError("show.unknown", query=args.task) from None
+        return _show_county(args, store, view, code)
+    task = view.task(task_id)
     events = view.task_events(task.id)
     if args.json:
         from tracker.formats.terminal import show_json
 
         demo_banner(view, to_stderr=True)
-        print_json(show_json(view, task, events, _task_json(view, task)))
+        today = view.as_of or store_today(store)
+        print_json(show_json(view, task, events, _task_json(view, task, today)))
         return 0
     from tracker.formats.terminal import render_task
 
-    render_task(view, task, events)
+    render_task(view, task, events, view.as_of or store_today(store))
+    return 0
+
+
+def cmd_county(args: argparse.Namespace) -> int:
+    """A county: its figures, its targets judged, its seven tasks."""
+    store = open_store(args)
+    view = store.view(as_of_date(args, store))
+    return _show_county(args, store, view, resolve_county(view.plan, args.county))
+
+
+def _show_county(args: argparse.Namespace, store: Any, view: Any, code: str) -> int:
+    today = view.as_of or store_today(store)
+    if args.json:
+        from tracker.formats.terminal import county_json
+
+        demo_banner(view, to_stderr=True)
+        print_json(county_json(view, code, today))
+        return 0
+    from tracker.formats.terminal import render_county
+
+    render_county(view, code, today)
     return 0
 
 
@@ -104,28 +197,26 @@ def cmd_set(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args, lazy=True)
     view = store.view()
+    today = store.clock().date()
     task_id = resolve_task(view, args.task)
     changes: dict[str, Any] = {}
     if args.status is not None:
-        try:
-            changes["status"] = Status(args.status.strip().lower())
-        except ValueError:
-            raise UsageError("status.unknown", value=args.status,
-                             known=", ".join(s.value for s in Status)) from None
+        changes["status"] = Status(parse_word("status", args.status,
+                                              tuple(s.value for s in Status)))
     if args.owner is not None:
         changes["owner"] = validate_owner(args.owner, view.survey_groups, store.user,
                                           known_account=store.owner_known)
     if args.due is not None:
-        changes["due"] = clearable_date(args.due, "--due")
+        changes["due"] = clearable_date(args.due, "--due", today)
     if args.next is not None:
-        changes["next_followup"] = clearable_date(args.next, "--next")
+        changes["next_followup"] = clearable_date(args.next, "--next", today)
     if args.cadence is not None:
         from tracker.domain.dates import validate_cadence
 
         changes["cadence"] = (None if args.cadence.strip().lower() in ("", "-", "none")
                               else validate_cadence(args.cadence))
     if args.priority is not None:
-        changes["priority"] = args.priority
+        changes["priority"] = parse_word("priority", args.priority, ("low", "normal", "high"))
     if not changes:
         raise UsageError("set.no_options")
     result = store.apply(SetFields(task_id, changes, args.expect_version, args.comment))
@@ -150,9 +241,11 @@ def cmd_followup(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args, lazy=True)
     task_id = resolve_task(store.view(), args.task)
-    command = LogFollowup(task_id, FollowupKind(args.kind), args.outcome,
-                          next=date_option(args.next, "--next"),
-                          on=date_option(args.date, "--date"))
+    today = store.clock().date()
+    kind = parse_word("kind", args.kind, tuple(k.value for k in FollowupKind))
+    command = LogFollowup(task_id, FollowupKind(kind), args.outcome,
+                          next=date_option(args.next, "--next", today),
+                          on=date_option(args.date, "--date", today))
     print_changes(store.apply(command).events)
     return 0
 
@@ -163,11 +256,22 @@ def cmd_measure(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args, lazy=True)
     view = store.view()
+    today = store.clock().date()
     code = resolve_county(view.plan, args.county)
-    key = args.key.strip()
-    value = parse_value(view.plan, key, args.value)
-    on = date_option(args.date, "--date") or date.today()
+    from tracker.domain.queries import resolve_indicator
+
+    key = resolve_indicator(view.plan, args.key)
+    value = parse_value(view.plan, key, args.value, today=today)
+    on = date_option(args.date, "--date", today) or today
     # The command refuses a part above its whole (more digitized than permanent volumes).
+    # The same value for the same day changes nothing, as an import skips it.
+    same = [m for m in view.measurements(code, key) if m.date == on]
+    if same and same[-1].value == value:
+        from tracker.cli.common import value_text
+
+        print(_("measure.same", county=code, key=key, value=value_text(value),
+                date=on.isoformat()))
+        return 0
     print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
     return 0
 
@@ -176,8 +280,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     store = open_store(args)
     view = store.view()
     task_id = resolve_task(view, args.task) if args.task else None
-    since = date_option(args.since, "--since")
-    until = as_of_date(args)
+    until = as_of_date(args, store)
+    since = date_option(args.since, "--since", store.clock().date())
     events = []
     for event in store.task_events(task_id) if task_id else store.events():
         day = event["ts"][:10]
@@ -209,7 +313,8 @@ def cmd_open(args: argparse.Namespace) -> int:
     # turns it on again after its first frame.
     gc.disable()
     store = open_store(args)
-    view = store.view(as_of_date(args))  # a bad database fails here, before the screen opens
+    as_of = as_of_date(args, store)
+    view = store.view(as_of)  # a bad database fails here, before the screen opens
     if args.target:
         from tracker.domain.queries import resolve_target
 
@@ -218,5 +323,5 @@ def cmd_open(args: argparse.Namespace) -> int:
         raise UsageError("cli.needs_terminal")
     from tracker.app import run_app
 
-    return run_app(store, lang=getattr(args, "lang", None), start=args.target,
-                   as_of=as_of_date(args), service=service() is not None)
+    return run_app(store, lang=getattr(args, "lang", None), start=args.target, as_of=as_of,
+                   service=service() is not None)

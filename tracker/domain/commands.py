@@ -187,6 +187,7 @@ class Init(Command):
 
     plan: dict[str, Any]
     demo: bool = False
+    today: date | None = None  # a demo database's own day (see Store.clock)
 
     needs: ClassVar[str | None] = None  # a new database has no users yet: its creator is admin
     action: ClassVar[str] = "role.action.init"
@@ -194,8 +195,11 @@ class Init(Command):
     def events(self, ctx: Context) -> list[Event]:
         from tracker.domain.events import SCHEMA_VERSION
 
-        return [{"type": "init", "new": self.plan, "demo": self.demo,
-                 "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
+        event: Event = {"type": "init", "new": self.plan, "demo": self.demo,
+                        "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}
+        if self.demo and self.today is not None:
+            event["today"] = self.today.isoformat()
+        return [event]
 
 
 @dataclass(frozen=True, slots=True)
@@ -473,8 +477,10 @@ def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -
         else:
             value = float(raw.rstrip("%"))
     except ValueError:
+        from tracker.i18n import _
+
         raise UsageError("measure.bad_value", key=key, value=text,
-                         kind=kind.value) from None
+                         kind=_(f"import.kind.{kind.value}")) from None
     check_value(plan, key, value, shown=text)
     return value
 

@@ -34,7 +34,10 @@ class UsageError(TrackerError):
 
 
 class NotFoundError(TrackerError):
-    """A task, county, recommendation or indicator that does not exist."""
+    """A task, county, recommendation or indicator that does not exist: a name typed
+    that names nothing is a bad argument, as a malformed value is (exit code 2)."""
+
+    exit_code = 2
 
 
 class InvalidEdit(TrackerError):

@@ -136,6 +136,8 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
         # the 2 -> 3 migration).
         "users": {user: user_entry(ADMIN)},
     }
+    if event.get("today"):  # a demo database's own day (storage.store.Store.clock)
+        tables["meta"][META_ID]["demo_today"] = event["today"]
     deadlines = {rec["id"]: rec["deadline"] for rec in plan["recommendations"]}
     number = 0
     for county_number, county in enumerate(plan["counties"], start=1):

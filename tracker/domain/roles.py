@@ -88,7 +88,8 @@ def require(access: Access, need: str, action: str) -> None:
         raise AccessDenied("role.denied", user=access.user)
     if not access.allows(need):
         raise AccessDenied("role.needed", user=access.user, role=access.role, need=need,
-                           action=_action(action))
+                           action=_action(action), role_name=_action(f"role.name.{access.role}"),
+                           need_name=_action(f"role.name.{need}"))
 
 
 def require_reader(access: Access) -> None:

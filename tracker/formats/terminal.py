@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from rich import box
@@ -47,7 +48,9 @@ def _status(status: Status) -> Text:
 
 def _banner(out: Console, view: StateView) -> None:
     if view.demo:
-        out.print(Text(_("demo.banner"), style="bold yellow"))
+        day = view.meta.get("demo_today")
+        out.print(Text(_("demo.banner_dated", date=day) if day else _("demo.banner"),
+                       style="bold yellow"))
     if view.as_of is not None:
         out.print(Text(_("asof.banner", date=view.as_of.isoformat()), style="bold"))
 
@@ -109,13 +112,14 @@ def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
     }
 
 
-def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> None:
+def render_task(view: StateView, task: Task, events: list[dict[str, Any]],
+                today: date | None = None) -> None:
     out = console()
     _banner(out, view)
     county = view.plan.county(task.county)
     prefecture = view.plan.prefecture(county.prefecture)
     rec = view.plan.recommendation(task.recommendation)
-    today = view.as_of or date.today()
+    today = view.as_of or today or date.today()
     title = Text(f"{task.id}  ", style="bold")
     title.append(f"{prefecture.name.get()} / {county.name.get()}  ·  {rec.id} {rec.title.get()}")
     out.print(title)
@@ -135,7 +139,7 @@ def render_task(view: StateView, task: Task, events: list[dict[str, Any]]) -> No
             table.add_row(f"{r.at:%Y-%m-%d %H:%M}", _t(r.by), _t(r.previous), _t(r.due),
                           _t(r.reason))
         out.print(table)
-    timeline = task_timeline(events)
+    timeline = task_timeline(events, newest_first=False)
     if timeline:
         out.print(Text(_("show.timeline"), style="bold"))
         for line in timeline:
@@ -188,9 +192,11 @@ def task_flags(task: Task, today: date, stale_days: int) -> list[str]:
     return flags
 
 
-def task_timeline(events: list[dict[str, Any]]) -> list[Text]:
-    """A task's notes and follow-ups (from its events) as lines, oldest first (user text
-    literal)."""
+def task_timeline(events: list[dict[str, Any]], *, newest_first: bool = True) -> list[Text]:
+    """A task's notes and follow-ups (from its events) as lines, newest first as the task
+    screen shows them (the latest is what a caller wants, and at 80x24 the oldest would
+    push it off the screen); ``newest_first=False`` for the CLI, whose last lines are the
+    ones left in view (user text literal)."""
     timeline = timeline_of(events)
     dated: list[tuple[str, Text]] = []
     for note in timeline.notes:
@@ -205,7 +211,9 @@ def task_timeline(events: list[dict[str, Any]]) -> list[Text]:
         if f.next:
             line.append(f"  → {f.next}", style="cyan")
         dated.append((f.at.isoformat(), line))
-    return [line for _key, line in sorted(dated, key=lambda item: item[0])]
+    # By time, then as recorded (two entries of one second keep their order, reversed too).
+    order = sorted(range(len(dated)), key=lambda i: (dated[i][0], i), reverse=newest_first)
+    return [dated[i][1] for i in order]
 
 
 def _value(value: Any) -> str:
@@ -272,9 +280,12 @@ def describe_user(entry: dict[str, Any] | None) -> str:
 
     if not entry:
         return "-"
+    from tracker.i18n import _
+
+    role = _(f"role.name.{entry['role']}")
     if entry.get("prefectures") or entry.get("groups"):
-        return f"{entry['role']} ({describe_limits(entry['prefectures'], entry['groups'])})"
-    return str(entry["role"])
+        return f"{role} ({describe_limits(entry['prefectures'], entry['groups'])})"
+    return role
 
 
 def _plain(value: Any) -> str:
@@ -427,13 +438,13 @@ def render_users(view: StateView, user: str, *, out: Console | None = None) -> N
             limits.append(_("role.limits.prefectures", codes=", ".join(names)))
         if entry["groups"]:
             limits.append(_("role.limits.groups", groups=", ".join(entry["groups"])))
-        table.add_row(_t(entry["user"]), entry["role"],
+        table.add_row(_t(entry["user"]), _(f"role.name.{entry['role']}"),
                       _t("; ".join(limits) if limits else "-"))
     out.print(table)
     out.print(_(f"users.unknown_policy.{data['unknown_users']}"))
     you = data["you"]
     out.print(_("users.you" if you["listed"] else "users.you_unlisted", user=clean_text(user),
-                role=you["role"]))
+                role=_(f"role.name.{you['role']}") if you["role"] else "-"))
 
 
 # -- tracker doctor -------------------------------------------------------------------
@@ -479,3 +490,115 @@ def doctor_json(db: Path, checks: list[Check]) -> dict[str, Any]:
                      "fix": fix, "key": check.key, "params": check.params})
     return {"database": str(db), "ok": number[ERROR] == 0, "errors": number[ERROR],
             "warnings": number[WARNING], "checks": rows}
+
+
+# -- a county: tracker show 绥中 / tracker county 绥中 ---------------------------------------
+PROGRESS_STYLE = {"met": "bold green", "on_track": "green", "at_risk": "yellow",
+                  "off_track": "bold red", "no_data": "dim"}
+
+
+def _threshold(indicator: Any) -> str:
+    """The threshold as the report prints it (progress.threshold_text reads only the row's
+    indicator)."""
+    row: Any = SimpleNamespace(indicator=indicator)
+    return threshold_text(row)
+
+
+def county_value_text(indicator: Any, value: Any) -> str:
+    """A county's value on one indicator as people read it: 39.6%, yes, 12/20 people."""
+    if value.value is None:
+        return "-"
+    if value.required is not None:
+        return f"{value.value}/{value.required}"
+    if isinstance(value.value, float) and str(indicator.kind.value) == "percent":
+        return f"{value.value:.1f}%"
+    return _value(value.value)
+
+
+def county_json(view: StateView, code: str, today: date) -> dict[str, Any]:
+    """The county's figures (latest value, date, source), every target with its value
+    against the threshold and its status (docs/progress.md), and its tasks."""
+    from tracker.domain.progress import county_progress
+
+    plan = view.plan
+    county = plan.county(code)
+    prefecture = plan.prefecture(county.prefecture)
+    figures = []
+    recorded = [(f.id, f.title) for f in plan.facts] + [
+        (i.id, i.title) for i in plan.indicators if not i.derived_from]
+    for key, name in recorded:
+        latest = view.latest(code, key)
+        figures.append({"key": key, "title": name.get(),
+                        "value": None if latest is None else latest.value,
+                        "date": None if latest is None else latest.date.isoformat(),
+                        "source": None if latest is None else latest.source})
+    targets = []
+    for indicator in plan.indicators:
+        value = county_progress(view, code, indicator, today)
+        targets.append({"indicator": indicator.id, "title": indicator.title.get(),
+                        "recommendation": indicator.recommendation,
+                        "value": value.value, "required": value.required,
+                        "threshold": _threshold(indicator), "met": value.met,
+                        "status": value.status.value,
+                        "measured_on": value.measured_on.isoformat()
+                        if value.measured_on else None,
+                        "projected": value.projected})
+    tasks = [{"id": t.id, "recommendation": t.recommendation,
+              "title": plan.recommendation(t.recommendation).title.get(),
+              "status": t.status.value, "owner": t.owner,
+              "next_followup": t.next_followup.isoformat() if t.next_followup else None,
+              "due": t.due.isoformat() if t.due else None}
+             for t in view.tasks() if t.county == code]
+    data: dict[str, Any] = {
+        "code": code, "county": county.name.get(), "county_zh": county.name.zh,
+        "county_en": county.name.en, "prefecture_code": prefecture.code,
+        "prefecture": prefecture.name.get(), "as_of": today.isoformat(),
+        "figures": figures, "targets": targets, "tasks": tasks}
+    if view.demo:
+        data["demo"] = True
+    return data
+
+
+def render_county(view: StateView, code: str, today: date) -> None:
+    out = console()
+    _banner(out, view)
+    data = county_json(view, code, today)
+    plan = view.plan
+    title = Text(f"{code}  ", style="bold")
+    title.append(f"{data['prefecture']} / {data['county']}")
+    title.append("  " + _("county.as_of", date=today.isoformat()), style="dim")
+    out.print(title)
+
+    figures = Table(title=_("county.figures"), title_justify="left", box=box.SIMPLE_HEAD,
+                    show_edge=False)
+    for key in ("figure", "value", "date", "source"):
+        figures.add_column(_(f"col.{key}"), no_wrap=key != "figure")
+    for row in data["figures"]:
+        figures.add_row(_t(row["title"]), _t(None if row["value"] is None
+                                              else _value(row["value"])),
+                        _t(row["date"]), _t(row["source"]))
+    out.print(figures)
+
+    targets = Table(title=_("county.targets"), title_justify="left", box=box.SIMPLE_HEAD,
+                    show_edge=False)
+    for key in ("rec", "indicator", "value", "threshold", "status"):
+        targets.add_column(_(f"col.{key}"), no_wrap=key != "indicator")
+    for indicator, row in zip(plan.indicators, data["targets"], strict=True):
+        from tracker.domain.progress import county_progress
+
+        value = county_progress(view, code, indicator, today)
+        targets.add_row(indicator.recommendation, _t(indicator.title.get()),
+                        county_value_text(indicator, value), row["threshold"],
+                        Text(_(f"progress.{row['status']}"),
+                             style=PROGRESS_STYLE[row["status"]]))
+    out.print(targets)
+
+    tasks = Table(title=_("county.tasks"), title_justify="left", box=box.SIMPLE_HEAD,
+                  show_edge=False)
+    for key in ("id", "title", "status", "owner", "next"):
+        tasks.add_column(_(f"col.{key}"), no_wrap=key != "title")
+    for task in (t for t in view.tasks() if t.county == code):
+        tasks.add_row(task.id, _t(plan.recommendation(task.recommendation).title.get()),
+                      _status(task.status), _t(task.owner),
+                      _t(task.next_followup if task.status.is_open else None))
+    out.print(tasks)

@@ -3,7 +3,7 @@
 EN: dict[str, str] = {
     # refusals
     "role.denied": "{user} is not a user of this database, and unknown users are refused (unknown_users = deny): ask an admin to add you (tracker users add {user} --role viewer)",
-    "role.needed": "{action} needs the {need} role; {user}'s role is {role}. Ask an admin (tracker users set {user} --role {need})",
+    "role.needed": "{action} needs the {need_name} role; {user}'s role is {role_name}. Ask an admin (tracker users set {user} --role {need})",
     "role.out_of_scope_task": "{user} may edit only tasks within {limits}: {task} is in prefecture {prefecture}, owned by {owner}",
     "role.out_of_scope_county": "{user} may record figures only for counties within {limits}: {county} is in prefecture {prefecture}",
     "role.limits.prefectures": "prefectures {codes}",
@@ -70,7 +70,7 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "role.denied": "{user} 不是本数据库的用户，且未列出的用户一律拒绝（unknown_users = deny）：请管理员添加您（tracker users add {user} --role viewer）",
-    "role.needed": "{action}需要 {need} 角色；{user} 的角色是 {role}。请联系管理员（tracker users set {user} --role {need}）",
+    "role.needed": "{action}需要“{need_name}”角色；{user} 的角色是“{role_name}”。请联系管理员（tracker users set {user} --role {need}）",
     "role.out_of_scope_task": "{user} 只能编辑 {limits} 范围内的任务：{task} 属于地区 {prefecture}，负责人 {owner}",
     "role.out_of_scope_county": "{user} 只能为 {limits} 范围内的县录入数据：{county} 属于地区 {prefecture}",
     "role.limits.prefectures": "地区 {codes}",
