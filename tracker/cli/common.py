@@ -33,29 +33,13 @@ def date_arg(option: str) -> Callable[[str], date]:
     return parse
 
 
-_kept: list[Any] | None = None
-
-
-def keep_until_exit() -> None:
-    """From now on, ``keep`` holds what it is given until the process ends."""
-    global _kept
-    _kept = []
-
-
-def keep(*objects: Any) -> None:
-    if _kept is not None:
-        _kept.extend(objects)
-
-
 def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Any:
     """The store; ``lazy`` for commands that read or change a few documents, so that
     they need not parse a large database whole."""
     from tracker.storage.store import Store
 
     path = Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
-    store = Store(path, lazy=lazy)
-    keep(store)  # and with it the state it reads
-    return store
+    return Store(path, lazy=lazy)
 
 
 def as_of_date(args: argparse.Namespace) -> date | None:
