@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tracker import runtime
-from tracker.cli.parser import _command_name, _join_negative_offsets, _pre_language, build_parser
+from tracker.cli.parser import _join_negative_offsets, _pre_language, build_parser, command_name
 from tracker.cli.tasks import cmd_open
 from tracker.domain.errors import TrackerError
 from tracker.domain.text import clean_text
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (``sys.argv[1:]`` when ``argv`` is None); the exit code."""
     args_list = _join_negative_offsets(list(sys.argv[1:] if argv is None else argv))
     set_language(_pre_language(args_list))
-    parser = build_parser(_command_name(args_list))
+    parser = build_parser(command_name(args_list))
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
