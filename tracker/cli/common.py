@@ -83,8 +83,9 @@ def print_changes(events: list[dict[str, Any]]) -> None:
         field = event.get("field")
         old, new = _plain(event.get("old")), _plain(event.get("new"))
         if event["type"] == "set":
-            old, new = field_value(field, event.get("old")), field_value(field, event.get("new"))
-            field = _(f"field.{field}")
+            name = str(field)
+            old, new = field_value(name, event.get("old")), field_value(name, event.get("new"))
+            field = _(f"field.{name}")
         print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
                 field=field, old=old, new=new, version=event.get("version", "")))
 

@@ -154,7 +154,7 @@ class Subcommand(NamedTuple):
     data: bool = False
 
 
-def _global_options() -> argparse.ArgumentParser:
+def _global_options() -> _Parser:
     """The options every (sub)command takes, as a parent parser."""
     common = _Parser(add_help=False)
     common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,

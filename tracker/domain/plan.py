@@ -622,7 +622,7 @@ class _Validator:
             self.fail(problem, where, value=value)
         return value
 
-    def date(self, value: Any, where: str, expected: str = "date") -> date:
+    def iso_date(self, value: Any, where: str, expected: str = "date") -> date:
         if not isinstance(value, str):
             self.wrong_type(value, where, expected)
         try:
@@ -684,8 +684,8 @@ class _Validator:
         title = self.text(doc["title"], "title")
         source = self.text(doc["source"], "source")
         survey = self.obj(doc["survey"], "survey", ("start", "end", "groups", "people_per_group"))
-        start = self.date(survey["start"], "survey.start")
-        end = self.date(survey["end"], "survey.end")
+        start = self.iso_date(survey["start"], "survey.start")
+        end = self.iso_date(survey["end"], "survey.end")
         if end < start:
             self.fail(
                 "plan.date_order",
@@ -696,7 +696,7 @@ class _Validator:
             )
         groups = self.integer(survey["groups"], "survey.groups", minimum=1)
         self.integer(survey["people_per_group"], "survey.people_per_group", minimum=1)
-        horizon = self.date(doc["horizon"], "horizon")
+        horizon = self.iso_date(doc["horizon"], "horizon")
         if horizon < end:
             self.fail(
                 "plan.date_order",
@@ -841,7 +841,7 @@ class _Validator:
                 f_where = _at(_at(where, "findings"), j)
                 self.ref(fid, f_where, findings, "finding_areas[].findings[].id")
                 self.unique(answered, fid, f_where)
-            deadline = self.date(r["deadline"], _at(where, "deadline"))
+            deadline = self.iso_date(r["deadline"], _at(where, "deadline"))
             self.before_horizon(deadline, _at(where, "deadline"), horizon)
             result.append(
                 Recommendation(
@@ -929,7 +929,7 @@ class _Validator:
             deadline_where = _at(where, "deadline")
             deadline: date | None = None
             if d["deadline"] is not None:
-                deadline = self.date(d["deadline"], deadline_where, "date_or_null")
+                deadline = self.iso_date(d["deadline"], deadline_where, "date_or_null")
                 self.before_horizon(deadline, deadline_where, horizon)
             if period == Period.ONCE and deadline is None:
                 self.fail("plan.needs_deadline", deadline_where)
