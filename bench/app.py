@@ -138,34 +138,34 @@ def _child(mode: str, db: str | None, idle: float, terminal: bool) -> int:
 
         Widgets().run(**run)  # type: ignore[arg-type]
     elif mode == "tracker" and db:
-        import gc
         from pathlib import Path
 
         import tracker.cli  # noqa: F401  (the `tracker` script imports it first)
+        from tracker import runtime
 
-        gc.disable()  # as tracker.cli.cmd_open does, then it imports the store
-        from tracker.storage.store import Store
+        with runtime.app_start():  # as tracker.cli.main does around cmd_open
+            from tracker.storage.store import Store
 
-        store = Store(Path(db))
-        store.view()  # cmd_open reads the view before it imports the app
-        marks["store"] = time.monotonic()
-        from tracker.screens.dashboard import DashboardScreen
+            store = Store(Path(db))
+            store.view()  # cmd_open reads the view before it imports the app
+            marks["store"] = time.monotonic()
+            from tracker.screens.dashboard import DashboardScreen
 
-        from tracker.app import TrackerApp
+            from tracker.app import TrackerApp
 
-        marks["imported"] = time.monotonic()
+            marks["imported"] = time.monotonic()
 
-        class Dashboard(DashboardScreen):
-            def on_mount(self) -> None:
-                # Textual calls every class's on_mount along the MRO: the dashboard's
-                # own fills the tables after this one returns, before the callback runs.
-                start(self)
+            class Dashboard(DashboardScreen):
+                def on_mount(self) -> None:
+                    # Textual calls every class's on_mount along the MRO: the dashboard's
+                    # own fills the tables after this one returns, before the callback runs.
+                    start(self)
 
-        class Tracker(TrackerApp):
-            def _home(self) -> Dashboard:
-                return Dashboard()
+            class Tracker(TrackerApp):
+                def _home(self) -> Dashboard:
+                    return Dashboard()
 
-        Tracker(store).run(**run)  # type: ignore[arg-type]
+            Tracker(store).run(**run)  # type: ignore[arg-type]
     else:
         sys.stderr.write("usage: app.py --child hello|widgets|tracker DB [--idle SECONDS]\n")
         return 2

@@ -438,7 +438,11 @@ def tracker_cmd(python: Path | None = None) -> list[str]:
 
 def run_once(cmd: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    # From bench/.work: `python -c` and `-m` put the current directory first on sys.path,
+    # where the checkout's tracker/ (without storage/ and screens/, which install into
+    # it) would hide the installed package.
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False,
+                          cwd=WORK)
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}): "
@@ -461,7 +465,7 @@ _TASK_CYCLE = ("priority:H", "project:G01", "priority:L", "project:G02")
 def imported_modules(args: list[str], env: dict[str, str]) -> tuple[list[str], float]:
     """Modules a tracker command imports (python -X importtime) and their total ms."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tracker", *args],
-                          env=env, capture_output=True, text=True, check=False)
+                          env=env, capture_output=True, text=True, check=False, cwd=WORK)
     modules, total = [], 0.0
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "|" not in line:

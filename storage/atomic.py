@@ -17,7 +17,6 @@ Locking is the Store's job: it calls ``read``/``write`` while holding the lock.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import re
@@ -29,6 +28,7 @@ import orjson
 from tinydb.storages import Storage
 from tracker.storage.files import atomic_write, describe_os_error
 
+from tracker import runtime
 from tracker.domain.errors import StorageError
 
 Tables = dict[str, dict[str, dict[str, Any]]]
@@ -60,10 +60,9 @@ def parse_json(raw: bytes, path: Path) -> Any:
     14,000 tasks), with the garbage collector paused (a large document otherwise spends
     as long again in GC). Raises StorageError with a one-line reason: the byte offset of
     text that is not UTF-8, else the line and column where the JSON breaks."""
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        return orjson.loads(raw)
+        with runtime.gc_paused():
+            return orjson.loads(raw)
     except orjson.JSONDecodeError as error:
         try:
             text = raw.decode("utf-8")
@@ -73,9 +72,6 @@ def parse_json(raw: bytes, path: Path) -> Any:
             raise StorageError("db.empty", path=str(path)) from None
         raise StorageError("db.corrupt", path=str(path), line=error.lineno, column=error.colno,
                            reason=error.msg) from None
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_json(path: Path) -> tuple[Any, bytes, os.stat_result]:

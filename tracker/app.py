@@ -10,7 +10,6 @@ app then reloads, tells the screens to refresh in place, and names who changed w
 from __future__ import annotations
 
 import calendar
-import gc
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import partial
@@ -23,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from tracker import screens
+from tracker import runtime, screens
 from tracker.domain.errors import TrackerError
 from tracker.domain.roles import EDITOR, Access, Scope, describe_limits, require
 from tracker.domain.state import StateView
@@ -93,10 +92,6 @@ class TrackerApp(App[None]):
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
                  as_of: date | None = None, service: bool = False) -> None:
-        # Loading builds many small objects the GC would walk again and again; it stays
-        # off until the first frame (`tracker` turns it off before it imports the app),
-        # then the loaded state is frozen out of its way and the GC runs again.
-        gc.disable()
         if lang:
             set_language(lang)
         super().__init__()
@@ -128,13 +123,13 @@ class TrackerApp(App[None]):
         self.call_after_refresh(self._settle_gc)
 
     def _settle_gc(self) -> None:
-        """After a load: move what is loaded out of the GC's way (it lives until the next
-        load), and let it run again."""
-        gc.freeze()
-        gc.enable()
+        """The first frame is up: end the start's GC pause (`tracker` begins it before it
+        reads the store) and keep the loaded state out of the collector's way."""
+        runtime.end_app_start()
+        runtime.freeze_loaded()
 
     def on_unmount(self) -> None:
-        gc.unfreeze()
+        runtime.thaw()
 
     def _home(self) -> Screen[Any]:
         return DashboardScreen()
@@ -343,10 +338,10 @@ class TrackerApp(App[None]):
             self.notify(message, severity="error", markup=False)
 
     def on_data_changed(self, message: DataChanged) -> None:
-        gc.unfreeze()  # the old state may go now
+        runtime.thaw()  # the old state may go now
         self._load_error = None
         self.view = message.view
-        self.call_after_refresh(gc.freeze)
+        self.call_after_refresh(runtime.freeze_loaded)
         self._token = message.token
         self._seen_size = message.token[0]
         others = [e for e in message.events if e.get("user") != self.store.user]

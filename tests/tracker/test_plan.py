@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -731,14 +732,10 @@ def test_documented_minimal_plan_is_valid() -> None:
     assert example.indicator("digitized_share").threshold == 60.0
 
 
-def test_counties_checked_in_bulk_are_the_counties_checked_one_by_one(plan: Plan) -> None:
-    """The bulk check takes a sound county list whole, and leaves any list with a fault
-    to the checks that name it (each fault below is one those checks refuse)."""
-    from tracker.domain.plan import _sound_counties
-
+def test_every_fault_in_a_county_entry_is_refused(plan: Plan) -> None:
+    """Each county check, one fault at a time (this list once also held a bulk check
+    of sound county lists to the same checks: it saved ~0.2 ms at 100 counties)."""
     counties = plan.raw["counties"]
-    prefectures = {p.code: p for p in plan.prefectures}
-    assert _sound_counties(copy.deepcopy(counties), prefectures) == plan.counties
     faults: list[Callable[[list[dict[str, Any]]], None]] = [
         lambda c: c[3]["name"].update(zh="绥\x1b中"),
         lambda c: c[3]["name"].update(en="  "),
@@ -756,8 +753,16 @@ def test_counties_checked_in_bulk_are_the_counties_checked_one_by_one(plan: Plan
     for fault in faults:
         broken = copy.deepcopy(counties)
         fault(broken)
-        assert _sound_counties(broken, prefectures) is None
         data = copy.deepcopy(plan.raw)
         data["counties"] = broken
-        with pytest.raises(PlanError):
+        with pytest.raises(PlanError, match=r"counties\[3\]"):
             plan_from_dict(data, source="x.json")
+
+
+def test_a_plan_is_a_frozen_value(plan: Plan) -> None:
+    with pytest.raises(AttributeError):
+        plan.id = "other"  # type: ignore[misc]
+    assert plan.county(plan.counties[0].code) is plan.counties[0]  # a cached lookup
+    twin = dataclasses.replace(plan, raw={})
+    assert twin == plan and hash(twin) == hash(plan)  # raw does not count
+    assert dataclasses.replace(plan, id="other") != plan

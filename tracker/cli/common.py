@@ -39,20 +39,6 @@ def date_arg(option: str) -> Callable[[str], date]:
     return parse
 
 
-_kept: list[Any] | None = None
-
-
-def keep_until_exit() -> None:
-    """From now on, ``keep`` holds what it is given until the process ends."""
-    global _kept
-    _kept = []
-
-
-def keep(*objects: Any) -> None:
-    if _kept is not None:
-        _kept.extend(objects)
-
-
 @dataclass(frozen=True)
 class Service:
     """Service mode (``tracker shell NAME``, run by sshd): who acts, on which database.
@@ -97,10 +83,8 @@ def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
     in service mode the name sshd vouched for."""
     from tracker.storage.store import Store
 
-    store = Store(db_path(args), lazy=lazy,
-                  user=_service.user if _service is not None else None)
-    keep(store)  # and with it the state it reads
-    return store
+    return Store(db_path(args), lazy=lazy,
+                 user=_service.user if _service is not None else None)
 
 
 def as_of_date(args: argparse.Namespace, store: Any = None) -> date | None:

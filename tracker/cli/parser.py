@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from typing import Any, NamedTuple, NoReturn
 
 from tracker.cli.admin import (
     cmd_backup,
@@ -39,84 +40,167 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 class _Formatter(argparse.HelpFormatter):
-    """argparse's formatter, sized without importing shutil (as argparse does for every
-    parser it builds: a one-shot edit's start-up counts)."""
+    """argparse's help formatter, with its usage prefix and section titles in the user's
+    language (argparse writes them through its own gettext domain, which has no Chinese
+    catalog: we translate them here, for our parsers only)."""
 
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        if width is None:
-            try:
-                columns = int(os.environ.get("COLUMNS", "0")) or os.get_terminal_size(
-                    sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (ValueError, OSError, AttributeError):
-                columns = 80
-            width = columns - 2
-        super().__init__(prog, indent_increment, max_help_position, width)
+    _SECTIONS = {"positional arguments": "argparse.positional", "options": "argparse.options"}
 
+    def add_usage(self, usage: str | None, actions: Iterable[argparse.Action],
+                  groups: Iterable[argparse._MutuallyExclusiveGroup],
+                  prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups,
+                          _("argparse.usage") if prefix is None else prefix)
 
-# argparse's own words (its "usage:", section titles and error messages), by message id:
-# argparse looks them up through gettext, which has no Chinese catalog for them.
-_ARGPARSE_TEXT = {
-    "usage: ": "usage", "positional arguments": "positional", "options": "options",
-    "show this help message and exit": "help",
-    "the following arguments are required: %s": "required",
-    "unrecognized arguments: %s": "unrecognized",
-    "argument %(argument_name)s: %(message)s": "argument",
-    "invalid choice: %(value)r (choose from %(choices)s)": "invalid_choice",
-    "invalid %(type)s value: %(value)r": "invalid_value",
-    "expected one argument": "one", "expected at most one argument": "at_most_one",
-    "expected at least one argument": "at_least_one",
-    "expected %s argument": "n", "expected %s arguments": "n_plural",
-    "ambiguous option: %(option)s could match %(matches)s": "ambiguous",
-    "not allowed with argument %s": "not_allowed",
-    "one of the arguments %s is required": "one_of",
-    "ignored explicit argument %r": "ignored",
-}
+    def start_section(self, heading: str | None) -> None:
+        key = self._SECTIONS.get(heading or "")
+        super().start_section(_(key) if key else heading)
 
 
-def _argparse_text(message: str) -> str:
-    key = _ARGPARSE_TEXT.get(message)
-    return _(f"argparse.{key}") if key else message
+def _template_pattern(template: str) -> tuple[re.Pattern[str], list[str]]:
+    """A regex that matches what ``template`` (printf style, as argparse's messages are)
+    gives once filled in, and the names of its placeholders (``p0``, ``p1`` for bare
+    ``%s``/``%r``), in order."""
+    names: list[str] = []
+    pattern = []
+    position = 0
+    for found in _PLACEHOLDER.finditer(template):
+        pattern.append(re.escape(template[position:found.start()]))
+        name = found.group(1) or f"p{sum(1 for n in names if n.startswith('p'))}"
+        names.append(name)
+        pattern.append(f"(?P<{name}>.+?)")
+        position = found.end()
+    pattern.append(re.escape(template[position:]))
+    return re.compile("".join(pattern), re.DOTALL), names
 
 
-def _argparse_plural(singular: str, plural: str, count: int) -> str:
-    return _argparse_text(singular if count == 1 else plural)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sr]|%[sr]")
+
+# argparse's error messages (its English templates, as Python 3.11-3.13 write them) and
+# the catalog keys of ours.
+_ERROR_TEMPLATES = (
+    ("the following arguments are required: %s", "required"),
+    ("unrecognized arguments: %s", "unrecognized"),
+    ("argument %(argument_name)s: %(message)s", "argument"),
+    ("invalid choice: %(value)r (choose from %(choices)s)", "invalid_choice"),
+    ("invalid %(type)s value: %(value)r", "invalid_value"),
+    ("expected one argument", "one"),
+    ("expected at most one argument", "at_most_one"),
+    ("expected at least one argument", "at_least_one"),
+    ("expected %s argument", "n"),
+    ("expected %s arguments", "n_plural"),
+    ("ambiguous option: %(option)s could match %(matches)s", "ambiguous"),
+    ("not allowed with argument %s", "not_allowed"),
+    ("one of the arguments %s is required", "one_of"),
+    ("ignored explicit argument %r", "ignored"),
+)
 
 
-argparse._ = _argparse_text  # type: ignore[attr-defined]
+@cache  # made on the first usage error, not at every start
+def _error_patterns() -> list[tuple[tuple[re.Pattern[str], list[str]], str]]:
+    """The templates as patterns; those without placeholders first, so that "expected
+    one argument" is not read as "expected %s argument"."""
+    return sorted(((_template_pattern(english), key) for english, key in _ERROR_TEMPLATES),
+                  key=lambda entry: bool(entry[0][1]))
 
 
-argparse.ngettext = _argparse_plural  # type: ignore[attr-defined]
+def translate_error(message: str) -> str:
+    """argparse's error ``message`` in the user's language: matched against argparse's
+    English templates, the words ours, the values (option names, what was typed) as they
+    were. A message that matches none (another Python's wording) stays as it is."""
+    for (pattern, names), key in _error_patterns():
+        found = pattern.fullmatch(message)
+        if found is None:
+            continue
+        values = {name: translate_error(value) if name == "message" else value
+                  for name, value in found.groupdict().items()}
+        return _fill(_(f"argparse.{key}"), values, names)
+    return message
+
+
+def _fill(template: str, values: dict[str, str], names: list[str]) -> str:
+    """``template`` with each placeholder replaced by its value, as text: the values are
+    argparse's own renderings (a typed value already quoted for ``%r``)."""
+    bare = iter(name for name in names if name.startswith("p"))
+    return _PLACEHOLDER.sub(lambda found: values[found.group(1) or next(bare)], template)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors through our catalog, exit code 2."""
+    """argparse in the user's language, without changing argparse for anyone else: our
+    formatter, our text for -h/--help, and argparse's error messages translated in
+    ``error``, which also reports through our catalog with exit code 2."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        """As argparse's; a help action (argparse adds -h/--help itself, in English)
+        says what it does in the user's language."""
+        if kwargs.get("action") == "help":
+            kwargs["help"] = _("argparse.help")
+        return super().add_argument(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=clean_text(message)) + "\n")
+        text = clean_text(translate_error(message))
+        sys.stderr.write(_("cli.usage_error", prog=self.prog, message=text) + "\n")
         raise SystemExit(2)
 
 
-class _Skipped:
-    """Stands for the parser of a subcommand that is not being run: building all fifteen
-    (argparse, gettext) costs more than a one-shot edit's own work."""
+class Subcommand(NamedTuple):
+    """A subcommand: what runs it, and what adds its own arguments (besides the global
+    options, and ``--json`` where ``data``)."""
 
-    def __getattr__(self, name: str) -> Callable[..., _Skipped]:
-        return lambda *args, **kwargs: self
+    handler: Handler
+    arguments: Callable[[argparse.ArgumentParser], None] | None
+    data: bool = False
+
+
+def _global_options() -> _Parser:
+    """The options every (sub)command takes, as a parent parser."""
+    common = _Parser(add_help=False)
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                        help=_("cli.opt.db"))
+    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
+                        help=_("cli.opt.lang"))
+    common.add_argument("--as-of", metavar="DATE", default=argparse.SUPPRESS,
+                        help=_("cli.opt.as_of"))
+    return common
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser. With ``command``, the name of a subcommand, only that subcommand's
+    parser is built: building all of them is ~3 ms of a ~45 ms one-shot edit. With ""
+    (plain `tracker`, which opens the app), none; with None (help) or a name that is no
+    subcommand's, all of them, so that argparse can list them."""
+    common = _global_options()
+    parser = _Parser(prog="tracker", description=_("cli.description"), parents=[common])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    if command == "":
+        names = []
+    elif command in SUBCOMMANDS:
+        names = [command]
+    else:
+        names = list(SUBCOMMANDS)
+    for name in names:
+        handler, arguments, data = SUBCOMMANDS[name]
+        p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
+                           description=_(f"cli.cmd.{name}"))
+        p.set_defaults(handler=handler)
+        if data:
+            p.add_argument("--json", action="store_true", help=_("cli.opt.json"))
+        if arguments is not None:
+            arguments(p)
+    return parser
 
 
 GLOBAL_VALUE_OPTIONS = ("--db", "--lang", "--as-of")
 
 
-def _command_name(argv: Sequence[str]) -> str | None:
+def command_name(argv: Sequence[str]) -> str | None:
     """The subcommand in ``argv`` (the first word that is not a global option or its
-    value); "" when there is none (the app: no subcommand's parser is built); None for
-    help (every parser is built, for argparse to list them)."""
+    value); "" when there is none (the app); None when help is asked first."""
     skip = False
     for arg in argv:
         if skip:
@@ -130,42 +214,19 @@ def _command_name(argv: Sequence[str]) -> str | None:
     return ""
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``only``, just that subcommand's (if there is one by that name:
-    else all, so that argparse lists them in its error); with "", none (plain `tracker`
-    opens the app: its start-up counts)."""
-    common = _Parser(add_help=False)
-    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
-                        help=_("cli.opt.db"))
-    common.add_argument("--lang", choices=("zh", "en"), default=argparse.SUPPRESS,
-                        help=_("cli.opt.lang"))
-    common.add_argument("--as-of", metavar="DATE", default=argparse.SUPPRESS,
-                        help=_("cli.opt.as_of"))
-
-    parser = _Parser(prog="tracker", description=_("cli.description"), parents=[common])
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    def command(name: str, handler: Handler, *, data: bool = False) -> Any:
-        if only is not None and name != only:
-            return _Skipped()
-        p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
-                           description=_(f"cli.cmd.{name}"))
-        p.set_defaults(handler=handler)
-        if data:
-            p.add_argument("--json", action="store_true", help=_("cli.opt.json"))
-        return p
-
-    p = command("init", cmd_init)
+def _init_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--plan", metavar="NAME|FILE", default="liaoning-2017",
                    help=_("cli.opt.plan"))
     p.add_argument("--force", action="store_true", help=_("cli.opt.force"))
 
-    p = command("demo", cmd_demo)
+
+def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help=_("cli.opt.force"))
     p.add_argument("--seed", type=int, default=2017, help=_("cli.opt.seed"))
     p.add_argument("--today", metavar="DATE", help=_("cli.opt.demo_today"))
 
-    p = command("list", cmd_list, data=True)
+
+def _list_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--county", metavar="C", help=_("cli.opt.county"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
@@ -178,20 +239,24 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--next-before", metavar="DATE", help=_("cli.opt.next_before"))
     p.add_argument("--next-after", metavar="DATE", help=_("cli.opt.next_after"))
 
-    p = command("agenda", cmd_agenda, data=True)
+
+def _agenda_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--group", metavar="G", action="append", help=_("cli.opt.agenda_group"))
     p.add_argument("--owner", metavar="NAME", action="append", help=_("cli.opt.agenda_owner"))
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
     p.add_argument("--days", metavar="N", type=int, default=7, help=_("cli.opt.agenda_days"))
 
-    p = command("show", cmd_show, data=True)
+
+def _show_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK|COUNTY", help=_("cli.arg.task_or_county"))
 
-    p = command("county", cmd_county, data=True)
+
+def _county_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
 
-    p = command("set", cmd_set)
+
+def _set_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
     p.add_argument("--status", metavar="S", help=_("cli.opt.set_status"))
     p.add_argument("--owner", metavar="O", help=_("cli.opt.owner"))
@@ -202,98 +267,132 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--comment", metavar="TEXT", help=_("cli.opt.comment"))
     p.add_argument("--expect-version", metavar="N", type=int, help=_("cli.opt.expect_version"))
 
-    p = command("note", cmd_note)
+
+def _note_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
     p.add_argument("text", metavar="TEXT", help=_("cli.arg.note"))
 
-    p = command("followup", cmd_followup)
+
+def _followup_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
     p.add_argument("--kind", required=True, metavar="KIND", help=_("cli.opt.kind"))
     p.add_argument("--outcome", required=True, metavar="TEXT", help=_("cli.opt.outcome"))
     p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
     p.add_argument("--date", metavar="DATE", help=_("cli.opt.followup_date"))
 
-    p = command("measure", cmd_measure)
+
+def _measure_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
     p.add_argument("key", metavar="INDICATOR", help=_("cli.arg.indicator"))
     p.add_argument("value", metavar="VALUE", help=_("cli.arg.value"))
     p.add_argument("--date", metavar="DATE", help=_("cli.opt.measure_date"))
     p.add_argument("--source", metavar="TEXT", help=_("cli.opt.source"))
 
-    p = command("import", cmd_import)
+
+def _import_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", nargs="?", help=_("cli.arg.import_file"))
     p.add_argument("--dry-run", action="store_true", help=_("cli.opt.dry_run"))
     p.add_argument("--template", metavar="PATH", help=_("cli.opt.template"))
 
-    command("report", cmd_report, data=True)
 
-    p = command("history", cmd_history, data=True)
+def _history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task"))
     p.add_argument("--user", metavar="U", help=_("cli.opt.user"))
     p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
 
-    command("verify", cmd_verify, data=True)
-    command("doctor", cmd_doctor, data=True)
 
-    p = command("backup", cmd_backup)
+def _backup_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.backup_output"))
 
-    p = command("restore", cmd_restore)
+
+def _restore_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", metavar="FILE", help=_("cli.arg.backup_file"))
 
-    p = command("export", cmd_export)
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.export_rec"))
     p.add_argument("-o", "--output", metavar="PATH", required=True,
                    help=_("cli.opt.export_output"))
 
-    p = command("diff", cmd_diff, data=True)
+
+def _diff_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshots", metavar="SNAPSHOT", nargs="*", help=_("cli.arg.snapshot"))
     p.add_argument("--since", metavar="DATE", help=_("cli.opt.diff_since"))
 
-    p = command("merge", cmd_merge)
+
+def _merge_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("snapshots", metavar="SNAPSHOT", nargs="+", help=_("cli.arg.snapshot"))
     p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.merge_output"))
 
-    p = command("shell", cmd_shell)
+
+def _shell_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help=_("cli.arg.shell_name"))
 
-    p = command("open", cmd_open)
+
+def _open_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="TASK|COUNTY|REC", help=_("cli.arg.target"))
 
-    p = command("config", cmd_config)
+
+def _config_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("key", metavar="KEY", nargs="?", help=_("cli.arg.config_key"))
     p.add_argument("value", metavar="VALUE", nargs="?", help=_("cli.arg.config_value"))
 
-    p = command("users", cmd_users)
-    if not isinstance(p, _Skipped):
-        actions = p.add_subparsers(dest="users_command", metavar="ACTION",
-                                   parser_class=_Parser, required=True)
 
-        def action(name: str) -> Any:
-            return actions.add_parser(name, parents=[common], help=_(f"cli.cmd.users_{name}"),
-                                      description=_(f"cli.cmd.users_{name}"))
+def _users_arguments(p: argparse.ArgumentParser) -> None:
+    common = _global_options()
+    actions = p.add_subparsers(dest="users_command", metavar="ACTION", parser_class=_Parser,
+                               required=True)
 
-        action("list").add_argument("--json", action="store_true", help=_("cli.opt.json"))
-        for name in ("add", "set"):
-            a = action(name)
-            a.add_argument("account", metavar="USER", help=_("cli.arg.account"))
-            a.add_argument("--role", metavar="ROLE", required=name == "add",
-                           help=_("cli.opt.role"))
-            a.add_argument("--prefecture", metavar="P", action="append",
-                           help=_("cli.opt.limit_prefecture"))
-            a.add_argument("--group", metavar="G", action="append",
-                           help=_("cli.opt.limit_group"))
-            a.add_argument("--key", metavar="FILE|-", help=_("cli.opt.key"))
-            if name == "set":
-                a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
-        action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
-        action("keys").add_argument("--json", action="store_true", help=_("cli.opt.json"))
-    if only and only not in sub.choices:
-        return build_parser()
-    return parser
+    def action(name: str) -> argparse.ArgumentParser:
+        return actions.add_parser(name, parents=[common], help=_(f"cli.cmd.users_{name}"),
+                                  description=_(f"cli.cmd.users_{name}"))
+
+    action("list").add_argument("--json", action="store_true", help=_("cli.opt.json"))
+    for name in ("add", "set"):
+        a = action(name)
+        a.add_argument("account", metavar="USER", help=_("cli.arg.account"))
+        a.add_argument("--role", metavar="ROLE", required=name == "add",
+                       help=_("cli.opt.role"))
+        a.add_argument("--prefecture", metavar="P", action="append",
+                       help=_("cli.opt.limit_prefecture"))
+        a.add_argument("--group", metavar="G", action="append",
+                       help=_("cli.opt.limit_group"))
+        a.add_argument("--key", metavar="FILE|-", help=_("cli.opt.key"))
+        if name == "set":
+            a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
+    action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
+    action("keys").add_argument("--json", action="store_true", help=_("cli.opt.json"))
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "init": Subcommand(cmd_init, _init_arguments),
+    "demo": Subcommand(cmd_demo, _demo_arguments),
+    "list": Subcommand(cmd_list, _list_arguments, data=True),
+    "agenda": Subcommand(cmd_agenda, _agenda_arguments, data=True),
+    "show": Subcommand(cmd_show, _show_arguments, data=True),
+    "county": Subcommand(cmd_county, _county_arguments, data=True),
+    "set": Subcommand(cmd_set, _set_arguments),
+    "note": Subcommand(cmd_note, _note_arguments),
+    "followup": Subcommand(cmd_followup, _followup_arguments),
+    "measure": Subcommand(cmd_measure, _measure_arguments),
+    "import": Subcommand(cmd_import, _import_arguments),
+    "report": Subcommand(cmd_report, None, data=True),
+    "history": Subcommand(cmd_history, _history_arguments, data=True),
+    "verify": Subcommand(cmd_verify, None, data=True),
+    "doctor": Subcommand(cmd_doctor, None, data=True),
+    "backup": Subcommand(cmd_backup, _backup_arguments),
+    "restore": Subcommand(cmd_restore, _restore_arguments),
+    "export": Subcommand(cmd_export, _export_arguments),
+    "diff": Subcommand(cmd_diff, _diff_arguments, data=True),
+    "merge": Subcommand(cmd_merge, _merge_arguments),
+    "shell": Subcommand(cmd_shell, _shell_arguments),
+    "open": Subcommand(cmd_open, _open_arguments),
+    "config": Subcommand(cmd_config, _config_arguments),
+    "users": Subcommand(cmd_users, _users_arguments),
+}
 
 
 def _pre_language(argv: Sequence[str]) -> str:

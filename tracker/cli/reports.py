@@ -13,7 +13,6 @@ from tracker.cli.common import (
     as_of_date,
     date_option,
     demo_banner,
-    keep,
     open_store,
     print_json,
     refuse_as_of,
@@ -106,7 +105,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     snapshot, digest, checksum = export_snapshot(
         store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
-    keep(view, snapshot)
     demo_banner(view, to_stderr=True)
     print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
             counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],

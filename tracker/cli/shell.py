@@ -139,16 +139,16 @@ def requested_argv(original: str | None) -> list[str]:
 def parse_request(argv: list[str]) -> argparse.Namespace | int:
     """The parsed request; an exit code if argparse ended it (help, a usage error)."""
     from tracker.cli.parser import (
-        _command_name,
         _join_negative_offsets,
         _pre_language,
         build_parser,
+        command_name,
     )
     from tracker.cli.tasks import cmd_open
     from tracker.i18n import set_language
 
     argv = _join_negative_offsets(argv)
-    name = _command_name(argv)
+    name = command_name(argv)
     if name and name not in ALLOWED:
         # Refused before argparse sees it: `bash`, `scp -t .`, `shell other`...
         raise TrackerError("shell.not_allowed", command=clean_text(name, single_line=True))

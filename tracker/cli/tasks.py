@@ -5,7 +5,6 @@ demo database's own day, else the real one."""
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -306,12 +305,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    """The app, on the dashboard or on a task, county or recommendation."""
-
-    # Reading the state and importing Textual create objects by the hundred thousand,
-    # all kept: the GC would walk them again and again (~10 ms of the start). The app
-    # turns it on again after its first frame.
-    gc.disable()
+    """The app, on the dashboard or on a task, county or recommendation (``tracker.cli``
+    runs it inside ``runtime.app_start()``)."""
     store = open_store(args)
     as_of = as_of_date(args, store)
     view = store.view(as_of)  # a bad database fails here, before the screen opens

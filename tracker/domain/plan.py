@@ -15,10 +15,10 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cache, cached_property
-from operator import eq, itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn, TypeVar
 
@@ -226,18 +226,16 @@ class StaffingStandard(NamedTuple):
         return self.base_staff + extra
 
 
-_PLAN_FIELDS = ("id", "title", "source", "survey_start", "survey_end", "survey_groups",
-                "horizon", "prefectures", "counties", "survey_units", "finding_areas",
-                "recommendations", "facts", "indicators", "staffing", "sha256")
-
-
+@dataclass(frozen=True, repr=False)
 class Plan:
     """A validated plan. Build it with ``plan_from_dict``/``load_plan``/``builtin_plan``.
 
     ``raw`` is the JSON object as loaded (stored in the database so the plan travels with
-    the data); treat it as read-only. ``sha256`` identifies its canonical form. Immutable;
-    two plans are equal when all their fields but ``raw`` are. (A plain class, and the
-    values above NamedTuples: generating them as dataclasses cost every command ~10 ms.)
+    the data); treat it as read-only. ``sha256`` identifies its canonical form. Frozen;
+    two plans are equal when all their fields but ``raw`` are. The lookup tables below
+    are ``cached_property``s, which a frozen dataclass allows: they are stored in the
+    instance's ``__dict__`` directly, not through ``__setattr__``. (The values above are
+    NamedTuples: generating them all as dataclasses cost every command ~10 ms.)
     """
 
     id: str
@@ -255,24 +253,8 @@ class Plan:
     facts: tuple[Fact, ...]
     indicators: tuple[Indicator, ...]
     staffing: StaffingStandard
-    raw: dict[str, Any]
+    raw: dict[str, Any] = field(compare=False)
     sha256: str
-
-    def __init__(self, *, id: str, title: Text, source: Text, survey_start: date,
-                 survey_end: date, survey_groups: int, horizon: date,
-                 prefectures: tuple[Prefecture, ...], counties: tuple[County, ...],
-                 survey_units: tuple[SurveyUnits, ...], finding_areas: tuple[FindingArea, ...],
-                 recommendations: tuple[Recommendation, ...], facts: tuple[Fact, ...],
-                 indicators: tuple[Indicator, ...], staffing: StaffingStandard,
-                 raw: dict[str, Any], sha256: str) -> None:
-        given = dict(id=id, title=title, source=source, survey_start=survey_start,
-                     survey_end=survey_end, survey_groups=survey_groups, horizon=horizon,
-                     prefectures=prefectures, counties=counties, survey_units=survey_units,
-                     finding_areas=finding_areas, recommendations=recommendations,
-                     facts=facts, indicators=indicators, staffing=staffing, raw=raw,
-                     sha256=sha256)
-        for name, value in given.items():
-            object.__setattr__(self, name, value)
 
     # Lookup tables, each built when first used (the CLI and screens resolve ids
     # constantly; a one-shot command needs one or two of them).
@@ -326,23 +308,6 @@ class Plan:
             for key in (p.name.en.casefold(), p.name.zh.removesuffix("市"), p.name.zh, p.code):
                 keys[key] = p
         return keys
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"cannot assign to field {name!r}: a Plan is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"cannot delete field {name!r}: a Plan is immutable")
-
-    def _key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in _PLAN_FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
 
     def __repr__(self) -> str:
         return f"Plan(id={self.id!r}, sha256={self.sha256[:12]!r})"
@@ -585,64 +550,6 @@ def _within(section: str, parent: str) -> bool:
     return section == parent or section.startswith(parent + ".")
 
 
-def _sound_counties(items: Any, prefectures: Mapping[str, Prefecture],
-                    ) -> tuple[County, ...] | None:
-    """The Counties of a plan's county entries when every one passes every check of
-    ``_Validator.counties``, tested column by column in C loops (a 2,000-county plan is
-    validated at every start of a one-shot command: ~5 ms entry by entry); None if any
-    check fails, and then the entries are checked one by one, which names the fault."""
-    if type(items) is not list or not items:
-        return None
-    if set(map(type, items)) != {dict} or set(map(len, items)) != {4}:
-        return None
-    try:
-        codes, names, kinds, cities = (list(map(itemgetter(key), items))
-                                       for key in ("code", "name", "kind", "prefecture"))
-        if set(map(type, names)) != {dict} or set(map(len, names)) != {2}:
-            return None
-        zh, en = (list(map(itemgetter(key), names)) for key in ("zh", "en"))
-    except KeyError:
-        return None
-    if not (set(map(type, codes)) == set(map(type, kinds)) == set(map(type, cities))
-            == set(map(type, zh)) == set(map(type, en)) == {str}):
-        return None
-    if not (all(map(str.strip, zh)) and all(map(str.strip, en))  # not blank
-            and all(map(str.isprintable, zh)) and all(map(str.isprintable, en))
-            and set(map(len, codes)) == {6} and all(map(str.isdigit, codes))
-            and all(map(str.isascii, codes)) and len(set(codes)) == len(codes)
-            and set(kinds) <= set(COUNTY_KINDS) and set(cities) <= prefectures.keys()
-            # GB/T 2260: a county's code starts with its city's
-            and all(map(eq, map(itemgetter(_CITY), codes), map(itemgetter(_CITY), cities)))):
-        return None
-    return tuple(map(County, codes, map(Text, zh, en), kinds, cities))
-
-
-_CITY = slice(0, 4)
-
-
-def _sound_county(item: Any, prefectures: Mapping[str, Prefecture],
-                  seen: Mapping[str, str]) -> County | None:
-    """The County of a plan's county entry that passes every check of
-    ``_Validator.counties``, tested in one go without building the path of each field
-    (a plan of 2,000 counties is validated at every start of a one-shot command); None
-    if anything is amiss, and then the full checks run and name the first fault."""
-    if not isinstance(item, dict) or len(item) != 4:
-        return None
-    code, name = item.get("code"), item.get("name")
-    kind, prefecture = item.get("kind"), item.get("prefecture")
-    if not (isinstance(code, str) and isinstance(name, dict) and isinstance(kind, str)
-            and isinstance(prefecture, str) and len(name) == 2):
-        return None
-    zh, en = name.get("zh"), name.get("en")
-    if not (isinstance(zh, str) and isinstance(en, str) and zh.strip() and en.strip()
-            and _CODE.fullmatch(code) and code not in seen and kind in COUNTY_KINDS
-            and prefecture in prefectures and code[:4] == prefecture[:4]
-            and (zh.isprintable() or not _CONTROL.search(zh))  # printable: nothing to find
-            and (en.isprintable() or not _CONTROL.search(en))):
-        return None
-    return County(code, Text(zh, en), kind, prefecture)
-
-
 class _Validator:
     """Checks one plan document; each check raises a PlanError at the first fault."""
 
@@ -716,7 +623,7 @@ class _Validator:
             self.fail(problem, where, value=value)
         return value
 
-    def date(self, value: Any, where: str, expected: str = "date") -> date:
+    def iso_date(self, value: Any, where: str, expected: str = "date") -> date:
         if not isinstance(value, str):
             self.wrong_type(value, where, expected)
         try:
@@ -778,8 +685,8 @@ class _Validator:
         title = self.text(doc["title"], "title")
         source = self.text(doc["source"], "source")
         survey = self.obj(doc["survey"], "survey", ("start", "end", "groups", "people_per_group"))
-        start = self.date(survey["start"], "survey.start")
-        end = self.date(survey["end"], "survey.end")
+        start = self.iso_date(survey["start"], "survey.start")
+        end = self.iso_date(survey["end"], "survey.end")
         if end < start:
             self.fail(
                 "plan.date_order",
@@ -790,7 +697,7 @@ class _Validator:
             )
         groups = self.integer(survey["groups"], "survey.groups", minimum=1)
         self.integer(survey["people_per_group"], "survey.people_per_group", minimum=1)
-        horizon = self.date(doc["horizon"], "horizon")
+        horizon = self.iso_date(doc["horizon"], "horizon")
         if horizon < end:
             self.fail(
                 "plan.date_order",
@@ -847,17 +754,9 @@ class _Validator:
         return tuple(result)
 
     def counties(self, value: Any, prefectures: Mapping[str, Prefecture]) -> tuple[County, ...]:
-        sound = _sound_counties(value, prefectures)
-        if sound is not None:
-            return sound
         seen: dict[str, str] = {}
         result = []
         for i, item in enumerate(self.array(value, "counties")):
-            county = _sound_county(item, prefectures, seen)
-            if county is not None:
-                seen[county.code] = f"counties[{i}].code"
-                result.append(county)
-                continue
             where = _at("counties", i)
             c = self.obj(item, where, ("code", "name", "kind", "prefecture"))
             code = self.matching(c["code"], _at(where, "code"), _CODE, "plan.bad_code")
@@ -943,7 +842,7 @@ class _Validator:
                 f_where = _at(_at(where, "findings"), j)
                 self.ref(fid, f_where, findings, "finding_areas[].findings[].id")
                 self.unique(answered, fid, f_where)
-            deadline = self.date(r["deadline"], _at(where, "deadline"))
+            deadline = self.iso_date(r["deadline"], _at(where, "deadline"))
             self.before_horizon(deadline, _at(where, "deadline"), horizon)
             result.append(
                 Recommendation(
@@ -1031,7 +930,7 @@ class _Validator:
             deadline_where = _at(where, "deadline")
             deadline: date | None = None
             if d["deadline"] is not None:
-                deadline = self.date(d["deadline"], deadline_where, "date_or_null")
+                deadline = self.iso_date(d["deadline"], deadline_where, "date_or_null")
                 self.before_horizon(deadline, deadline_where, horizon)
             if period == Period.ONCE and deadline is None:
                 self.fail("plan.needs_deadline", deadline_where)

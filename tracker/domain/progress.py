@@ -29,8 +29,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
-from itertools import compress, repeat
-from operator import attrgetter, is_not
 from typing import Any, NamedTuple
 
 from tracker.domain.model import Measurement, Status
@@ -121,7 +119,7 @@ def _kept(view: StateView, code: str, key: str, as_of: date, period: Period) -> 
         return _Kept()
     if rows[-1][0] > as_of.isoformat():
         raise _NotKept
-    series = _Kept([Point(_day(d), v) for d, v in rows])
+    series = _Kept([Point(date.fromisoformat(d), v) for d, v in rows])
     start = None if whole or not series else series[0].date
     if period == Period.YEARLY:
         if start is not None and start.year < as_of.year:
@@ -129,17 +127,6 @@ def _kept(view: StateView, code: str, key: str, as_of: date, period: Period) -> 
         series = _Kept(m for m in series if m.date.year == as_of.year)
     series.start = start
     return series
-
-
-_days: dict[str, date] = {}
-
-
-def _day(text: str) -> date:
-    """date.fromisoformat, once per distinct date (a few hundred among many values)."""
-    day = _days.get(text)
-    if day is None:
-        day = _days[text] = date.fromisoformat(text)
-    return day
 
 
 def _last(view: StateView, code: str, key: str, as_of: date,
@@ -182,14 +169,11 @@ def _measured(measured: dict[str, Any], indicator: Indicator) -> bool:
 
 def county_progresses(view: StateView, code: str, indicators: Sequence[Indicator],
                       as_of: date) -> dict[str, CountyValue]:
-    """``county_progress`` of each of ``indicators``, by id; a county with no figures at
-    all is seen to have no data for any of them at once."""
+    """``county_progress`` of each of ``indicators``, by id."""
     if view.as_of is not None:
         return {i.id: county_progress(view, code, i, as_of) for i in indicators}
-    measured = view.county_doc(code)["measurements"]
-    if not measured:
-        return dict.fromkeys([i.id for i in indicators], NO_DATA)
     # As county_progress, with the county's measured keys looked up once.
+    measured = view.county_doc(code)["measurements"]
     return {i.id: _assessed(view, code, i, as_of) if _measured(measured, i) else NO_DATA
             for i in indicators}
 
@@ -359,20 +343,17 @@ def target_progress(view: StateView, as_of: date, counties: list[str] | None = N
             for indicator in view.plan.indicators]
 
 
-_STATUS_OF, _MET_OF = attrgetter("status"), attrgetter("met")
-
-
 def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
            count_statuses: bool = True) -> TargetProgress:
     """One indicator over the counties whose values are given (one per county); the
     statuses are counted when the values were assessed (county_progress)."""
-    known = list(compress(values, map(is_not, map(_MET_OF, values), repeat(None))))
+    known = [v for v in values if v.met is not None]
     province, required = _province(indicator, known, len(values))
     gap = None
     if indicator.comparison == Comparison.AT_LEAST_STANDARD and known:
         gap = sum(max(0, (v.required or 0) - int(v.value)) for v in known)
     deadline = indicator.deadline_for(as_of)
-    statuses = Counter(map(_STATUS_OF, values))
+    statuses = Counter(v.status for v in values)
     return TargetProgress(
         indicator=indicator, counties=len(values), with_data=len(known),
         meeting=sum(1 for v in known if v.met), province_value=province,
