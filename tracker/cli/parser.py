@@ -231,7 +231,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.export_rec"))
     p.add_argument("-o", "--output", metavar="PATH", required=True,
-                   help=_("cli.opt.export_output"))
+                   help=_("cli.opt.export_output_stdout"))
+    p.add_argument("--table", metavar="TABLE", help=_("cli.opt.table"))
+    p.add_argument("--details", action="store_true", help=_("cli.opt.details"))
+    p.add_argument("--since", metavar="DATE", help=_("cli.opt.export_since"))
+    p.add_argument("--county", metavar="COUNTY", help=_("cli.opt.export_county"))
+    p.add_argument("--force", action="store_true", help=_("cli.opt.export_force"))
 
     p = command("diff", cmd_diff, data=True)
     p.add_argument("snapshots", metavar="SNAPSHOT", nargs="*", help=_("cli.arg.snapshot"))

@@ -77,20 +77,69 @@ def _export_format(fmt: str | None, path: Path) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from tracker.formats.export import STDOUT, Options, export_snapshot
+
+    to_stdout = args.output == STDOUT
     path = Path(args.output).expanduser()
-    fmt = _export_format(args.format, path)
+    fmt = _export_format(args.format, path) if not to_stdout else _export_format(
+        args.format or "json", Path("-.json"))
+    if args.table is not None and fmt != "csv":
+        raise UsageError("export.table_csv_only")
+    if args.details and fmt != "html":
+        raise UsageError("export.details_html_only")
+    if args.county and fmt not in ("html", "xlsx"):
+        raise UsageError("export.county_formats")
+    since = date_option(args.since, "--since")
     store = open_store(args)
     view = store.view(as_of_date(args))
-    from tracker.formats.export import export_snapshot
+    options = Options(table=args.table or "tasks", details=args.details,
+                      facts=[dict(f) for f in view.plan.raw["facts"]])
+    selection: dict[str, Any] = {"prefecture": args.prefecture, "rec": args.rec}
+    if args.county:
+        from tracker.domain.queries import resolve_county
+        from tracker.formats.trends import build_trends
 
+        county = view.plan.county(resolve_county(view.plan, args.county))
+        selection["prefecture"] = county.prefecture
+        trends = build_trends(view, view.plan.indicators, [(county.code, county.prefecture)],
+                              view.as_of or store.clock().date())
+        options = options._replace(county=county.code, county_trends=trends)
+    if since is not None:
+        from tracker.formats.snapshot import day_before, diff_snapshots
+
+        old = snapshot_of(store, store.view(day_before(since)), trends=False, **selection)
+        new = snapshot_of(store, view, trends=False, **selection)
+        options = options._replace(changes=diff_snapshots(old, new), since=since.isoformat())
+    if options.table in ("measurements", "history"):
+        options = options._replace(live=_live_tables(store, view, options.table, selection))
     snapshot, digest, checksum = export_snapshot(
-        store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
+        store, view, fmt, args.output if to_stdout else path, force=args.force,
+        options=options, trends=fmt != "csv", **selection)
     keep(view, snapshot)
     demo_banner(view, to_stderr=True)
-    print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
-            counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],
-            sha=digest[:16], checksum=str(checksum)))
+    tasks, counties = len(snapshot["tasks"]), len(snapshot["counties"])
+    if options.county:  # the one-pager shows the county's own
+        tasks = sum(1 for t in snapshot["tasks"] if t["county"] == options.county)
+        counties = 1
+    done = _("export.done", path="-" if to_stdout else str(path), tasks=tasks,
+             counties=counties, date=snapshot["provenance"]["as_of"],
+             sha=digest[:16], checksum=str(checksum or "-"))
+    print(done, file=sys.stderr if to_stdout else sys.stdout)
     return 0
+
+
+def _live_tables(store: Any, view: Any, table: str, selection: dict[str, Any]) -> dict[str, Any]:
+    """The measurements or the history of the selection, read off the database."""
+    from tracker.formats import tables
+
+    snapshot = snapshot_of(store, view, trends=False, **selection)
+    if table == "measurements":
+        return {table: tables.measurement_table(view, snapshot)}
+    codes = {c["code"] for c in snapshot["counties"]}
+    every = len(codes) == len(view.plan.counties)
+    events = [e for e in store.events()
+              if every or (e.get("county") or (e.get("task") or "-").split("-")[0]) in codes]
+    return {table: tables.history_table(events, snapshot)}
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -101,8 +150,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UsageError("diff.usage")
     if since is not None:
         store = open_store(args)
-        old = snapshot_of(store, store.view(day_before(since)))
-        new = snapshot_of(store, store.view(as_of_date(args)))
+        old = snapshot_of(store, store.view(day_before(since)), trends=False)
+        new = snapshot_of(store, store.view(as_of_date(args)), trends=False)
         named = [(str(store.path), old), (str(store.path), new)]
     else:
         named = [(name, load_snapshot(Path(name))) for name in args.snapshots]
