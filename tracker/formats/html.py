@@ -47,6 +47,8 @@ td.n, th.n { text-align: right; }
 .cols { display: flex; gap: 1.2em; } .cols > div { flex: 1; }
 .provenance td { font-size: 8pt; } .provenance { width: auto; }
 .chart { display: block; }
+th, .targets td:nth-child(3), .targets td:nth-child(7), .targets td:nth-child(8),
+.matrix td { white-space: nowrap; word-break: keep-all; }
 .compact td { font-size: 8pt; } .small { font-size: 7.5pt; color: #444; }
 section.details { page: details; break-before: page; }
 .details table { table-layout: fixed; font-size: 7.5pt; }

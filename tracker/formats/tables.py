@@ -261,7 +261,8 @@ def measurement_table(view: Any, snapshot: Snapshot) -> Table:
                     continue
                 value = m.value.isoformat() if isinstance(m.value, date) else m.value
                 rows.append([code, counties.get(code), county["prefecture"], key, label,
-                             m.date, value, m.source, m.by, m.at.isoformat()])
+                             m.date, value, clean_text(m.source or "") or None, m.by,
+                             m.at.isoformat()])
     return Table("measurements", _("export.measurements"), columns, rows)
 
 
@@ -289,8 +290,8 @@ def history_table(events: Iterable[dict[str, Any]], snapshot: Snapshot) -> Table
         if value is None:
             return None
         if isinstance(value, str):
-            return value
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+            return clean_text(value)
+        return clean_text(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
     rows = []
     for event in events:
@@ -303,7 +304,7 @@ def history_table(events: Iterable[dict[str, Any]], snapshot: Snapshot) -> Table
                      event["type"], task, county, event.get("field"),
                      text(event.get("old")), text(event.get("new") if event["type"] != "init"
                                                   else None),
-                     event.get("comment")])
+                     clean_text(event.get("comment") or "") or None])
     return Table("history", _("export.history"), columns, rows)
 
 

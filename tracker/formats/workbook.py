@@ -95,13 +95,17 @@ class _Book:
         return sheet
 
     def cell(self, sheet: Any, row: int, col: int, value: Any, fmt: Any = None) -> None:
+        """One value as its kind of cell (the tables have cleaned user text already)."""
+        kind = type(value)
         if value is None:
             return
-        if isinstance(value, bool):
+        if kind is str:
+            sheet.write_string(row, col, value)
+        elif kind is bool:
             sheet.write_boolean(row, col, value)
-        elif isinstance(value, int | float):
+        elif kind is int or kind is float:
             sheet.write_number(row, col, value, fmt)
-        elif isinstance(value, date):
+        elif kind is date:
             sheet.write_datetime(row, col, datetime(value.year, value.month, value.day),
                                  fmt or self.date)
         else:
