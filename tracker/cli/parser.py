@@ -206,9 +206,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--source", metavar="TEXT", help=_("cli.opt.source"))
 
     p = command("import", cmd_import)
-    p.add_argument("file", metavar="FILE", nargs="?", help=_("cli.arg.import_file"))
+    p.add_argument("file", metavar="FILE", nargs="*", help=_("cli.arg.import_file"))
     p.add_argument("--dry-run", action="store_true", help=_("cli.opt.dry_run"))
-    p.add_argument("--template", metavar="PATH", help=_("cli.opt.template"))
+    p.add_argument("--template", metavar="PATH", nargs="?", const="",
+                   help=_("cli.opt.template"))
+    p.add_argument("--per-county", metavar="DIR", help=_("cli.opt.per_county"))
 
     command("report", cmd_report, data=True)
 

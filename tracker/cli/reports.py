@@ -19,32 +19,70 @@ from tracker.cli.common import (
     refuse_as_of,
     value_text,
 )
-from tracker.domain.errors import UsageError
+from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
 from tracker.formats.export import snapshot_of, write_snapshot
 from tracker.i18n import _
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Check a file of county figures, show what changes, and record them in one write."""
+    """Check files of county figures, show what changes, and record them in one write;
+    or write a template (one, or one per county)."""
     from tracker.formats import imports
 
     refuse_as_of(args)
-    if (args.file is None) == (args.template is None):
+    if args.per_county is not None and args.template is None:
+        raise UsageError("import.per_county_needs_template")
+    if bool(args.file) == (args.template is not None) or (
+            args.template == "" and args.per_county is None):
         raise UsageError("import.file_or_template")
     store = open_store(args)
     view = store.view()
-    if args.template is not None:
+    if args.per_county is not None:
+        written = imports.write_county_templates(view, Path(args.per_county))
+        print(_("import.per_county_done", count=len(written), path=args.per_county))
+        return 0
+    if args.template:
         imports.write_template(view.plan, Path(args.template))
         print(_("import.template_done", path=args.template,
                 columns=len(imports.template_headers(view.plan))))
         return 0
-    batch = imports.read_import(view, Path(args.file), today=store.clock().date())
+    paths = imports.import_files([Path(name) for name in args.file])
+    if not paths:
+        raise UsageError("import.no_files", path=args.file[0])
+    if len(paths) == 1 and not Path(args.file[0]).is_dir():
+        return _import_one(store, view, paths[0], dry_run=args.dry_run)
+    outcomes = imports.read_imports(view, paths, today=store.clock().date())
+    refused = [o for o in outcomes if o.batch is None]
+    for outcome in outcomes:
+        if outcome.batch is not None:
+            print(_("import.file_ok", file=outcome.batch.file,
+                    values=len(outcome.batch.changes), unchanged=outcome.batch.unchanged))
+            for line in imports.lines(view.plan, outcome.batch):
+                print(f"  {line}")
+        elif outcome.refused is not None:
+            print(outcome.refused.message)
+    if refused:
+        raise TrackerError("import.files_refused", refused=len(refused), count=len(outcomes))
+    batches = [o.batch for o in outcomes if o.batch is not None]
+    commands = [c for batch in batches for c in batch.commands()]
+    counties = len({c.county for batch in batches for c in batch.changes})
+    if commands and not args.dry_run:
+        store.apply(*commands)
+    print(_("import.files_would" if args.dry_run else "import.files_done", count=len(batches),
+            values=len(commands), counties=counties))
+    return 0
+
+
+def _import_one(store: Any, view: Any, path: Path, *, dry_run: bool) -> int:
+    from tracker.formats import imports
+
+    batch = imports.read_import(view, path, today=store.clock().date())
     for line in imports.lines(view.plan, batch):
         print(line)
-    if batch.changes and not args.dry_run:
+    if batch.changes and not dry_run:
         store.apply(*batch.commands())
-    print(imports.summary(batch, dry_run=args.dry_run))
+    print(imports.summary(batch, dry_run=dry_run))
     return 0
 
 
