@@ -187,8 +187,8 @@ def write_template(plan: Plan, path: Path) -> None:
         csv.writer(buffer).writerows([headers, *rows])
         data = buffer.getvalue().encode("utf-8-sig")  # Excel reads UTF-8 only with a BOM
     else:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
+        from openpyxl import Workbook  # type: ignore[import-untyped]
+        from openpyxl.styles import Font  # type: ignore[import-untyped]
 
         book = Workbook()
         sheet = book.active

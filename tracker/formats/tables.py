@@ -189,8 +189,9 @@ def threshold_of(raw: dict[str, Any]) -> str:
     return threshold_text(target_row(indicator_from_json(raw), _EMPTY_ROLLUP))
 
 
-_EMPTY_ROLLUP = {"counties": 0, "with_data": 0, "meeting": 0, "value": None, "required": None,
-                 "deadline": "2000-01-01", "days_left": 0, "statuses": {}, "gap": None}
+_EMPTY_ROLLUP: dict[str, Any] = {
+    "counties": 0, "with_data": 0, "meeting": 0, "value": None, "required": None,
+    "deadline": "2000-01-01", "days_left": 0, "statuses": {}, "gap": None}
 
 
 def rollup_table(snapshot: Snapshot) -> Table:

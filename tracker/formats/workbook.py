@@ -41,7 +41,7 @@ class _Book:
     """The workbook being written and its shared formats."""
 
     def __init__(self, snapshot: Snapshot) -> None:
-        import xlsxwriter
+        import xlsxwriter  # type: ignore[import-untyped]
 
         self.snapshot = snapshot
         self.out = io.BytesIO()
@@ -117,7 +117,7 @@ class _Book:
         last = len(table.rows)
         if not last:
             return
-        from xlsxwriter.utility import xl_col_to_name
+        from xlsxwriter.utility import xl_col_to_name  # type: ignore[import-untyped]
 
         for col, code in enumerate(codes):
             if not code.endswith("status_label") or col == 0:
