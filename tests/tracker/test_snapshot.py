@@ -352,6 +352,13 @@ def test_merge_per_prefecture_snapshots_equals_the_whole(demo: Store) -> None:
     assert merged["rollups"] == whole["rollups"]
     assert len(merged["tasks"]) == 700
     assert [s["file"] for s in merged["provenance"]["sources"]] == [p for p, _s in parts]
+    json_of(merged)  # against the schema
+    assert merged["trends"]["indicators"]["digitized_share"]["prefectures"] == whole[
+        "trends"]["indicators"]["digitized_share"]["prefectures"]
+    assert [p["meeting"] for p in merged["trends"]["indicators"]["budget_funding"]["total"]] == [
+        p["meeting"] for p in whole["trends"]["indicators"]["budget_funding"]["total"]]
+    assert "trend" in render(merged, "html").decode().lower()
+    assert openpyxl.load_workbook(io.BytesIO(render(merged, "xlsx"))).sheetnames == SHEETS
 
 
 def test_merge_refuses_mismatches(demo: Store) -> None:

@@ -372,8 +372,8 @@ def merge_snapshots(named: Sequence[tuple[str, Snapshot]], *, generated_at: date
 
 def merge_trends(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
     """The prefectures' trends of every snapshot side by side, where they were charted on
-    the same dates; the whole's trend is not added up (its value is no sum of theirs):
-    the merged summary charts the prefectures."""
+    the same dates; the whole's points count the counties meeting and with data, but have
+    no area value (a share of the whole is no sum of the parts' shares)."""
     trends = [s.get("trends") or {"dates": [], "indicators": {}} for s in snapshots]
     dates = trends[0]["dates"]
     if any(t["dates"] != dates for t in trends):
@@ -383,6 +383,11 @@ def merge_trends(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
         for key, areas in trend["indicators"].items():
             entry = indicators.setdefault(key, {"total": None, "prefectures": {}})
             entry["prefectures"].update(areas["prefectures"])
+    for entry in indicators.values():  # counties add up; the area value does not
+        series = list(entry["prefectures"].values())
+        entry["total"] = [{"value": None, "meeting": sum(s[n]["meeting"] for s in series),
+                           "with_data": sum(s[n]["with_data"] for s in series)}
+                          for n in range(len(dates))]
     return {"dates": dates, "indicators": indicators}
 
 

@@ -105,7 +105,11 @@ def build_trends(view: StateView, indicators: Sequence[Indicator],
     "with_data"}``, as the snapshot's roll-ups state them. ``counties``: (county code,
     prefecture code) of the selection."""
     codes = [code for code, _prefecture in counties]
-    start = first_measured(view, codes, sorted({k for i in indicators for k in _keys(i)}))
+    # From the first measurement in the whole database (not only the selection's), so
+    # that snapshots of parts of it share their dates and merge.
+    every = [c.code for c in view.plan.counties]
+    start = first_measured(view, every, sorted({k for i in view.plan.indicators
+                                                for k in _keys(i)}))
     if start is None or start > as_of:
         return {"dates": [], "indicators": {}}
     dates = chart_dates(start, as_of)
