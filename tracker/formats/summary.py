@@ -8,6 +8,7 @@ sheet all lay these out; nothing here knows a format.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -80,18 +81,18 @@ def matrix(snapshot: Snapshot) -> tuple[list[str], list[tuple[str, list[tuple[in
     lang = get_language()
     recs = [r["id"] for r in snapshot["recommendations"]]
     names = {p["code"]: p["name"][lang] for p in snapshot["prefectures"]}
-    counts: dict[tuple[str, str], list[int]] = {}
+    closed: Counter[tuple[str, str]] = Counter()
+    every: Counter[tuple[str, str]] = Counter()
     for task in snapshot["tasks"]:
-        cell = counts.setdefault((task["prefecture"], task["recommendation"]), [0, 0])
-        cell[0] += task["status"] in CLOSED
-        cell[1] += 1
+        key = (task["prefecture"], task["recommendation"])
+        every[key] += 1
+        closed[key] += task["status"] in CLOSED
     rows = []
     for p in snapshot["prefectures"]:
-        cells = [tuple(counts.get((p["code"], rec), [0, 0])) for rec in recs]
-        closed = sum(c[0] for c in cells)
-        every = sum(c[1] for c in cells)
-        rows.append((names[p["code"]], [*cells, (closed, every)]))
-    return recs, rows  # type: ignore[return-value]
+        cells = [(closed[p["code"], rec], every[p["code"], rec]) for rec in recs]
+        cells.append((sum(a for a, _b in cells), sum(b for _a, b in cells)))
+        rows.append((names[p["code"]], cells))
+    return recs, rows
 
 
 class CountyStanding(NamedTuple):
