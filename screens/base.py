@@ -1,30 +1,30 @@
-"""What every tracker screen shares: localized bindings and refresh-in-place."""
+"""What every tracker screen shares: catching up with the data, the `/` filter, modals."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.containers import ScrollableContainer
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
-from tracker.screens.localize import localize_bindings
 from tracker.screens.widgets import FilterInput
 
 from tracker.domain.model import Status
 from tracker.domain.text import clean_text
 from tracker.formats.terminal import STATUS_STYLE
-from tracker.i18n import _
+from tracker.i18n import _, get_language
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
     from tracker.storage.store import Store
 
+    from tracker.domain.commands import Command
     from tracker.domain.state import StateView
 
 # A table shows at most this many rows (all of a province's counties, or of one
@@ -67,21 +67,11 @@ def status_legend() -> Text:
     return legend
 
 
-# A screen taller than the terminal (dashboard, county): Tab moves between its tables
-# (the focused one scrolls into view); PageDown/PageUp page the screen once a table
-# has nothing more to page (screens.widgets.Table does that part).
-PANEL_BINDINGS = [
-    Binding("tab", "app.focus_next", "next_panel", id="next_panel", show=False),
-    Binding("shift+tab", "app.focus_previous", "prev_panel", id="prev_panel", show=False),
-    Binding("pagedown", "page(1)", "page_down", id="page_down", show=False),
-    Binding("pageup", "page(-1)", "page_up", id="page_up", show=False),
-]
-
-
 class Host(Protocol):
     """What the screens ask of the app that hosts them (tracker.app.TrackerApp), besides
-    Textual's own App: the store and the state shown, the date looked at, and the one
-    way to change anything (``submit``). Screens never import the app itself."""
+    Textual's own App: the store and the state shown, the date looked at, the user's
+    role, and the one way to change anything (``submit``). Screens never import the app
+    itself."""
 
     store: Store
     view: StateView
@@ -93,10 +83,15 @@ class Host(Protocol):
 
     def may_edit(self) -> bool: ...
 
-    def can_edit(self, *, task: str | None = None, county: str | None = None,
-                 action: str = "role.action.edit") -> bool: ...
+    def allows(self, role: str) -> bool: ...
 
-    def submit(self, command: Any, on_done: Callable[[Any], None] | None = None) -> None: ...
+    def can_edit(self, *, task: str | None = None, county: str | None = None,
+                 action: str) -> bool: ...
+
+    # A sequence of commands, applied all or nothing. Typed as Any until the Command
+    # base class lands in tracker.domain.commands (issue 11, typed commands).
+    def submit(self, commands: Sequence[Command], on_done: Callable[[Any], None] | None = None,
+               *, action: str) -> None: ...
 
     def open_target(self, text: str) -> None: ...
 
@@ -104,12 +99,19 @@ class Host(Protocol):
 
 
 class TrackerScreen(Screen[Any]):
-    """A full screen of the app. Subclasses implement ``refresh_data`` (called when the
-    store changes: keep the cursor and scroll) and ``relabel`` (language switched)."""
+    """A full screen of the app. Subclasses implement ``build`` (set up what compose made
+    and fill it) and ``refresh_data`` (re-read ``self.tracker.view`` in place, keeping the
+    cursor and scroll).
 
-    # The ids of this screen's bindings that change data: out of the footer for a user
-    # whose role may not edit (pressing one says which role it needs).
-    EDIT_KEYS: frozenset[str] = frozenset()
+    A screen is never asked to refresh before it exists: the app posts ``Changed`` to the
+    screen on top (a message waits until the screen has composed and mounted), and a
+    screen below catches up when it is shown again (``on_screen_resume``), only if the
+    data or the language changed since it last drew."""
+
+    ACTION_SCOPE: ClassVar[str] = ""  # its keys in screens.actions
+
+    class Changed(Message):
+        """The app's data (or language) changed: catch up if shown."""
 
     @property
     def tracker(self) -> Host:
@@ -117,27 +119,49 @@ class TrackerScreen(Screen[Any]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.localize()
+        self._drawn: tuple[object, str] | None = None  # (view, language) last drawn
 
-    def localize(self) -> None:
-        """Key labels in the current language, edit keys shown only if the user may edit."""
-        try:
-            may_edit = self.tracker.may_edit()
-        except (RuntimeError, AttributeError):  # no tracker app active (NoActiveAppError)
-            may_edit = True
-        localize_bindings(self, hide=frozenset() if may_edit else self.EDIT_KEYS)
+    def _now(self) -> tuple[object, str]:
+        return self.tracker.view, get_language()
+
+    def on_mount(self) -> None:
+        """Runs after the subclass's own on_mount handlers (Textual calls each class's)."""
+        self.build()
+        self._drawn = self._now()
+
+    def build(self) -> None:
+        """Set up columns and fill the widgets (subclasses)."""
 
     def refresh_data(self) -> None:
         """Re-read ``self.tracker.view``."""
 
-    def relabel(self) -> None:
-        """Rebuild the screen in the new language: compose again, then set up the new
-        widgets as on first mount."""
-        self.refresh(recompose=True)
-        self.call_after_refresh(self.on_mount)
+    async def catch_up(self) -> None:
+        """Draw what changed since this screen last drew: everything again in a new
+        language, else the data in place."""
+        if self._drawn is None:  # not built yet: build() will draw the current state
+            return
+        view, language = self._now()
+        if language != self._drawn[1]:
+            await self.relabel()
+        elif view is not self._drawn[0]:
+            self.refresh_data()
+        self._drawn = (view, language)
 
-    def on_mount(self) -> None:
-        """Set up columns and fill the widgets (subclasses)."""
+    async def on_tracker_screen_changed(self, message: TrackerScreen.Changed) -> None:
+        await self.catch_up()
+
+    def on_screen_resume(self) -> None:
+        # Once Textual's own resume handling (focus, layout) is done.
+        self.call_next(self.catch_up)
+
+    async def relabel(self) -> None:
+        """Rebuild the screen in the new language: compose again, then build."""
+        await self.recompose()
+        self.build()
+
+    def takes_text(self) -> bool:
+        """Whether keys typed now are text for this screen (the app's keys are off)."""
+        return False
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -159,8 +183,9 @@ class FilteredScreen(TrackerScreen):
     FILTERED_TABLE = ""  # the selector of the table the filter narrows
     # `/` was pressed and the keys typed with it are still on their way through the
     # table (Textual moves the focus only after the keys already queued are forwarded).
-    # Ends when the filter gets a key itself, or is left with Enter or Escape. A change
-    # refreshes the footer: while it is set, the app's keys are off (and not shown).
+    # Ends when the filter gets a key itself (FilterInput.Typing), or is left with Enter
+    # or Escape. A change refreshes the footer: while it is set, the app's keys are off
+    # (and not shown).
     _opening = reactive(False, bindings=True, repaint=False)
 
     # The user is typing in the filter: the table shows only FILTERED_ROWS rows so that
@@ -172,6 +197,7 @@ class FilteredScreen(TrackerScreen):
         then the next Escape goes back."""
         field = self.query_one("#filter", FilterInput)
         if field.value or field.display:
+            self._opening = False
             field.action_hide()
             self.query_one(self.FILTERED_TABLE).focus()
             return
@@ -192,6 +218,15 @@ class FilteredScreen(TrackerScreen):
         """What to do about ``count`` rows not shown: filter, or narrow the filter."""
         key = "tasks.hidden_narrow" if self.filter_text().strip() else "tasks.hidden"
         return _(key, count=count)
+
+    def takes_text(self) -> bool:
+        return self._opening
+
+    def on_filter_input_typing(self, event: FilterInput.Typing) -> None:
+        self._opening = False  # the keys go to the field itself now
+
+    def on_filter_input_hidden(self, event: FilterInput.Hidden) -> None:
+        self._opening = False
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._typing = self._opening or event.input.has_focus
@@ -215,7 +250,7 @@ class FilteredScreen(TrackerScreen):
         self._opening = False
         self._typing = False
         self.filter_changed()
-        table = self.query_one(self.FILTERED_TABLE)
+        table: Any = self.query_one(self.FILTERED_TABLE)  # a LineTable or a DataTable
         table.focus()
         if table.row_count:
             table.move_cursor(row=0, animate=False)
@@ -248,9 +283,9 @@ class FilteredScreen(TrackerScreen):
 
 
 class TrackerModal(ModalScreen[Any]):
-    def __init__(self) -> None:
-        super().__init__()
-        localize_bindings(self)
+    """A modal of the app (a form, help): its keys come from screens.actions."""
+
+    ACTION_SCOPE: ClassVar[str] = ""
 
 
 def keep_cursor(table: DataTable[Any], fill: Any, row: int | None = None) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Header, Static
+from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, cell, status_cell, status_legend
 from tracker.screens.linetable import Column, LineTable
 from tracker.screens.widgets import FilterInput, Footer
@@ -22,11 +22,8 @@ SORTS = ("code", "prefecture", "county", "share", "next")
 
 class CountiesScreen(FilteredScreen):
     FILTERED_TABLE = "#counties"
-    BINDINGS = [
-        Binding("slash", "filter", "filter", id="filter"),
-        Binding("s", "sort", "sort", id="sort"),
-        Binding("escape", "back", "back", id="back", show=False),
-    ]
+    ACTION_SCOPE = "counties"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -41,7 +38,7 @@ class CountiesScreen(FilteredScreen):
         yield Static(id="counties-status", classes="status-line")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         table = self.query_one("#counties", LineTable)
         recs = self.tracker.view.plan.recommendations
         table.set_columns([

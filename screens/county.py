@@ -6,10 +6,10 @@ from __future__ import annotations
 from rich.table import Table as RichTable
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, Sparkline, Static
-from tracker.screens.base import PANEL_BINDINGS, TrackerScreen, cell
+from tracker.screens import actions
+from tracker.screens.base import TrackerScreen, cell
 from tracker.screens.tasks import TaskTable
 from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import Footer, SectionTitle
@@ -21,12 +21,8 @@ SERIES = ("digitized_permanent_volumes", "permanent_volumes", "holdings", "staff
 
 
 class CountyScreen(TrackerScreen):
-    BINDINGS = [
-        Binding("f", "followup", "followup", id="followup"),
-        Binding("escape", "back", "back", id="back"),
-        *PANEL_BINDINGS,
-    ]
-    EDIT_KEYS = frozenset({"followup"})
+    ACTION_SCOPE = "county"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, code: str) -> None:
         super().__init__()
@@ -46,7 +42,7 @@ class CountyScreen(TrackerScreen):
                     yield Sparkline([], id=f"spark-{key}", classes="spark")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         self.refresh_data()
         self.query_one("#county-tasks", TaskTable).focus()
 

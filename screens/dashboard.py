@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.events import DescendantFocus, Resize
 from textual.widgets import Header
-from tracker.screens.base import PANEL_BINDINGS, TrackerScreen, cell, status_cell, status_legend
+from tracker.screens import actions
+from tracker.screens.base import TrackerScreen, cell, status_cell, status_legend
 from tracker.screens.linetable import Column, LineTable
 from tracker.screens.widgets import Footer, bar, shade
 
@@ -27,7 +28,8 @@ class DashboardScreen(TrackerScreen):
     """The panels are LineTables, not DataTables: four DataTables cost more than a whole
     hello-world Textual app's start (docs/performance.md), and this is the first screen."""
 
-    BINDINGS = PANEL_BINDINGS
+    ACTION_SCOPE = "dashboard"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
     # on_mount focuses the targets without scrolling: Textual's auto focus would centre
     # the first table before layout and scroll the section title out of view.
     AUTO_FOCUS = ""  # not None: None means "as the app says"
@@ -42,7 +44,7 @@ class DashboardScreen(TrackerScreen):
             yield LineTable(id="recent", title=_("dash.recent"))
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         self.set_class(self.app.size.width >= WIDE, "wide")
         self.query_one("#targets", LineTable).set_columns([
             Column("n", "#"),
@@ -80,7 +82,7 @@ class DashboardScreen(TrackerScreen):
     def refresh_data(self) -> None:
         view = self.tracker.view
         day = self.tracker.day()
-        targets = []
+        targets: list[tuple[str, list[Text | str]]] = []
         for number, row in enumerate(target_progress(view, day), start=1):
             days = Text(str(row.days_left), style="" if row.days_left >= 0 else "red")
             province = Text(target_value(row))

@@ -8,8 +8,8 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Header, Static
+from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
 from tracker.screens.forms import TextForm
@@ -27,14 +27,8 @@ SNOOZE = timedelta(weeks=1)
 
 
 class FollowupsScreen(TrackerScreen):
-    BINDINGS = [
-        Binding("m", "mine", "mine", id="mine"),
-        Binding("f", "followup", "followup", id="followup"),
-        Binding("z", "snooze", "snooze", id="snooze"),
-        Binding("o", "reassign", "reassign", id="reassign"),
-        Binding("escape", "back", "back", id="back", show=False),
-    ]
-    EDIT_KEYS = frozenset({"followup", "snooze", "reassign"})
+    ACTION_SCOPE = "followups"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -49,7 +43,7 @@ class FollowupsScreen(TrackerScreen):
         yield Table(id="queue")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         table = self.query_one("#queue", Table)
         for key in ("bucket", "next", "id", "county", "status", "owner", "last"):
             table.add_column(_(f"col.{key}"), key=key,
@@ -122,26 +116,29 @@ class FollowupsScreen(TrackerScreen):
 
     def action_snooze(self) -> None:
         task = self._current()
-        if task and self.tracker.can_edit(task=task.id):
+        if task and self.tracker.can_edit(task=task.id, action="snooze"):
             start = max(task.next_followup or self.tracker.today(), self.tracker.today())
-            self.tracker.submit(SetFields(task.id, {"next_followup": start + SNOOZE},
-                                          task.version, _("queue.snoozed")), self._stay())
+            self.tracker.submit([SetFields(task.id, {"next_followup": start + SNOOZE},
+                                           task.version, _("queue.snoozed"))],
+                                self._stay(), action="snooze")
 
     def action_reassign(self) -> None:
         task = self._current()
-        if not task or not self.tracker.can_edit(task=task.id):
+        if not task or not self.tracker.can_edit(task=task.id, action="reassign"):
             return
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
+        known = self.tracker.store.known_account
         stay = self._stay()
 
         def chosen(owner: Any) -> None:
             if owner is not None:
-                self.tracker.submit(SetFields(task.id, {"owner": owner[0]}, task.version),
-                                    stay)
+                self.tracker.submit([SetFields(task.id, {"owner": owner[0]}, task.version)],
+                                    stay, action="reassign")
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, groups, user),)),
+                                      lambda text: (validate_owner(text, groups, user,
+                                                                    known_account=known),)),
                              chosen)
 
     def on_data_table_row_selected(self, event: Table.RowSelected) -> None:

@@ -12,11 +12,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from tracker.screens import actions
 from tracker.screens.base import TrackerModal, cell
 
 from tracker.domain.dates import parse_date
@@ -30,7 +30,8 @@ from tracker.i18n import _
 class Form(TrackerModal):
     """A modal form with a title, fields, an error line and a hint line."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel", id="cancel")]
+    ACTION_SCOPE = "form"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, title: str) -> None:
         super().__init__()
@@ -224,7 +225,8 @@ class FollowupForm(Form):
 
 
 class ConfirmQuit(Form):
-    BINDINGS = [Binding("y", "yes", "yes", id="yes"), Binding("n,escape", "cancel", "no", id="no")]
+    ACTION_SCOPE = "confirm_quit"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self) -> None:
         super().__init__(_("form.quit_title"))
@@ -239,8 +241,8 @@ class ConfirmQuit(Form):
 class Notice(Form):
     """A refusal shown plainly (a conflicting edit): Enter reloads, Escape closes."""
 
-    BINDINGS = [Binding("enter,r", "reload", "reload", id="reload"),
-                Binding("escape", "cancel", "close", id="close")]
+    ACTION_SCOPE = "notice"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__(title)

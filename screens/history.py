@@ -8,8 +8,9 @@ from typing import Any
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Header, Static
+from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, cell, keep_cursor
 from tracker.screens.datatable import Table
 from tracker.screens.widgets import FilterInput, Footer
@@ -20,10 +21,8 @@ from tracker.i18n import _
 
 class HistoryScreen(FilteredScreen):
     FILTERED_TABLE = "#history"
-    BINDINGS = [
-        Binding("slash", "filter", "filter", id="filter"),
-        Binding("escape", "back", "back", id="back", show=False),
-    ]
+    ACTION_SCOPE = "history"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -37,7 +36,7 @@ class HistoryScreen(FilteredScreen):
         yield Static(id="history-status", classes="status-line")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         # Fixed widths: the columns do not wait on the table measuring the rows a worker
         # adds (that measurement, left to an idle moment, sometimes never widened them).
         table = self.query_one("#history", Table)
@@ -65,10 +64,19 @@ class HistoryScreen(FilteredScreen):
             county = e.get("county") or task.split("-")[0]
             texts.append(" ".join((e.get("user", ""), task, county, names.get(county, ""),
                                    e["ts"][:10], e.get("type", ""))).lower())
-        self.app.call_from_thread(self._show, events, texts)
+        # A message, not call_from_thread: dropped if the screen has closed meanwhile.
+        self.post_message(self.Read(events, texts))
 
-    def _show(self, events: list[dict[str, Any]], texts: list[str]) -> None:
-        self.events, self._texts = events, texts
+    class Read(Message):
+        """The worker has read the journal: the events and each one's search text."""
+
+        def __init__(self, events: list[dict[str, Any]], texts: list[str]) -> None:
+            super().__init__()
+            self.events = events
+            self.texts = texts
+
+    def on_history_screen_read(self, message: HistoryScreen.Read) -> None:
+        self.events, self._texts = message.events, message.texts
         self._fill()
 
     def _fill(self) -> None:

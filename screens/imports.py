@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
+from tracker.screens import actions
 from tracker.screens.forms import Form
 
 from tracker.domain.text import clean_text
@@ -20,8 +20,8 @@ class ImportReview(Form):
     ImportReview .import-lines { height: auto; max-height: 20; background: $boost; }
     """
 
-    BINDINGS = [Binding("y,enter", "yes", "import_yes", id="import_yes"),
-                Binding("escape", "cancel", "cancel", id="cancel")]
+    ACTION_SCOPE = "import_review"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, title: str, lines: list[str], summary: str, *,
                  can_apply: bool) -> None:

@@ -160,11 +160,12 @@ class LineTable(ScrollView, can_focus=True):
         self._widths = None
         self._size_changed()
         self.refresh()
-        # Tell the screen now, not at this widget's next idle: a keystroke in a filter
-        # also lays out its Input, and the screen's layout pass, which runs before this
-        # widget idles, would paint the Input alone and these rows a frame (~30 ms)
-        # later. (Widget._check_refresh is what the idle handler itself calls.)
-        self._check_refresh()
+        # The screen repaints in the frame it draws next, these rows included: a keystroke
+        # in a filter lays out its Input, and the screen's pass for it, which comes before
+        # this widget's next idle (when it would tell the screen it needs a repaint),
+        # would otherwise paint the Input alone and these rows a frame (~30 ms) later.
+        if self.is_attached:
+            self.screen.refresh()
 
     def _size_changed(self) -> None:
         natural = self._natural()
@@ -182,9 +183,23 @@ class LineTable(ScrollView, can_focus=True):
         # A table of fixed height (the lists): new rows change what scrolls, not the
         # screen's layout, so the rows are repainted in the frame of the keystroke that
         # changed them rather than after a layout of the whole screen. Only a scroll bar
-        # that appears or goes needs one (_scroll_update sees to it).
+        # that appears or goes needs one.
+        room = self.container_size
+        if ((size.height > room.height) != self.show_vertical_scrollbar
+                or (size.width > room.width) != self.show_horizontal_scrollbar):
+            self.virtual_size = size
+            return
         self.set_reactive(Widget.virtual_size, size)
-        self._scroll_update(size)
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            bar.window_virtual_size = size.height
+            bar.window_size = room.height - self.scrollbar_size_horizontal
+            bar.refresh()
+        if self.show_horizontal_scrollbar:
+            bar = self.horizontal_scrollbar
+            bar.window_virtual_size = size.width
+            bar.window_size = room.width - self.scrollbar_size_vertical
+            bar.refresh()
         self.scroll_to(y=min(self.scroll_y, self.max_scroll_y), animate=False,
                        immediate=True)
         self.refresh()
@@ -314,9 +329,9 @@ class LineTable(ScrollView, can_focus=True):
         if cursor is not None:
             highlight = self.get_component_rich_style("line-table--cursor")
             if self.cursor == "cell" and starts:
-                column = min(cursor, len(starts) - 1)
-                end = starts[column + 1] if column + 1 < len(starts) else len(line)
-                line.stylize(highlight, starts[column], end)
+                at = min(cursor, len(starts) - 1)
+                end = starts[at + 1] if at + 1 < len(starts) else len(line)
+                line.stylize(highlight, starts[at], end)
             else:
                 line.stylize(highlight)
         return line

@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
+from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
 from tracker.screens.datatable import Table
 from tracker.screens.tasks import Searcher, TaskTable
@@ -20,7 +20,8 @@ from tracker.i18n import _
 
 
 class RecommendationsScreen(TrackerScreen):
-    BINDINGS = [Binding("escape", "back", "back", id="back", show=False)]
+    ACTION_SCOPE = "recommendations"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -29,7 +30,7 @@ class RecommendationsScreen(TrackerScreen):
             yield Static(id="rec-detail")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         self.query_one("#recs", Table).add_columns(
             _("col.rec"), _("col.title"), _("col.findings"), _("col.closed"))
         self.refresh_data()
@@ -83,12 +84,8 @@ class RecommendationScreen(FilteredScreen):
 
     FILTERED_TABLE = "#rec-tasks"
 
-    BINDINGS = [
-        Binding("slash", "filter", "filter", id="filter"),
-        Binding("f", "followup", "followup", id="followup"),
-        Binding("escape", "back", "back", id="back"),
-    ]
-    EDIT_KEYS = frozenset({"followup"})
+    ACTION_SCOPE = "recommendation"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, rec_id: str, prefecture: str | None = None,
                  indicator: str | None = None) -> None:
@@ -108,7 +105,7 @@ class RecommendationScreen(FilteredScreen):
         yield Static(id="rec-status", classes="status-line")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         rec = self.tracker.view.plan.recommendation(self.rec_id)
         self.query_one("#rec-title", Static).update(
             Text(f"{rec.id} {rec.title.get()}", style="bold"))

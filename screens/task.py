@@ -10,9 +10,10 @@ from rich.table import Table as RichTable
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Header, Static
+from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
 from tracker.screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
@@ -28,16 +29,8 @@ from tracker.i18n import _
 
 
 class TaskScreen(TrackerScreen):
-    BINDINGS = [
-        Binding("s", "status", "status", id="status"),
-        Binding("o", "owner", "owner", id="owner"),
-        Binding("d", "due", "due", id="due"),
-        Binding("x", "next", "next", id="next"),
-        Binding("n", "note", "note", id="note"),
-        Binding("f", "followup", "followup", id="followup"),
-        Binding("escape", "back", "back", id="back"),
-    ]
-    EDIT_KEYS = frozenset({"status", "owner", "due", "next", "note", "followup"})
+    ACTION_SCOPE = "task"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, task_id: str) -> None:
         super().__init__()
@@ -54,19 +47,20 @@ class TaskScreen(TrackerScreen):
             yield Table(id="task-history")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def build(self) -> None:
         self.query_one("#task-history", Table).add_columns(
             _("col.when"), _("col.who"), _("col.change"), _("col.comment"))
         self.refresh_data()
 
     @property
-    def task(self) -> Task:
+    def current(self) -> Task:
+        """The task as the view shows it now (not ``task``: MessagePump.task is Textual's)."""
         return self.tracker.view.task(self.task_id)
 
     def refresh_data(self) -> None:
         view = self.tracker.view
         try:
-            task = self.task
+            task = self.current
         except NotFoundError:
             self.query_one("#task-title", Static).update(
                 Text(_("task.unknown", task=self.task_id), style="red"))
@@ -95,9 +89,17 @@ class TaskScreen(TrackerScreen):
         """The task's events, read off the journal in a worker (a long history must not
         stall the screen): its notes and follow-ups, and its changes."""
         events = self.tracker.view.task_events(task_id)
-        self.app.call_from_thread(self._show_history, events)
+        # A message, not call_from_thread: if the screen has closed meanwhile, it is
+        # dropped rather than drawn into widgets that are gone.
+        self.post_message(self.HistoryRead(events))
 
-    def _show_history(self, events: list[dict[str, Any]]) -> None:
+    class HistoryRead(Message):
+        def __init__(self, events: list[dict[str, Any]]) -> None:
+            super().__init__()
+            self.events = events
+
+    def on_task_screen_history_read(self, message: TaskScreen.HistoryRead) -> None:
+        events = message.events
         text = Text("\n").join(task_timeline(events))
         self.query_one("#task-timeline", Static).update(text or Text(_("task.no_notes"),
                                                                      style="dim"))
@@ -113,11 +115,13 @@ class TaskScreen(TrackerScreen):
         keep_cursor(history, fill)
 
     # -- edits ---------------------------------------------------------------------------
-    def _set(self, task: Task, changes: dict[str, Any], comment: str | None = None) -> None:
+    def _set(self, task: Task, changes: dict[str, Any], comment: str | None = None, *,
+             action: str) -> None:
         """Submit ``changes`` as based on ``task`` as it was when the user opened the
         form: a colleague's save meanwhile (even one already reloaded on screen) to the
         same field is then refused, not silently overwritten."""
-        self.tracker.submit(SetFields(task.id, changes, task.version, comment), self._done)
+        self.tracker.submit([SetFields(task.id, changes, task.version, comment)],
+                            self._done, action=action)
 
     def _done(self, error: TrackerError | None) -> None:
         if isinstance(error, ConflictError):
@@ -128,76 +132,78 @@ class TaskScreen(TrackerScreen):
             self.app.push_screen(Notice(_("task.conflict_title"), error.message), reload)
 
     def action_status(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
+        if not self.tracker.can_edit(task=self.task_id, action="status"):
             return
-        task = self.task
+        task = self.current
 
         def chosen(result: Any) -> None:
             if result:
                 status, reason = result
-                self._set(task, {"status": status}, reason)
+                self._set(task, {"status": status}, reason, action="status")
 
         self.app.push_screen(StatusForm(task.id, task.status), chosen)
 
     def action_owner(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
+        if not self.tracker.can_edit(task=self.task_id, action="owner"):
             return
-        task = self.task
+        task = self.current
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
+        known = self.tracker.store.known_account
 
         def chosen(owner: Any) -> None:
             if owner is not None:
-                self._set(task, {"owner": owner[0]})
+                self._set(task, {"owner": owner[0]}, action="owner")
 
         self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
                                       task.owner or "",
-                                      lambda text: (validate_owner(text, groups, user),)),
+                                      lambda text: (validate_owner(text, groups, user,
+                                                                    known_account=known),)),
                              chosen)
 
     def action_due(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
+        if not self.tracker.can_edit(task=self.task_id, action="due"):
             return
-        task = self.task
+        task = self.current
 
         def chosen(result: Any) -> None:
             if result:
                 day, reason = result
-                self._set(task, {"due": day}, reason)
+                self._set(task, {"due": day}, reason, action="due")
 
         self.app.push_screen(DateForm(_("form.due_title", task=task.id), task.due,
                                       reason_after=task.due or date.max), chosen)
 
     def action_next(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="role.action.edit"):
+        if not self.tracker.can_edit(task=self.task_id, action="next"):
             return
-        task = self.task
+        task = self.current
 
         def chosen(day: Any) -> None:
             if day:
-                self._set(task, {"next_followup": day})
+                self._set(task, {"next_followup": day}, action="next")
 
         self.app.push_screen(DateForm(_("form.next_title", task=task.id),
                                       task.next_followup), chosen)
 
     def action_note(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="role.action.note"):
+        if not self.tracker.can_edit(task=self.task_id, action="note"):
             return
-        task = self.task
+        task = self.current
 
         def chosen(text: Any) -> None:
             if text:
-                self.tracker.submit(AddNote(task.id, text), self._done)
+                self.tracker.submit([AddNote(task.id, text)], self._done, action="note")
 
         self.app.push_screen(TextForm(_("form.note_title", task=task.id), _("form.note")),
                              chosen)
 
     def action_followup(self) -> None:
-        log_followup(self.tracker, self.task, self._done)
+        log_followup(self.tracker, self.current, self._done)
 
 
 def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     """The follow-up form, its next date prefilled along the task's cadence."""
-    if not app.can_edit(task=task.id, action="role.action.followup"):
+    if not app.can_edit(task=task.id, action="followup"):
         return
     today = app.today()
     prefill = task.next_followup
@@ -210,7 +216,7 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     def chosen(result: Any) -> None:
         if result:
             kind, outcome, next_date = result
-            app.submit(LogFollowup(task.id, kind, outcome, next=next_date, on=today,
-                                   seen_version=task.version), on_done)
+            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=today,
+                                    seen_version=task.version)], on_done, action="followup")
 
     app.push_screen(FollowupForm(task.id, prefill), chosen)

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar, cast
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.events import Click, Key
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
+from tracker.screens import actions
 
 from tracker.i18n import _
+
+if TYPE_CHECKING:
+    from tracker.screens.base import Host
 
 BAR_WIDTH = 10
 SHADES = " ░▒▓█"
@@ -58,6 +64,8 @@ class Footer(Widget):
     frame; at start-up its keys cost ~10 ms and come a frame late. This one draws the
     same keys (the bindings with ``show``, one per action, the palette's at the right)
     from the screen's active bindings whenever they change; a click on a key presses it.
+    Labels come from screens.actions in the current language, and a key whose action
+    needs a role the user lacks is left out (it still says so when pressed).
     """
 
     DEFAULT_CSS = """
@@ -95,24 +103,39 @@ class Footer(Widget):
     def _bindings_changed(self, screen: object) -> None:
         self.refresh()
 
+    def entries(self) -> tuple[list[tuple[Binding, actions.Action, bool]], Binding | None]:
+        """What the footer shows now: each shown key (its binding, action and whether it
+        is enabled), in order, and the palette's binding."""
+        host = cast("Host", self.app)
+        shown: list[tuple[Binding, actions.Action, bool]] = []
+        seen: set[str] = set()
+        palette: Binding | None = None
+        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
+            action = actions.of(binding)
+            if action is None:  # a key of Textual's own widgets: not in our footer
+                continue
+            if action.id == "palette":
+                palette = binding
+            elif binding.show and action.id not in seen and host.allows(action.role):
+                seen.add(action.id)
+                shown.append((binding, action, enabled))
+        return shown, palette
+
+    def shown(self) -> list[str]:
+        """The ids of the actions the footer shows now (the palette's aside)."""
+        return [action.id for _binding, action, _enabled in self.entries()[0]]
+
     def render(self) -> Text:
         app = self.app
         key_style = self.get_component_rich_style("footer--key")
         description_style = self.get_component_rich_style("footer--description")
         line = Text(no_wrap=True, overflow="crop", end="")
         keys: list[tuple[int, int, str]] = []
-        seen: set[str] = set()
-        palette: Binding | None = None
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if binding.action in ("app.command_palette", "command_palette"):
-                palette = binding
-                continue
-            if not binding.show or binding.action in seen:
-                continue
-            seen.add(binding.action)
+        shown, palette = self.entries()
+        for binding, action, enabled in shown:
             start, cells = len(line), line.cell_len
             line.append(f" {app.get_key_display(binding)} ", key_style)
-            line.append(f"{binding.description} ", description_style)
+            line.append(f"{action.label} ", description_style)
             if not enabled:
                 line.stylize("dim", start)
             keys.append((cells, line.cell_len, binding.key))
@@ -122,7 +145,7 @@ class Footer(Widget):
             binding = palette
             tail = Text("▏", self.get_component_rich_style("footer--palette"), end="")
             tail.append(f"{app.get_key_display(binding)} ", key_style)
-            tail.append(f"{binding.description} ", description_style)
+            tail.append(f"{actions.BY_ID['palette'].label} ", description_style)
             start = max(0, self.size.width - tail.cell_len)
             if line.cell_len > start:
                 line.truncate(start, overflow="ellipsis")
@@ -153,11 +176,18 @@ class FilterInput(Input):
     FilterInput { display: none; background: $boost; }
     """
 
-    BINDINGS = [Binding("escape", "hide", "clear_filter", id="clear_filter", show=False),
-                Binding("down", "leave", show=False)]
+    ACTION_SCOPE: ClassVar[str] = "filter_input"
+    BINDINGS = actions.bindings(ACTION_SCOPE)
 
     class Leave(Message):
         """Down in the field: the user goes to the table below (as with Enter)."""
+
+    class Typing(Message):
+        """A key reached the field itself: keys typed right after `/` are no longer on
+        their way through the table (screens.base.FilteredScreen)."""
+
+    class Hidden(Message):
+        """Escape in the field: it is cleared and hidden."""
 
     def __init__(self, *, id: str | None = None) -> None:
         # Not select_on_focus: keys typed with `/` may be in the field before its focus
@@ -181,13 +211,13 @@ class FilterInput(Input):
             self.app.cursor_position = self.cursor_screen_offset
 
     def on_key(self, event: Key) -> None:
-        self.screen._opening = False  # type: ignore[attr-defined]  # keys come here now
+        self.post_message(self.Typing())
 
     def action_leave(self) -> None:
         self.post_message(self.Leave())
 
     def action_hide(self) -> None:
-        self.screen._opening = False  # type: ignore[attr-defined]
+        self.post_message(self.Hidden())
         self.value = ""
         self.styles.display = "none"
         self.screen.focus_next()

@@ -24,3 +24,15 @@ def unix_groups() -> list[str]:
         except KeyError:
             continue
     return names
+
+
+def account_exists(name: str) -> bool:
+    """Whether this server has an account ``name`` (a task's owner may be one); the
+    current account always counts, even one without a passwd entry (some containers)."""
+    if name == current_user():
+        return True
+    try:
+        pwd.getpwnam(name)
+    except (KeyError, ValueError):  # ValueError: a NUL in the name
+        return False
+    return True

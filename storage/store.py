@@ -32,7 +32,7 @@ from tinydb import TinyDB
 from tracker.storage.atomic import AtomicJSONStorage, load_json
 from tracker.storage.files import atomic_write, describe_os_error, make_shared_dir
 from tracker.storage.history import GENESIS, History
-from tracker.storage.identity import current_user
+from tracker.storage.identity import account_exists, current_user
 from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
 from tracker.domain.errors import StorageError, UsageError
@@ -51,8 +51,10 @@ from tracker.domain.roles import ADMIN, Access, Scope, access_of, require, requi
 from tracker.domain.state import StateView
 
 if TYPE_CHECKING:
-    from tracker.domain.commands import Context
+    from tracker.domain.commands import Command
     from tracker.domain.plan import Plan
+
+    Item = tuple[Command, str, datetime | None]  # a command, its user, its time (None: now)
 
 AUTO_BACKUPS_KEPT = 10
 # Errors that mean the state file itself is damaged (the journal may still be whole).
@@ -87,9 +89,12 @@ class Store:
         clock: Callable[[], datetime] = local_now,
         lock_timeout: float = DEFAULT_TIMEOUT,
         lazy: bool = False,
+        known_account: Callable[[str], bool] = account_exists,
     ) -> None:
         """``lazy``: parse documents only when used (one-shot commands that touch a few
-        documents of a large database); long-lived readers such as the app parse all."""
+        documents of a large database); long-lived readers such as the app parse all.
+        ``known_account``: whether an OS account exists (a task's owner may be one),
+        given to the commands; tests give their own."""
         self.path = Path(path)
         self.history = History(self.path.with_name(self.path.name + ".history"))
         self.lock_path = self.path.with_name(self.path.name + ".lock")
@@ -97,6 +102,7 @@ class Store:
         self.db = TinyDB(self.path, storage=AtomicJSONStorage, lazy=lazy)
         self.storage: AtomicJSONStorage = self.db.storage  # type: ignore[assignment]
         self.clock = clock
+        self.known_account = known_account
         self.lock_timeout = lock_timeout
         self.user = current_user()
         self._index: Index | None = None
@@ -248,11 +254,11 @@ class Store:
         return self.history.size(), self.storage.is_current()
 
     # -- writing ---------------------------------------------------------------------
-    def apply(self, *commands: Any) -> Result:
+    def apply(self, *commands: Command) -> Result:
         """Apply commands as the current user, all or nothing."""
         return self.apply_all([(command, self.user, None) for command in commands])
 
-    def apply_all(self, items: Iterable[tuple[Any, str, datetime | None]]) -> Result:
+    def apply_all(self, items: Iterable[Item]) -> Result:
         """Apply ``(command, user, time)`` items in one locked write, all or nothing.
         A given time is for synthetic histories (the demo); a live edit uses the clock.
         An older schema is migrated first (with its own backup). Each command is
@@ -270,7 +276,7 @@ class Store:
         raise StorageError("db.needs_migration", path=str(self.path))
 
     def _commit(self, tables: Tables, index: Index,
-                items: Iterable[tuple[Any, str, datetime | None]], *,
+                items: Iterable[Item], *,
                 auto_backup: bool = False) -> Result:
         """Commands -> events (role, then the command's own checks) -> journal -> state.
         ``auto_backup``: copy the state first, once it is known that something changes
@@ -289,7 +295,8 @@ class Store:
                     moment = last  # the clock went back: keep history in time order
                 last = moment
                 ts = moment.isoformat()
-                ctx = Context(tables, index, user, moment.date(), ts)
+                ctx = Context(tables, index, user, moment.date(), ts,
+                              known_account=self.known_account, source=str(self.path))
                 scope = _authorize(command, user, tables, index)
                 new_events = command.events(ctx)
                 if scope is not None:  # every task and county the events touch
@@ -528,9 +535,11 @@ class Store:
                 tables, index = self._load()
             finally:
                 tables["meta"][META_ID]["schema"] = old
+            from tracker.domain.commands import Migrate
+
             earlier = self._earlier(tables) if old < 4 <= SCHEMA_VERSION else None
             self._commit(tables, index,
-                         [(_Migrate(old, SCHEMA_VERSION, earlier), self.user, None)])
+                         [(Migrate(old, SCHEMA_VERSION, earlier), self.user, None)])
 
     def _earlier(self, tables: Tables) -> dict[str, dict[str, list[list[Any]]]]:
         """Every county's ``earlier`` (schema 4) from its series in the journal, up to
@@ -672,31 +681,16 @@ class _NeedsMigration(Exception):
         self.schema = schema
 
 
-def _authorize(command: Any, user: str, tables: Tables, index: Index) -> Scope | None:
-    """Refuse ``command`` unless ``user``'s role allows it (tracker.domain.roles). A command
-    that does not say what it needs needs an admin. Returns the limits to check its
-    events against, for an editor who has some."""
-    need = getattr(command, "NEEDS", ADMIN)
+def _authorize(command: Command, user: str, tables: Tables, index: Index) -> Scope | None:
+    """Refuse ``command`` unless ``user``'s role allows it (tracker.domain.roles).
+    Returns the limits to check its events against, for an editor who has some."""
+    need = command.needs
     if need is None:  # the store's own work: create, migrate
         return None
     access = access_of(tables["meta"][META_ID], user)
-    require(access, need, getattr(command, "ACTION", "role.action.other"))
+    require(access, need, command.action)
     if not access.limited:
         return None
     scope = Scope(access, tables, index)
-    scope.check(task=getattr(command, "task", None), county=getattr(command, "county", None))
+    scope.check(task=command.subject_task, county=command.subject_county)
     return scope
-
-
-class _Migrate(NamedTuple):
-    old: int
-    new: int
-    earlier: dict[str, Any] | None = None  # 3 -> 4: what the journal's series held
-
-    NEEDS = None  # whoever opens the database first after an upgrade
-
-    def events(self, ctx: Context) -> list[Event]:
-        event: Event = {"type": "migrate", "old": self.old, "new": self.new}
-        if self.earlier is not None:
-            event["earlier"] = self.earlier
-        return [event]

@@ -9,15 +9,16 @@ app then reloads, tells the screens to refresh in place, and names who changed w
 
 from __future__ import annotations
 
+import calendar
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -28,12 +29,24 @@ from tracker.domain.roles import EDITOR, Access, Scope, describe_limits, require
 from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
 from tracker.i18n import _, get_language, set_language
+from tracker.screens import actions
+from tracker.screens.base import TrackerScreen
 from tracker.screens.dashboard import DashboardScreen
-from tracker.screens.localize import localize_bindings
 from tracker.screens.palette import NavigationProvider
 from tracker.storage.store import Store
 
+if TYPE_CHECKING:
+    from tracker.domain.commands import Command
+
 POLL_SECONDS = 1.0
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (or earlier), the month's last if it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class DataChanged(Message):
@@ -52,7 +65,7 @@ class CommandDone(Message):
     """A command the user submitted was applied (``error`` is None) or refused."""
 
     def __init__(self, events: list[dict[str, Any]], error: TrackerError | None,
-                 on_done: Any) -> None:
+                 on_done: Callable[[TrackerError | None], None] | None) -> None:
         super().__init__()
         self.events = events
         self.error = error
@@ -74,21 +87,7 @@ class TrackerApp(App[None]):
     TITLE = "tracker"
     COMMANDS = App.COMMANDS | {NavigationProvider}
 
-    BINDINGS = [
-        Binding("1", "go('dashboard')", "dashboard", id="dashboard"),
-        Binding("2", "go('counties')", "counties", id="counties"),
-        Binding("3", "go('recommendations')", "recommendations", id="recommendations"),
-        Binding("4", "go('followups')", "followups", id="followups"),
-        Binding("5", "go('history')", "history", id="history"),
-        Binding("question_mark", "help", "help", id="help"),
-        Binding("left_square_bracket", "shift_as_of(-1)", "", show=False,
-                id="month_back"),
-        Binding("right_square_bracket", "shift_as_of(1)", "", show=False,
-                id="month_forward"),
-        Binding("g", "ask_as_of", "as_of", show=False, id="as_of"),
-        Binding("q", "quit_app", "quit", id="quit"),
-        Binding("ctrl+q", "quit_app", "quit", id="quit", show=False, priority=True),
-    ]
+    BINDINGS = actions.bindings(actions.APP)  # the palette's key included
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
                  as_of: date | None = None) -> None:
@@ -115,7 +114,6 @@ class TrackerApp(App[None]):
 
     # -- start-up ------------------------------------------------------------------------
     def on_mount(self) -> None:
-        localize_bindings(self)
         self._update_title()
         self.push_screen(self._home())
         if self.start:
@@ -137,8 +135,14 @@ class TrackerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys typed right after `/` are filter text (see screens.base.FilteredScreen),
-        not the app's commands (a `q` there must not quit)."""
-        return not getattr(self.screen, "_opening", False)
+        not the app's commands (a `q` there must not quit). "Back to today" is there
+        only when looking at another date."""
+        screen = self.screen
+        if isinstance(screen, TrackerScreen) and screen.takes_text():
+            return False
+        if action == "today":
+            return self.as_of is not None
+        return True
 
     def today(self) -> date:
         return self.store.clock().date()
@@ -169,18 +173,24 @@ class TrackerApp(App[None]):
         """Whether the user's role lets them edit at all (editor or admin)."""
         return self.access.allows(EDITOR)
 
+    def allows(self, role: str) -> bool:
+        """Whether the user's role is ``role`` or above (screens.actions' ``role``)."""
+        return self.access.allows(role)
+
     def can_edit(self, *, task: str | None = None, county: str | None = None,
-                 action: str = "role.action.edit") -> bool:
-        """Editing is for the current state only, for an editor or admin, within an
-        editor's limits; says why not when it is refused (the store checks again)."""
+                 action: str) -> bool:
+        """May the user run ``action`` (an id in screens.actions) now? Editing is for
+        the current state only, for the role the action needs, within an editor's
+        limits; says why not when it is refused (the store checks again)."""
         if self.as_of is not None:
             self.notify(_("app.read_only_as_of", date=self.as_of.isoformat()),
                         severity="warning", markup=False)
             return False
         access = self.access
-        if not access.allows(EDITOR):
+        entry = actions.BY_ID[action]
+        if not access.allows(entry.role):
             try:
-                require(access, EDITOR, action)
+                require(access, entry.role, entry.refusal)
             except TrackerError as refusal:
                 self.notify(refusal.message, title=_("app.not_allowed"), severity="warning",
                             timeout=8, markup=False)
@@ -195,17 +205,19 @@ class TrackerApp(App[None]):
                 return False
         return True
 
-    def submit(self, command: Any, on_done: Any = None) -> None:
-        """Apply ``command`` in a worker; ``on_done(error)`` is called on the UI thread."""
-        if not self.can_edit(action=getattr(command, "ACTION", "role.action.import")):
+    def submit(self, commands: Sequence[Command],
+               on_done: Callable[[TrackerError | None], None] | None = None, *,
+               action: str) -> None:
+        """Apply ``commands`` all or nothing, in one write, in a worker; ``on_done(error)``
+        is called on the UI thread. ``action`` (an id in screens.actions) is what the
+        user asked for: the early check's role and wording (the store checks again)."""
+        if not self.can_edit(action=action):
             return
-        self._apply(command, on_done)
+        self._apply(list(commands), on_done)
 
     @work(thread=True, group="apply")
-    def _apply(self, command: Any, on_done: Any) -> None:
-        """A list of commands is applied all or nothing, in one write (an import).
-        (Commands are NamedTuples themselves: tell them apart by their ``events``.)"""
-        commands = [command] if hasattr(command, "events") else list(command)
+    def _apply(self, commands: list[Command],
+               on_done: Callable[[TrackerError | None], None] | None) -> None:
         try:
             result = self.writer.apply(*commands)
         except TrackerError as error:
@@ -224,7 +236,7 @@ class TrackerApp(App[None]):
     # -- import ------------------------------------------------------------------------
     def action_import(self) -> None:
         """Ask for a file, check it in a worker, show what it changes, apply on yes."""
-        if not self.can_edit(action="role.action.import"):
+        if not self.can_edit(action="import"):
             return
 
         def chosen(path: str | None) -> None:
@@ -276,7 +288,7 @@ class TrackerApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.submit(list(batch.commands()), applied)
+                self.submit(list(batch.commands()), applied, action="import")
 
         self.push_screen(ImportReview(_("import.review_title", file=name),
                                       list(imports.lines(self.view.plan, batch)), summary,
@@ -293,13 +305,19 @@ class TrackerApp(App[None]):
     @work(thread=True, exclusive=True, group="load")
     def _load(self, as_of: date | None) -> None:
         worker = get_current_worker()
+        token = self.store.token()
         try:
-            token = self.store.token()
             view = self.store.view(as_of)
             access = self.store.access()
         except TrackerError as error:
             self.call_from_thread(self._load_failed, token, error.message)
             return
+        # Reading made the store's copy current, which its token includes: the poll
+        # compares with the token after the read (else every change was loaded twice),
+        # unless the journal grew meanwhile, when the poll is to load again.
+        after = self.store.token()
+        if after[0] == token[0]:
+            token = after
         try:  # what others did since we last looked, to say so
             events = (self.store.history.read_from(self._seen_size)[0]
                       if token[0] >= self._seen_size else [])
@@ -328,12 +346,16 @@ class TrackerApp(App[None]):
             self._announce(others)
         if message.access != self.access:  # an admin changed our role meanwhile
             self.access = message.access
-            self._localize_screens()
+            self.screen.refresh_bindings()  # the footer shows what the role may use
         self._update_title()
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_data", None)
-            if refresh is not None:
-                refresh()
+        self._changed()
+
+    def _changed(self) -> None:
+        """The screen on top catches up, by a message: it is handled once the screen has
+        composed, however soon after its push the change came. Screens below catch up
+        when they are shown again (TrackerScreen.on_screen_resume)."""
+        if isinstance(self.screen, TrackerScreen):
+            self.screen.post_message(TrackerScreen.Changed())
 
     def _announce(self, events: list[dict[str, Any]]) -> None:
         from tracker.formats.terminal import describe_event
@@ -353,10 +375,7 @@ class TrackerApp(App[None]):
         self.reload()
 
     def action_shift_as_of(self, months: int) -> None:
-        from dateutil.relativedelta import relativedelta
-
-        target = self.day() + relativedelta(months=months)
-        self.set_as_of(target)
+        self.set_as_of(add_months(self.day(), months))
 
     def action_ask_as_of(self) -> None:
         def chosen(day: date | None) -> None:
@@ -427,51 +446,37 @@ class TrackerApp(App[None]):
     # -- language and palette ------------------------------------------------------------
     def switch_language(self, lang: str) -> None:
         set_language(lang)
-        localize_bindings(self)
         self._update_title()
-        self._localize_screens()
-        for screen in self.screen_stack:
-            relabel = getattr(screen, "relabel", None)
-            if relabel is not None:
-                relabel()
+        self.screen.refresh_bindings()  # the footer's labels
+        self._changed()  # the screen on top relabels now, the others when shown
 
-    def _localize_screens(self) -> None:
-        """Key labels in the current language; edit keys shown only to those who may
-        edit (a viewer who presses one is told which role it needs)."""
-        for screen in self.screen_stack:
-            localize = getattr(screen, "localize", None)
-            if localize is not None:
-                localize()
-            else:
-                localize_bindings(screen)
-        self.screen.refresh_bindings()
+    def action_toggle_language(self) -> None:
+        self.switch_language("en" if get_language() == "zh" else "zh")
+
+    def action_today(self) -> None:
+        self.set_as_of(None)
+
+    def action_take_screenshot(self) -> None:
+        # After the palette has closed, so that the picture is of the screen itself.
+        self.set_timer(0.1, self.deliver_screenshot)
 
     def action_command_palette(self) -> None:
         """Textual's palette, with its prompt in the user's language."""
         from textual.command import CommandPalette
 
-        if self.use_command_palette and not CommandPalette.is_open(self):
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(CommandPalette(id="--command-palette",
                                             placeholder=_("palette.placeholder")))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        other = "en" if get_language() == "zh" else "zh"
-        yield SystemCommand(_("palette.language"), _("palette.language_help"),
-                            lambda: self.switch_language(other))
-        yield SystemCommand(_("palette.theme"), _("palette.theme_help"),
-                            self.action_change_theme)
-        yield SystemCommand(_("palette.as_of"), _("palette.as_of_help"), self.action_ask_as_of)
-        if self.may_edit():  # a viewer cannot import: not offered
-            yield SystemCommand(_("palette.import"), _("palette.import_help"),
-                                self.action_import)
-        if self.as_of is not None:
-            yield SystemCommand(_("palette.today"), _("palette.today_help"),
-                                lambda: self.set_as_of(None))
-        yield SystemCommand(_("palette.export"), _("palette.export_help"), self.action_export)
-        yield SystemCommand(_("palette.screenshot"), _("palette.screenshot_help"),
-                            lambda: self.set_timer(0.1, self.deliver_screenshot))
-        yield SystemCommand(_("palette.quit"), _("palette.quit_help"), self.action_quit_app)
-
+        """The palette's commands, from screens.actions: those the user's role allows and
+        the app allows now (``check_action``)."""
+        for action in actions.palette_actions():
+            # (palette actions are plain names, without a namespace or parameters)
+            if not self.allows(action.role) or not self.check_action(action.action, ()):
+                continue
+            yield SystemCommand(_(f"palette.{action.id}"), _(f"palette.{action.id}_help"),
+                                partial(self.run_action, action.action))
 
 
 def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None) -> int:

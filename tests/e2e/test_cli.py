@@ -313,3 +313,17 @@ def test_measure_refuses_future_dates_and_parts_above_the_whole(db: Path) -> Non
     shown = json.loads(run(db, "show", "211421-2.5", "--json").stdout)
     series = shown["measurements"]["digitized_permanent_volumes"]
     assert [(m["date"], m["value"]) for m in series] == [("2020-12-31", 43100)]
+
+
+def test_dates_outside_the_window_and_a_next_before_the_followup_are_refused(
+        db: Path) -> None:
+    """The store's rules reach the command line as one clear line, exit code 2 (as the
+    CLI's own checks of values), and nothing changes."""
+    before = (db.read_bytes(), db.with_name(db.name + ".history").read_bytes())
+    late = run(db, "set", "211421-2.5", "--due", "2101-01-01", "--comment", "typo", check=2)
+    assert "2101-01-01 is outside the dates the tracker keeps (1949-01-01 to 2100-12-31)" \
+        in late.stderr and late.stderr.count("\n") == 1
+    back = run(db, "followup", "211421-2.5", "--kind", "call", "--outcome", "ok",
+               "--date", "2020-02-01", "--next", "2020-01-31", check=2)
+    assert "before the follow-up itself" in back.stderr
+    assert (db.read_bytes(), db.with_name(db.name + ".history").read_bytes()) == before

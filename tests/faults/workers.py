@@ -22,7 +22,7 @@ from typing import Any
 
 from tracker.storage.store import Store
 
-from tracker.domain.commands import AddNote, Measure, SetFields
+from tracker.domain.commands import AddNote, Command, Context, Measure, SetFields
 from tracker.domain.errors import ConflictError
 from tracker.i18n import set_language
 
@@ -131,6 +131,7 @@ def fork_server(db: str, note_task: str, set_task: str, county: str, reports: st
     ``reports/run-RUN.jsonl``; prints ``pid PID``, then ``exit STATUS`` once it is gone
     (the test kills it)."""
     set_language("en")
+    assert Store(db).view().plan  # parsed here once: a Measure checks its value against it
     report(ready=True)
     for line in sys.stdin:
         run = line.strip()
@@ -148,14 +149,14 @@ def fork_server(db: str, note_task: str, set_task: str, county: str, reports: st
         report(status=status)
 
 
-class _Stall:
+class _Stall(Command):
     """A command that stops inside the store's lock (in the middle of an edit), after
-    saying so, until the process is killed."""
+    saying so, until the process is killed (a Command: the store reads its role)."""
 
     def __init__(self, task: str) -> None:
         self.task = task
 
-    def events(self, ctx: Any) -> list[dict[str, Any]]:
+    def events(self, ctx: Context) -> list[dict[str, Any]]:
         report(inside_lock=True)
         time.sleep(120)
         return [{"type": "note", "task": self.task, "new": "never saved"}]

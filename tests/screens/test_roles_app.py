@@ -10,6 +10,7 @@ from tracker.screens.followups import FollowupsScreen
 from tracker.screens.forms import StatusForm
 from tracker.screens.help import HelpScreen, binding_rows
 from tracker.screens.task import TaskScreen
+from tracker.screens.widgets import Footer
 from tracker.storage.store import Store
 
 from tests.screens.factory import Clock
@@ -42,8 +43,8 @@ def messages(app: TrackerApp) -> list[str]:
 
 
 def footer_keys(app: TrackerApp) -> set[str]:
-    """The ids of the bindings the footer shows on the current screen."""
-    return {b.binding.id for b in app.screen.active_bindings.values() if b.binding.show}
+    """The ids of the actions the footer shows on the current screen."""
+    return set(app.screen.query_one(Footer).shown())
 
 
 async def test_a_viewers_edit_keys_on_a_task_name_the_role_and_write_nothing(
@@ -131,7 +132,7 @@ async def test_a_stale_app_is_refused_by_the_store(demo_db: Path) -> None:
         # No await in between: the app still holds the role it loaded (editor), so its
         # own check passes and the command reaches the store.
         assert app.access.role == "editor"
-        app.submit(AddNote(TASK, "written after the demotion"))
+        app.submit([AddNote(TASK, "written after the demotion")], action="note")
         await settle(pilot)
         refusals = [n for n in app._notifications if n.severity == "error"]
         assert [n.message for n in refusals] == [

@@ -349,3 +349,22 @@ def test_more_digitized_than_permanent_volumes_is_refused(store: Store, tmp_path
     later = "county,date,digitized_permanent_volumes\n211421,2018-01-31,50001\n"
     assert [p.key for p in problems(store, write(tmp_path, "c.csv", later)).problems] == [
         "import.part_over_whole"]
+
+
+def test_a_row_that_lowers_both_the_part_and_its_whole_is_recorded(
+        store: Store, tmp_path: Path) -> None:
+    """The store checks part <= whole at each Measure of the batch (tracker.domain.commands):
+    a row that lowers the whole below the old part (a recount) must reach the store with
+    its part first, and a row that raises both, with its whole first; whatever the
+    columns' order in the file."""
+    commit(store, write(tmp_path, "a.csv", "county,date,permanent_volumes,"
+                        "digitized_permanent_volumes\n211421,2017-06-30,50000,40000\n"))
+    lower = ("county,date,permanent_volumes,digitized_permanent_volumes\n"
+             "211421,2017-09-30,3000,2000\n")
+    commit(store, write(tmp_path, "b.csv", lower))
+    higher = ("county,date,digitized_permanent_volumes,permanent_volumes\n"
+              "211421,2017-12-31,60000,70000\n")
+    commit(store, write(tmp_path, "c.csv", higher))
+    view = store.view()
+    assert [view.latest(SUIZHONG, key).value
+            for key in ("permanent_volumes", "digitized_permanent_volumes")] == [70000, 60000]

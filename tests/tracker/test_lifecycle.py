@@ -190,7 +190,8 @@ def test_an_emptied_owner_field_is_refused_and_dash_means_none(store: Store) -> 
     from tracker.domain.commands import validate_owner
     from tracker.domain.errors import UsageError
 
+    known = store.known_account
     with pytest.raises(UsageError, match="or - for none"):
-        validate_owner("  ", 20, "someone")
-    assert validate_owner("-", 20, "someone") is None
-    assert validate_owner("g07", 20, "someone") == "G07"
+        validate_owner("  ", 20, "someone", known_account=known)
+    assert validate_owner("-", 20, "someone", known_account=known) is None
+    assert validate_owner("g07", 20, "someone", known_account=known) == "G07"

@@ -438,17 +438,18 @@ def test_kept_values_give_the_same_snapshot_as_the_journal(
         measure_on(store, "211421", "staff", 3 + n % 3, day)
         measure_on(store, "211421", "maintenance_fee", 1.0 + n / 4, day)
     measure_on(store, "211421", "digitized_permanent_volumes", 4321, start)  # backdated
-    measure_on(store, "211421", "digitized_permanent_volumes", 9999,
+    measure_on(store, "211421", "digitized_permanent_volumes", 8999,
                start + timedelta(days=160))  # corrects the figure of that date
     measure_on(store, "211421", "holdings", 50000, start)
     for n in range(6):  # 211422: the whole measured once, long ago; the part often
         measure_on(store, "211422", "digitized_permanent_volumes", 500 * n,
                    date(2017, 6, 1) + timedelta(days=30 * n))
     measure_on(store, "211422", "permanent_volumes", 8000, date(2016, 12, 1))
-    for n in range(5):  # 211302: wholes of zero among the last values
-        measure_on(store, "211302", "permanent_volumes", 0 if n >= 3 else 7000 + n,
+    for n in range(5):  # 211302: wholes of zero among the last values (parts of zero:
+        # no part is above its whole; the store refuses that)
+        measure_on(store, "211302", "digitized_permanent_volumes", 0 if n >= 3 else 100 * n,
                    date(2017, 3, 1) + timedelta(days=30 * n))
-        measure_on(store, "211302", "digitized_permanent_volumes", 100 * n,
+        measure_on(store, "211302", "permanent_volumes", 0 if n >= 3 else 7000 + n,
                    date(2017, 3, 1) + timedelta(days=30 * n))
     for n in range(6):  # 210102: yearly values over a new year, and a part measured late
         measure_on(store, "210102", "maintenance_fee", 1.5 + n / 10,

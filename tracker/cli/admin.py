@@ -108,7 +108,7 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     """`tracker users list|add|set|remove`: everyone may list; admins change."""
-    from tracker.domain.commands import AddUser, RemoveUser, SetUser
+    from tracker.domain.commands import AddUser, Command, RemoveUser, SetUser
     from tracker.domain.roles import ADMIN, require
 
     store = open_store(args)
@@ -126,7 +126,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     # Said before the arguments are looked into; the store checks again under the lock.
     require(store.access(), ADMIN, "role.action.users")
-    command: Any
+    command: Command
     if args.users_command == "remove":
         command = RemoveUser(args.account)
     else:

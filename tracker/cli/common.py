@@ -9,10 +9,14 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain.errors import UsageError
 from tracker.i18n import _
+
+if TYPE_CHECKING:
+    from tracker.domain.state import StateView
+    from tracker.storage.store import Store
 
 
 def default_db_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
@@ -47,7 +51,7 @@ def keep(*objects: Any) -> None:
         _kept.extend(objects)
 
 
-def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Any:
+def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
     """The store; ``lazy`` for commands that read or change a few documents, so that
     they need not parse a large database whole."""
     from tracker.storage.store import Store
@@ -67,7 +71,7 @@ def date_option(value: str | None, option: str) -> date | None:
     return date_arg(option)(value) if value else None
 
 
-def open_view(args: argparse.Namespace) -> Any:
+def open_view(args: argparse.Namespace) -> StateView:
     return open_store(args).view(as_of_date(args))
 
 
@@ -81,7 +85,7 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
-def demo_banner(view: Any, *, to_stderr: bool = False) -> None:
+def demo_banner(view: StateView, *, to_stderr: bool = False) -> None:
     if view.demo:
         print(_("demo.banner"), file=sys.stderr if to_stderr else sys.stdout)
 
@@ -98,9 +102,10 @@ def print_changes(events: list[dict[str, Any]]) -> None:
     for event in events:
         field = event.get("field")
         old, new = _plain(event.get("old")), _plain(event.get("new"))
-        if event["type"] == "set":
-            old, new = field_value(field, event.get("old")), field_value(field, event.get("new"))
-            field = _(f"field.{field}")
+        if event["type"] == "set":  # a set event always names its field
+            name: str = event["field"]
+            old, new = field_value(name, event.get("old")), field_value(name, event.get("new"))
+            field = _(f"field.{name}")
         print(_(f"changed.{event['type']}", task=event.get("task") or event.get("county"),
                 field=field, old=old, new=new, version=event.get("version", "")))
 

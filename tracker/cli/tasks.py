@@ -6,7 +6,7 @@ import argparse
 import gc
 import sys
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.cli.common import (
     as_of_date,
@@ -22,8 +22,12 @@ from tracker.cli.common import (
 from tracker.domain.errors import UsageError
 from tracker.domain.queries import resolve_county, resolve_task
 
+if TYPE_CHECKING:
+    from tracker.domain.model import Task
+    from tracker.domain.state import StateView
 
-def _task_json(view: Any, task: Any) -> dict[str, Any]:
+
+def _task_json(view: StateView, task: Task) -> dict[str, Any]:
     county = view.plan.county(task.county)
     prefecture = view.plan.prefecture(county.prefecture)
     today = view.as_of or date.today()
@@ -108,7 +112,8 @@ def cmd_set(args: argparse.Namespace) -> int:
             raise UsageError("status.unknown", value=args.status,
                              known=", ".join(s.value for s in Status)) from None
     if args.owner is not None:
-        changes["owner"] = validate_owner(args.owner, view.survey_groups, store.user)
+        changes["owner"] = validate_owner(args.owner, view.survey_groups, store.user,
+                                          known_account=store.known_account)
     if args.due is not None:
         changes["due"] = clearable_date(args.due, "--due")
     if args.next is not None:
@@ -161,24 +166,9 @@ def cmd_measure(args: argparse.Namespace) -> int:
     key = args.key.strip()
     value = parse_value(view.plan, key, args.value)
     on = date_option(args.date, "--date") or date.today()
-    _check_part_of_whole(view, code, key, value)
+    # The command refuses a part above its whole (more digitized than permanent volumes).
     print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
     return 0
-
-
-def _check_part_of_whole(view: Any, code: str, key: str, value: Any) -> None:
-    """More digitized than permanent volumes is a typo: refuse it, naming both."""
-    from tracker.domain.commands import part_over_whole
-
-    latest = {f.id: view.latest(code, f.id) for f in view.plan.facts}
-    values = {k: m.value for k, m in latest.items() if m is not None}
-    values[key] = value
-    found = part_over_whole(view.plan, values)
-    if found:
-        part, whole = found
-        raise UsageError("measure.part_over_whole", county=code,
-                         part=view.plan.fact(part).title.get(), part_value=values[part],
-                         whole=view.plan.fact(whole).title.get(), whole_value=values[whole])
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -1,6 +1,14 @@
-"""Commands: what a user asks the store to do. Each turns, against the current state,
-into a list of history events (or refuses with a TrackerError). The store stamps and
-chains the events and applies them with :func:`tracker.domain.events.apply_event`.
+"""Commands: what a user asks the store to do. Each is a frozen value (a dataclass) that
+turns, against the current state, into a list of history events, or refuses with a
+TrackerError. The store stamps and chains the events and applies them with
+:func:`tracker.domain.events.apply_event`.
+
+Every rule of a command is checked in its ``events()``, which the store runs under the
+lock, whoever calls ``Store.apply`` (the CLI, the app, an import, a test): a value of
+the wrong type or out of bounds, a part above its whole, an owner that is neither a
+survey group nor an account, a date outside the window (tracker.domain.dates). The CLI
+and the screens check the same things early for a friendlier moment, never instead.
+Value rules refuse with the same UsageError (and exit code) as the early checks.
 
 The same commands serve the CLI, the app and the tests.
 """
@@ -8,10 +16,13 @@ The same commands serve the CLI, the app and the tests.
 from __future__ import annotations
 
 import copy
-import pwd
+import math
 import re
-from datetime import date
-from typing import TYPE_CHECKING, Any, NamedTuple
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tracker.domain.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.domain.events import Index, Tables
@@ -22,29 +33,53 @@ from tracker.domain.text import clean_text
 from tracker.i18n import _
 
 if TYPE_CHECKING:
-    from tracker.domain.plan import Plan
+    from tracker.domain.plan import IndicatorKind, Plan
 
 Event = dict[str, Any]
 
 MAX_TEXT = 20_000
+# A figure's size: a float holds every integer below 2**53 exactly, so that a value
+# survives a JSON round trip (and a spreadsheet) unchanged.
+MAX_VALUE = 2**53
 # Each setting: its default, then (int, low, high) or the tuple of allowed words.
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "stale_days": (90, (int, 1, 3650)),
     "unknown_users": ("viewer", UNKNOWN_USERS),
 }
 
-# Every command says which role it needs (``NEEDS``: a tracker.domain.roles role, or None for
-# what the store itself does: create, migrate) and names what it does for a refusal
-# (``ACTION``, a catalog key). The store checks both under the lock (storage.store).
+
+def _no_account(name: str) -> bool:
+    return False
 
 
 class Context:
-    """What a command sees: the state (tables and index), who and when."""
+    """What a command sees: the state (tables and index), who and when; and what the
+    store knows that the domain must not look up itself: which OS accounts exist
+    (``known_account``, injected by the store: tracker.storage.identity)."""
 
-    __slots__ = ("index", "tables", "today", "ts", "user")
+    __slots__ = ("_plan", "index", "known_account", "source", "tables", "today", "ts", "user")
 
-    def __init__(self, tables: Tables, index: Index, user: str, today: date, ts: str) -> None:
+    def __init__(self, tables: Tables, index: Index, user: str, today: date, ts: str, *,
+                 known_account: Callable[[str], bool] = _no_account,
+                 source: str = "") -> None:
         self.tables, self.index, self.user, self.today, self.ts = tables, index, user, today, ts
+        self.known_account = known_account
+        self.source = source  # the database file, named by errors in its stored plan
+        self._plan: Plan | None = None
+
+    @property
+    def plan(self) -> Plan:
+        """The stored plan, parsed once per process (tracker.domain.state.plan_for)."""
+        if self._plan is None:
+            from tracker.domain.state import plan_for
+
+            self._plan = plan_for(self.tables, self.source)
+        return self._plan
+
+    @property
+    def survey_groups(self) -> int:
+        """How many survey groups (G01..Gnn) the plan has, without parsing the plan."""
+        return int(self.tables["plan"]["1"]["plan"]["survey"]["groups"])
 
     def task_doc(self, task_id: str) -> dict[str, Any]:
         key = self.index.tasks.get(task_id)
@@ -59,6 +94,32 @@ class Context:
         return self.tables["counties"][key]
 
 
+class Command(ABC):
+    """What every command is: a frozen value that says which role it needs (``needs``:
+    a tracker.domain.roles role, or None for the store's own work: create, migrate), what
+    it does for a refusal (``action``, a catalog key), which task or county it touches
+    (``subject_task``/``subject_county``, for an editor's limits), and its events. The
+    store checks the role and the limits under the lock (tracker.storage.store), then
+    calls ``events``, which checks the command's own rules."""
+
+    __slots__ = ()
+
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.other"
+
+    @property
+    def subject_task(self) -> str | None:
+        return None
+
+    @property
+    def subject_county(self) -> str | None:
+        return None
+
+    @abstractmethod
+    def events(self, ctx: Context) -> list[Event]:
+        """The events this command makes against ``ctx``'s state, or a TrackerError."""
+
+
 def _text(value: str, what: str, *, single_line: bool = False, required: bool = True) -> str:
     cleaned = clean_text(value, single_line=single_line)
     if required and not cleaned:
@@ -71,8 +132,12 @@ def _text(value: str, what: str, *, single_line: bool = False, required: bool = 
 _GROUP = re.compile(r"^G(\d{2})$")
 
 
-def validate_owner(value: str, groups: int, user: str) -> str | None:
-    """An owner is a survey group (G01..G20) or an OS account on this server."""
+def validate_owner(value: str, groups: int, user: str, *,
+                   known_account: Callable[[str], bool]) -> str | None:
+    """What a user typed as an owner: ``-``/``none`` (no owner), ``me``, a survey group
+    (G01..Gnn, any case) or an account on this server (``known_account``: the store's,
+    tracker.storage.identity.account_exists). The early check of the CLI and the screens;
+    the store checks the result again (:func:`check_owner`)."""
     text = value.strip()
     if not text:  # an emptied field is not a choice: "-" says "no owner"
         raise UsageError("owner.empty", groups=groups)
@@ -85,11 +150,27 @@ def validate_owner(value: str, groups: int, user: str) -> str | None:
         if 1 <= int(match.group(1)) <= groups:
             return text.upper()
         raise UsageError("owner.bad_group", value=value, groups=groups)
-    try:
-        pwd.getpwnam(text)
-    except KeyError:
-        raise UsageError("owner.unknown", value=value, groups=groups) from None
+    if not known_account(text):
+        raise UsageError("owner.unknown", value=value, groups=groups)
     return text
+
+
+def check_owner(value: Any, groups: int, known_account: Callable[[str], bool]) -> str | None:
+    """An owner as stored: None, a survey group G01..Gnn of the plan (as written: upper
+    case), or an account ``known_account`` knows."""
+    if value is None:
+        return None
+    shown = clean_text(str(value), single_line=True)
+    if not isinstance(value, str):
+        raise UsageError("owner.unknown", value=shown, groups=groups)
+    match = _GROUP.match(value)
+    if match:
+        if 1 <= int(match.group(1)) <= groups:
+            return value
+        raise UsageError("owner.bad_group", value=shown, groups=groups)
+    if not value or not known_account(value):
+        raise UsageError("owner.unknown", value=shown, groups=groups)
+    return value
 
 
 def plan_sha256(raw: dict[str, Any]) -> str:
@@ -100,14 +181,15 @@ def plan_sha256(raw: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(raw)).hexdigest()
 
 
-class Init(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Init(Command):
     """Create the database from a plan (the first event of every history)."""
 
     plan: dict[str, Any]
     demo: bool = False
 
-    NEEDS = None  # a new database has no users yet: its creator becomes its admin
-    ACTION = "role.action.init"
+    needs: ClassVar[str | None] = None  # a new database has no users yet: its creator is admin
+    action: ClassVar[str] = "role.action.init"
 
     def events(self, ctx: Context) -> list[Event]:
         from tracker.domain.events import SCHEMA_VERSION
@@ -116,27 +198,42 @@ class Init(NamedTuple):
                  "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}]
 
 
-class SetFields(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SetFields(Command):
     """Change task fields. ``seen_version`` is the task version the user was looking at:
-    a field changed by someone else since then is refused; other fields merge."""
+    a field changed by someone else since then is refused; other fields merge.
+
+    ``changes`` maps field names (tracker.domain.fields.EDITABLE_FIELDS) to values:
+    a Status, a Priority (or their words), an owner (None, G01..Gnn, an account), dates
+    (``datetime.date`` or ISO text, None to clear) within the window of
+    tracker.domain.dates, a cadence (tracker.domain.dates.validate_cadence, None for none)."""
 
     task: str
     changes: dict[str, Any]
     seen_version: int | None = None
     comment: str | None = None
 
-    NEEDS = EDITOR
-    ACTION = "role.action.edit"
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.edit"
+
+    @property
+    def subject_task(self) -> str | None:
+        return self.task
 
     def events(self, ctx: Context) -> list[Event]:
         doc = ctx.task_doc(self.task)
         comment = _text(self.comment, "comment", required=False) if self.comment else None
+        unknown = [name for name in self.changes if name not in EDITABLE_FIELDS]
+        if unknown:
+            raise UsageError("set.unknown_field", task=self.task,
+                             field=clean_text(str(unknown[0]), single_line=True),
+                             known=", ".join(EDITABLE_FIELDS))
         _check_conflicts(doc, self.changes, self.seen_version)
         events: list[Event] = []
         for name in EDITABLE_FIELDS:
             if name not in self.changes:
                 continue
-            new = _stored(self.changes[name])
+            new = _checked_field(ctx, name, self.changes[name])
             old = doc[name]
             if new == old:
                 continue
@@ -151,6 +248,50 @@ class SetFields(NamedTuple):
         if not events:
             raise InvalidEdit("set.nothing", task=self.task)
         return events
+
+
+def _checked_field(ctx: Context, name: str, value: Any) -> Any:
+    """A task field's new value as stored (words, ISO dates), once it has passed its
+    field's rules."""
+    if name in ("status", "priority"):
+        kind: type[Status] | type[Priority] = Status if name == "status" else Priority
+        try:
+            return kind(value).value
+        except ValueError:
+            raise UsageError(f"{name}.unknown",
+                             value=clean_text(str(value), single_line=True),
+                             known=", ".join(member.value for member in kind)) from None
+    if name == "owner":
+        return check_owner(value, ctx.survey_groups, ctx.known_account)
+    if value is None:
+        return None
+    if name == "cadence":
+        if not isinstance(value, str):
+            raise UsageError("cadence.bad", option=_("field.cadence"), value=str(value))
+        from tracker.domain.dates import validate_cadence
+
+        return validate_cadence(value, option=_("field.cadence"))
+    return checked_date(value, _(f"field.{name}")).isoformat()  # due, next_followup
+
+
+def checked_date(value: Any, what: str) -> date:
+    """A date a command keeps (a ``datetime.date`` or ISO text) within the window of
+    tracker.domain.dates; ``what`` names it in the refusal."""
+    from tracker.domain.dates import ACCEPTED_FORMS, check_window
+
+    day: date | None = None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            day = None
+    if day is None:
+        raise UsageError("date.bad", option=what,
+                         value=clean_text(str(value), single_line=True), forms=ACCEPTED_FORMS)
+    check_window(day, what)
+    return day
 
 
 def _stored(value: Any) -> Any:
@@ -177,21 +318,28 @@ def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None
                                 current=field_value(name, doc[name]), seen=seen)
 
 
-class AddNote(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class AddNote(Command):
     task: str
     text: str
 
-    NEEDS = EDITOR
-    ACTION = "role.action.note"
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.note"
+
+    @property
+    def subject_task(self) -> str | None:
+        return self.task
 
     def events(self, ctx: Context) -> list[Event]:
         ctx.task_doc(self.task)
         return [{"type": "note", "task": self.task, "new": _text(self.text, "note")}]
 
 
-class LogFollowup(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class LogFollowup(Command):
     """A call, visit, document or meeting. Moves the next follow-up date: to ``next`` if
-    given, else along the task's cadence from the follow-up's date."""
+    given, else along the task's cadence from the follow-up's date. The follow-up's date
+    has come and is in the window of tracker.domain.dates; the next is not before it."""
 
     task: str
     kind: FollowupKind
@@ -200,12 +348,22 @@ class LogFollowup(NamedTuple):
     on: date | None = None
     seen_version: int | None = None
 
-    NEEDS = EDITOR
-    ACTION = "role.action.followup"
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.followup"
+
+    @property
+    def subject_task(self) -> str | None:
+        return self.task
 
     def events(self, ctx: Context) -> list[Event]:
         doc = ctx.task_doc(self.task)
-        on = self.on or ctx.today
+        try:
+            kind = FollowupKind(self.kind)
+        except ValueError:
+            raise UsageError("followup.kind_unknown",
+                             value=clean_text(str(self.kind), single_line=True),
+                             known=", ".join(k.value for k in FollowupKind)) from None
+        on = checked_date(self.on or ctx.today, _("date.what.followup"))
         if on > ctx.today:  # a follow-up is what happened; what is planned is --next
             raise InvalidEdit("followup.future", date=on.isoformat(),
                               today=ctx.today.isoformat())
@@ -215,9 +373,14 @@ class LogFollowup(NamedTuple):
             from tracker.domain.dates import next_followup
 
             next_date = next_followup(doc["cadence"], anchor, on)
+        if next_date is not None:
+            next_date = checked_date(next_date, _("field.next_followup"))
+            if next_date < on:
+                raise UsageError("followup.next_before", next=next_date.isoformat(),
+                                 date=on.isoformat())
         events: list[Event] = [{
             "type": "followup", "task": self.task,
-            "new": {"date": on.isoformat(), "kind": FollowupKind(self.kind).value,
+            "new": {"date": on.isoformat(), "kind": kind.value,
                     "outcome": _text(self.outcome, "outcome"),
                     "next": next_date.isoformat() if next_date else None},
         }]
@@ -233,59 +396,135 @@ YES = {"yes", "y", "true", "1", "是", "有", "已"}
 NO = {"no", "n", "false", "0", "否", "无", "未"}
 
 
-def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -> Any:
-    """A measurement value for a fact or indicator, typed by its kind."""
+def measure_kind(plan: Plan, key: str) -> IndicatorKind:
+    """The kind of value ``key`` (a fact, or an indicator measured directly) takes; an
+    indicator computed from facts is refused (its facts are what is recorded)."""
+    if any(fact.id == key for fact in plan.facts):
+        return plan.fact(key).kind
+    indicator = plan.indicator(key)
+    if indicator.derived_from:
+        raise UsageError("measure.derived", key=key, inputs=", ".join(indicator.derived_from))
+    return indicator.kind
+
+
+def value_fits(kind: IndicatorKind, value: Any) -> bool:
+    """Whether ``value`` is a value of ``kind`` as the store keeps it: a count an int
+    >= 0, an amount a finite number >= 0, a percent one from 0 to 100, yes/no a bool, a
+    date ISO text within the window of tracker.domain.dates; numbers below MAX_VALUE."""
     from tracker.domain.plan import IndicatorKind
 
-    if key in {f.id for f in plan.facts}:
-        kind = plan.fact(key).kind
-    else:
-        indicator = plan.indicator(key)
-        if indicator.derived_from:
-            raise UsageError("measure.derived", key=key, inputs=", ".join(indicator.derived_from))
-        kind = indicator.kind
+    if kind is IndicatorKind.YES_NO:
+        return isinstance(value, bool)
+    if kind is IndicatorKind.DATE:
+        from tracker.domain.dates import in_window
+
+        try:
+            day = date.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            return False
+        return day is not None and day.isoformat() == value and in_window(day)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if kind is IndicatorKind.COUNT and not isinstance(value, int):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    if not 0 <= value < MAX_VALUE:
+        return False
+    return not (kind is IndicatorKind.PERCENT and value > 100)
+
+
+def check_value(plan: Plan, key: str, value: Any, shown: str | None = None) -> IndicatorKind:
+    """Refuse a value that is not one of ``key``'s kind (:func:`value_fits`); ``shown``
+    is what the user typed, for the message. Returns the kind."""
+    kind = measure_kind(plan, key)
+    if not value_fits(kind, value):
+        raise UsageError("measure.bad_value", key=key,
+                         value=clean_text(str(value) if shown is None else shown,
+                                          single_line=True),
+                         kind=kind.value)
+    return kind
+
+
+def parse_value(plan: Plan, key: str, text: str, *, today: date | None = None) -> Any:
+    """A measurement value for a fact or indicator, typed by its kind (and checked as the
+    store will: :func:`check_value`)."""
+    from tracker.domain.plan import IndicatorKind
+
+    kind = measure_kind(plan, key)
     raw = text.strip().replace(",", "").replace("，", "")
+    value: Any
     try:
         if kind is IndicatorKind.YES_NO:
             if raw.lower() in YES:
-                return True
-            if raw.lower() in NO:
-                return False
-            raise ValueError(text)
-        if kind is IndicatorKind.DATE:
+                value = True
+            elif raw.lower() in NO:
+                value = False
+            else:
+                raise ValueError(text)
+        elif kind is IndicatorKind.DATE:
             from tracker.domain.dates import parse_date
 
-            return parse_date(raw, today=today, option=key).isoformat()
-        if kind is IndicatorKind.COUNT:
-            value: Any = int(raw)
+            value = parse_date(raw, today=today, option=key).isoformat()
+        elif kind is IndicatorKind.COUNT:
+            value = int(raw)
         else:
             value = float(raw.rstrip("%"))
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError(text)
-        if value < 0 or (kind is IndicatorKind.PERCENT and value > 100):
-            raise ValueError(text)
-        return value
     except ValueError:
         raise UsageError("measure.bad_value", key=key, value=text,
                          kind=kind.value) from None
+    check_value(plan, key, value, shown=text)
+    return value
 
 
 def part_over_whole(plan: Plan, values: dict[str, Any]) -> tuple[str, str] | None:
     """The (part, whole) facts of a share indicator (digitized of permanent volumes)
     whose values in ``values`` put the part above the whole, if any."""
-    from tracker.domain.plan import IndicatorKind
-
-    for indicator in plan.indicators:
-        if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2:
-            part, whole = indicator.derived_from
-            if (values.get(part) is not None and values.get(whole) is not None
-                    and values[part] > values[whole]):
-                return part, whole
+    for part, whole in share_pairs(plan):
+        if (values.get(part) is not None and values.get(whole) is not None
+                and values[part] > values[whole]):
+            return part, whole
     return None
 
 
-class Measure(NamedTuple):
-    """A dated value of a county fact (holdings, staff...) or indicator."""
+def share_pairs(plan: Plan) -> list[tuple[str, str]]:
+    """The (part, whole) facts of every share indicator (a percent derived from two)."""
+    from tracker.domain.plan import IndicatorKind
+
+    return [(indicator.derived_from[0], indicator.derived_from[1])
+            for indicator in plan.indicators
+            if indicator.kind is IndicatorKind.PERCENT and len(indicator.derived_from) == 2]
+
+
+def value_as_of(doc: dict[str, Any], key: str, day: str) -> Any:
+    """A county's value of ``key`` as of ``day`` (ISO), as far as its document tells:
+    the latest if it is dated by then, else the last of the kept earlier values dated by
+    then (schema 4). None if it had none by then. Where the document cannot tell (no
+    ``earlier``, or the kept values do not reach back that far), the latest: a check
+    against it refuses rather than lets a typo through."""
+    from tracker.domain.migrations import EARLIER
+
+    latest = doc["measurements"].get(key)
+    if latest is None:
+        return None
+    if latest["date"] <= day:
+        return latest["value"]
+    earlier = doc.get("earlier")
+    if earlier is None:
+        return latest["value"]
+    rows = earlier.get(key, [])
+    before = [value for when, value in rows if when <= day]
+    if before:
+        return before[-1]
+    return None if len(rows) < EARLIER else latest["value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Measure(Command):
+    """A dated value of a county fact (holdings, staff...) or indicator: of the key's
+    kind (:func:`check_value`), dated in the window and not after today, and no part
+    above its whole (digitized permanent volumes above permanent volumes) as of its
+    date, against the county's values in the state."""
 
     county: str
     key: str
@@ -293,25 +532,48 @@ class Measure(NamedTuple):
     on: date
     source: str | None = None
 
-    NEEDS = EDITOR
-    ACTION = "role.action.measure"
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.measure"
+
+    @property
+    def subject_county(self) -> str | None:
+        return self.county
 
     def events(self, ctx: Context) -> list[Event]:
-        ctx.county_doc(self.county)
-        if self.on > ctx.today:  # a figure is as of a day that has come
-            raise InvalidEdit("measure.future", date=self.on.isoformat(),
+        doc = ctx.county_doc(self.county)
+        on = checked_date(self.on, _("date.what.measure"))
+        if on > ctx.today:  # a figure is as of a day that has come
+            raise InvalidEdit("measure.future", date=on.isoformat(),
                               today=ctx.today.isoformat())
+        plan = ctx.plan
+        check_value(plan, self.key, self.value)
+        self._check_part_of_whole(plan, doc, on.isoformat())
         source = _text(self.source, "source", single_line=True) if self.source else None
         return [{"type": "measure", "county": self.county, "field": self.key,
-                 "new": {"date": self.on.isoformat(), "value": self.value, "source": source}}]
+                 "new": {"date": on.isoformat(), "value": self.value, "source": source}}]
+
+    def _check_part_of_whole(self, plan: Plan, doc: dict[str, Any], day: str) -> None:
+        """More digitized than permanent volumes is a typo: refuse it, naming both."""
+        pairs = [pair for pair in share_pairs(plan) if self.key in pair]
+        if not pairs:
+            return
+        values = {key: value_as_of(doc, key, day) for pair in pairs for key in pair}
+        values[self.key] = self.value
+        found = part_over_whole(plan, values)
+        if found:
+            part, whole = found
+            raise UsageError("measure.part_over_whole", county=self.county,
+                             part=plan.fact(part).title.get(), part_value=values[part],
+                             whole=plan.fact(whole).title.get(), whole_value=values[whole])
 
 
-class SetSetting(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SetSetting(Command):
     key: str
     value: str
 
-    NEEDS = ADMIN
-    ACTION = "role.action.config"
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.config"
 
     def events(self, ctx: Context) -> list[Event]:
         value = parse_setting(self.key, self.value)
@@ -352,7 +614,8 @@ _BOOKKEEPING = ("version", "changed", "updated_at", "updated_by", "last_followup
                 "due_revisions")
 
 
-class Restore(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class Restore(Command):
     """Bring tasks and county facts back to a backup's state, as new events. ``upto`` is
     the seq of the backup's last event: measurements recorded after it are taken back.
     What happened stays: notes and follow-ups are in the journal and are kept, a task's
@@ -363,8 +626,8 @@ class Restore(NamedTuple):
     upto: int
     comment: str = ""
 
-    NEEDS = ADMIN
-    ACTION = "role.action.restore"
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.restore"
 
     def events(self, ctx: Context) -> list[Event]:
         backup_index = Index(self.tables)
@@ -414,6 +677,24 @@ class Restore(NamedTuple):
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in _BOOKKEEPING)
+
+
+@dataclass(frozen=True, slots=True)
+class Migrate(Command):
+    """Bring the state from schema ``old`` to ``new`` (the store's own work, after its
+    backup: tracker.storage.store.Store.migrate)."""
+
+    old: int
+    new: int
+    earlier: dict[str, Any] | None = None  # 3 -> 4: what the journal's series held
+
+    needs: ClassVar[str | None] = None  # whoever opens the database first after an upgrade
+
+    def events(self, ctx: Context) -> list[Event]:
+        event: Event = {"type": "migrate", "old": self.old, "new": self.new}
+        if self.earlier is not None:
+            event["earlier"] = self.earlier
+        return [event]
 
 
 # -- users and roles (admins only; tracker.domain.roles) -----------------------------------------
@@ -474,7 +755,8 @@ def _keep_an_admin(users: dict[str, dict[str, Any]], name: str,
         raise InvalidEdit("users.last_admin", name=name)
 
 
-class AddUser(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class AddUser(Command):
     """List an account with a role (and, for an editor, limits)."""
 
     name: str
@@ -482,8 +764,8 @@ class AddUser(NamedTuple):
     prefectures: tuple[str, ...] = ()
     groups: tuple[str, ...] = ()
 
-    NEEDS = ADMIN
-    ACTION = "role.action.users"
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.users"
 
     def events(self, ctx: Context) -> list[Event]:
         name, role = _account(self.name), _role(self.role)
@@ -504,7 +786,8 @@ def _listed(ctx: Context, account: str) -> tuple[str, dict[str, Any], dict[str, 
     return name, users, entry
 
 
-class SetUser(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class SetUser(Command):
     """Change a listed account's role or limits. ``prefectures``/``groups`` None: kept
     (an editor's); an empty tuple clears them. A role other than editor has none."""
 
@@ -513,8 +796,8 @@ class SetUser(NamedTuple):
     prefectures: tuple[str, ...] | None = None
     groups: tuple[str, ...] | None = None
 
-    NEEDS = ADMIN
-    ACTION = "role.action.users"
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.users"
 
     def events(self, ctx: Context) -> list[Event]:
         name, users, old = _listed(ctx, self.name)
@@ -530,13 +813,14 @@ class SetUser(NamedTuple):
         return [{"type": "user", "account": name, "old": old, "new": new}]
 
 
-class RemoveUser(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class RemoveUser(Command):
     """Unlist an account: it is then an unknown user (a viewer, or refused)."""
 
     name: str
 
-    NEEDS = ADMIN
-    ACTION = "role.action.users"
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.users"
 
     def events(self, ctx: Context) -> list[Event]:
         name, users, old = _listed(ctx, self.name)

@@ -5,6 +5,11 @@ Accepted forms (what staff type and what county spreadsheets contain):
 and offsets from today: ``+2w``, ``-3d``, ``+1m``, ``+1y`` (d, w, m, y; months and years
 by calendar arithmetic, so ``+1m`` from Jan 31 is Feb 28/29).
 Recurring follow-ups use :func:`next_occurrence` (``dateutil.rrule`` for RRULE strings).
+
+A date the tracker stores (a due date, a follow-up, a figure's date or a date-valued
+figure) lies in :data:`EARLIEST` .. :data:`LATEST`: 1949, when the province's archives
+bureaus were founded, to 2100. Outside that window a date is a typo (``+100y``,
+``0202-12-31``); the store refuses it (tracker.domain.commands), whoever asks.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from datetime import date, datetime
 from dateutil.relativedelta import relativedelta
 
 from tracker.domain.errors import InvalidEdit, UsageError
+
+EARLIEST = date(1949, 1, 1)
+LATEST = date(2100, 12, 31)
 
 ACCEPTED_FORMS = "2020-12-31, 2020/12/31, 2020年12月31日, today, +2w, -3d, +1m"
 
@@ -62,6 +70,18 @@ def parse_date(text: str, *, today: date | None = None, option: str = "date") ->
             raise UsageError("date.out_of_range", option=option, value=text,
                              forms=ACCEPTED_FORMS) from None
     raise UsageError("date.bad", option=option, value=text, forms=ACCEPTED_FORMS)
+
+
+def in_window(day: date) -> bool:
+    """Whether ``day`` is a plausible date for the tracker to keep (EARLIEST..LATEST)."""
+    return EARLIEST <= day <= LATEST
+
+
+def check_window(day: date, what: str) -> None:
+    """Refuse a date outside EARLIEST..LATEST; ``what`` names it (already translated)."""
+    if not in_window(day):
+        raise UsageError("date.out_of_window", what=what, value=day.isoformat(),
+                         low=EARLIEST.isoformat(), high=LATEST.isoformat())
 
 
 def parse_iso(text: str) -> date:

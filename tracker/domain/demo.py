@@ -10,11 +10,19 @@ and every output says so. The same seed gives the same history.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
-from tracker.domain.commands import AddNote, AddUser, LogFollowup, Measure, SetFields
+from tracker.domain.commands import (
+    AddNote,
+    AddUser,
+    Command,
+    LogFollowup,
+    Measure,
+    SetFields,
+)
 from tracker.domain.model import FollowupKind, Status
 from tracker.domain.plan import Plan, builtin_plan
 
@@ -59,7 +67,22 @@ BLOCK_REASONS = ("县财政资金未到位", "馆舍改造停工，等待审批"
 class _Item:
     when: datetime
     user: str
-    command: Any
+    command: Command
+
+
+Add = Callable[[date, Command], None]
+
+
+class DemoStore(Protocol):
+    """What the demo needs of a store (tracker.storage.store.Store; the domain does not
+    import storage)."""
+
+    user: str
+
+    def create(self, plan: Plan, *, demo: bool = False, force: bool = False,
+               when: datetime | None = None) -> Any: ...
+
+    def apply_all(self, items: Iterable[tuple[Command, str, datetime | None]]) -> Any: ...
 
 
 def _at(day: date, rng: random.Random) -> datetime:
@@ -76,7 +99,7 @@ def demo_items(plan: Plan, seed: int = 2017) -> list[_Item]:
     codes = [c.code for c in plan.counties]
     items: list[_Item] = []
 
-    def add(day: date, command: Any, user: str | None = None) -> None:
+    def add(day: date, command: Command, user: str | None = None) -> None:
         # Nothing is recorded after the demo's end (a Q4 2020 figure is in by Dec 31).
         items.append(_Item(_at(min(day, END), rng), user or rng.choice(STAFF), command))
 
@@ -168,7 +191,7 @@ def demo_items(plan: Plan, seed: int = 2017) -> list[_Item]:
     return items
 
 
-def _task_story(plan: Plan, task_id: str, rng: random.Random, add: Any) -> None:
+def _task_story(plan: Plan, task_id: str, rng: random.Random, add: Add) -> None:
     """One task's life: started, followed up, perhaps blocked, done, verified."""
     start = _day_between(rng, date(2017, 7, 1), date(2018, 12, 31))
     if rng.random() < 0.06:
@@ -211,7 +234,7 @@ def _task_story(plan: Plan, task_id: str, rng: random.Random, add: Any) -> None:
                 add(verified, SetFields(task_id, {"status": Status.VERIFIED}))
 
 
-def build_demo(store: Any, *, seed: int = 2017, force: bool = False) -> int:
+def build_demo(store: DemoStore, *, seed: int = 2017, force: bool = False) -> int:
     """Create the demo database in ``store``; returns the number of events."""
     plan = builtin_plan()
     start = datetime.combine(START, time(9, 0), CST)

@@ -98,6 +98,10 @@ class Index:
     __slots__ = ("counties", "tasks")
 
     def __init__(self, tables: Tables) -> None:
+        self.rebuild(tables)
+
+    def rebuild(self, tables: Tables) -> None:
+        """Index ``tables`` anew (after an event that replaces them: init, migrate)."""
         self.tasks = _idents(tables["tasks"], "id")
         self.counties = _idents(tables["counties"], "code")
 
@@ -107,7 +111,7 @@ def _idents(table: Any, field: str) -> dict[str, str]:
     whole document (storage.atomic.LazyTable) is asked to."""
     idents = getattr(table, "idents", None)
     if idents is not None:
-        return idents(field)  # type: ignore[no-any-return]
+        return idents(field)
     return dict(zip(map(itemgetter(field), table.values()), table, strict=True))
 
 
@@ -145,7 +149,7 @@ def _init(tables: Tables, index: Index, event: dict[str, Any]) -> None:
             tables["tasks"][str(number)] = new_task_doc(
                 county["code"], rec["id"], deadlines[rec["id"]], ts, user
             )
-    index.__init__(tables)
+    index.rebuild(tables)
 
 
 def _touch(doc: dict[str, Any], event: dict[str, Any]) -> None:
@@ -250,7 +254,7 @@ def _migrate(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     migrate_tables(tables, event["old"], event["new"])
     if "earlier" in event:  # 3 -> 4: what the journal's series held then
         add_earlier(tables, event["earlier"])
-    index.__init__(tables)
+    index.rebuild(tables)
 
 
 APPLY = {

@@ -21,13 +21,16 @@ class Note(NamedTuple):
     text: str
 
 
+Day = date  # the type, for the classes below that have a field named ``date``
+
+
 class Followup(NamedTuple):
     at: datetime
     by: str
-    date: date
+    date: Day
     kind: FollowupKind
     outcome: str
-    next: date | None
+    next: Day | None
 
 
 class DueRevision(NamedTuple):

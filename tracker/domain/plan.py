@@ -31,6 +31,7 @@ FORMAT_VERSION = 1
 BUILTIN_PLANS = ("liaoning-2017",)
 
 T = TypeVar("T")
+Day = date  # the type, where a class has a method named ``date`` (_Validator)
 
 
 class IndicatorKind(StrEnum):
@@ -338,7 +339,7 @@ class Plan:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())
@@ -753,7 +754,7 @@ class _Validator:
             self.fail("plan.unknown_ref", where, value=value, target=target)
         return value
 
-    def before_horizon(self, value: date, where: str, horizon: date) -> None:
+    def before_horizon(self, value: Day, where: str, horizon: Day) -> None:
         if value > horizon:
             self.fail(
                 "plan.after_horizon", where, value=value.isoformat(), horizon=horizon.isoformat()
@@ -916,7 +917,7 @@ class _Validator:
         return tuple(result)
 
     def recommendations(
-        self, value: Any, findings: Mapping[str, Finding], horizon: date
+        self, value: Any, findings: Mapping[str, Finding], horizon: Day
     ) -> tuple[Recommendation, ...]:
         seen: dict[str, str] = {}
         group_titles: dict[str, tuple[Text, str]] = {}
@@ -993,7 +994,7 @@ class _Validator:
         value: Any,
         recommendations: Mapping[str, Recommendation],
         facts: Mapping[str, Fact],
-        horizon: date,
+        horizon: Day,
     ) -> tuple[Indicator, ...]:
         seen: dict[str, str] = {}
         result = []

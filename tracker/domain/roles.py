@@ -61,7 +61,7 @@ def users_of(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
     if users is None:
         creator = meta.get("created_by")
         return {creator: user_entry(ADMIN)} if creator else {}
-    return users  # type: ignore[no-any-return]
+    return users
 
 
 def unknown_policy(meta: dict[str, Any]) -> str:

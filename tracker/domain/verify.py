@@ -15,7 +15,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
-def _by(tables: Tables, table: str, key: str) -> dict[str, dict[str, Any]]:
+def _by(tables: Tables, table: str, key: str) -> dict[Any, dict[str, Any]]:
     return {doc.get(key): doc for doc in tables.get(table, {}).values()
             if isinstance(doc, dict)}
 

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from tracker.domain.commands import Measure, parse_value, part_over_whole
+from tracker.domain.commands import Measure, parse_value, part_over_whole, share_pairs
 from tracker.domain.dates import parse_date
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.plan import Plan
@@ -43,6 +43,7 @@ BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
 ENCODINGS = ("utf-8", "gb18030")
 FIXED = ("county", "county_name", "date")
 DATE_FORMS = "2020-12-31, 2020/12/31, 2020.12.31, 2020年12月31日"  # no relative ones in files
+Day = date  # the type, where a class has a method named ``date`` (_Reader)
 _UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -113,13 +114,30 @@ class Batch:
     sha256: str
     changes: list[Change]
     unchanged: int  # values already recorded for that county, key and date
+    # The (part, whole) facts of the plan's shares (tracker.domain.commands.share_pairs).
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @property
     def source(self) -> str:
         return f"{self.file} sha256:{self.sha256}"
 
     def commands(self) -> list[Measure]:
-        return [Measure(c.county, c.key, c.new, c.on, self.source) for c in self.changes]
+        """The Measure commands, in the file's order but for a whole and its part of one
+        row: the store checks part <= whole at each command, so a whole that goes down
+        comes after its part, one that goes up before it (one of the two orders always
+        passes when the row's values do; tracker.domain.commands.Measure)."""
+        rank = [float(number) for number in range(len(self.changes))]
+        where = {(c.county, c.on, c.key): number for number, c in enumerate(self.changes)}
+        for part, whole in self.pairs:
+            for number, change in enumerate(self.changes):
+                other = where.get((change.county, change.on, part))
+                if change.key != whole or other is None:
+                    continue
+                lower = change.old is not None and change.new < change.old
+                rank[number] = max(number, other) + 0.5 if lower else min(number, other) - 0.5
+        ordered = sorted(range(len(self.changes)), key=rank.__getitem__)
+        return [Measure(c.county, c.key, c.new, c.on, self.source)
+                for c in (self.changes[number] for number in ordered)]
 
 
 def column_letter(number: int) -> str:
@@ -187,11 +205,13 @@ def write_template(plan: Plan, path: Path) -> None:
         csv.writer(buffer).writerows([headers, *rows])
         data = buffer.getvalue().encode("utf-8-sig")  # Excel reads UTF-8 only with a BOM
     else:
-        from openpyxl import Workbook  # type: ignore[import-untyped]
-        from openpyxl.styles import Font  # type: ignore[import-untyped]
+        from openpyxl import Workbook
+        from openpyxl.styles import Font
+        from openpyxl.worksheet.worksheet import Worksheet
 
         book = Workbook()
         sheet = book.active
+        assert isinstance(sheet, Worksheet)  # a new workbook's one sheet
         sheet.append(headers)
         for row in rows:
             sheet.append(row)
@@ -426,7 +446,7 @@ class _Reader:
             return None
         return day
 
-    def compare(self, row: int, county: str, key: str, on: date, value: Any) -> None:
+    def compare(self, row: int, county: str, key: str, on: Day, value: Any) -> None:
         """Skip a value identical to the one recorded for that county, key and date;
         otherwise a change from the value as of that date."""
         series = self.view.measurements(county, key)
@@ -479,7 +499,8 @@ def read_import(view: Any, path: Path, *, today: date) -> Batch:
     if reader.total:
         raise ImportRejected(name, reader.problems, reader.total)
     import_hash = hashlib.sha256(data).hexdigest()
-    return Batch(name, import_hash, reader.changes, reader.unchanged)
+    return Batch(name, import_hash, reader.changes, reader.unchanged,
+                 tuple(share_pairs(view.plan)))
 
 
 def describe(plan: Plan, change: Change) -> str:
