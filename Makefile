@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/tracker.json
 
-.PHONY: run test typecheck lint bench clean
+.PHONY: run test typecheck lint bench check-readers clean
 
 $(BIN)/tracker: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ typecheck: $(VENV)/.test-deps
 
 bench: $(BIN)/tracker
 	$(BIN)/python bench/run.py
+
+# The exports printed by their readers (Chromium, LibreOffice), pages counted against
+# the bounds of docs/snapshot-format.md. Needs chromium, libreoffice-calc-nogui and
+# poppler-utils (Debian); too heavy for CI, so not part of `make test`.
+check-readers: $(BIN)/tracker
+	$(BIN)/python scripts/check_readers.py $(CHECK_READERS_ARGS)
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .ruff_cache build

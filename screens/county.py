@@ -11,6 +11,7 @@ from textual.widgets import Header, Label, Sparkline, Static
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell
 from tracker.screens.tasks import TaskTable
+from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import Footer, SectionTitle
 
 from tracker.domain.progress import county_value
@@ -34,6 +35,7 @@ class CountyScreen(TrackerScreen):
             yield TaskTable(id="county-tasks", county=False)
             yield Static(id="county-facts")
             yield SectionTitle(_("county.trends"))
+            yield TrendChart(id="county-trend")
             for key in SERIES:
                 with Horizontal(classes="spark-row"):
                     yield Label(id=f"label-{key}", classes="spark-label")
@@ -79,6 +81,11 @@ class CountyScreen(TrackerScreen):
             line.append(text)
             grid.add_row(cell(indicator.title.get()), line)
         self.query_one("#county-facts", Static).update(grid)
+        headline = plan.indicators[0]
+        points, threshold, unit, top = indicator_points(
+            view, headline, [(self.code, county.prefecture)], day)
+        self.query_one("#county-trend", TrendChart).show(
+            headline.title.get(), points, threshold=threshold, unit=unit, top=top)
         for key in SERIES:
             series = view.measurements(self.code, key)
             values = [float(m.value) for m in series]

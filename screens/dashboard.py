@@ -147,8 +147,11 @@ class DashboardScreen(TrackerScreen):
         table, key = event.table, event.key
         if table.id == "by-rec":
             self.tracker.open_target(key)
-        elif table.id == "targets":
-            self.tracker.open_target(key.split("#")[0])
+        elif table.id == "targets":  # the recommendation, with the target's trend
+            from tracker.screens.recommendations import RecommendationScreen
+
+            rec, _hash, indicator = key.partition("#")
+            self.app.push_screen(RecommendationScreen(rec, indicator=indicator))
         elif table.id == "matrix":
             recs = self.tracker.view.plan.recommendations
             rec = recs[event.column - 1].id if event.column >= 1 else recs[0].id

@@ -15,11 +15,13 @@ from tracker.i18n import _
 
 
 class ExportForm(Form):
-    """Arrows choose the format (the file name's suffix follows); Enter writes."""
+    """Arrows choose the format (the file name's suffix follows); Enter writes. A file
+    that exists is replaced only on a second Enter, after the form says so."""
 
     def __init__(self, default: Path) -> None:
         super().__init__(_("form.export_title"))
         self.default = default
+        self._replace: Path | None = None  # the existing file the user was warned of
 
     def fields(self) -> ComposeResult:
         yield Label(_("form.export_format"), classes="form-label")
@@ -51,4 +53,9 @@ class ExportForm(Form):
         if not text:
             self.show_error(_("form.required", field=_("form.export_path")))
             return None
-        return self._format(), Path(text).expanduser()
+        path = Path(text).expanduser()
+        if path.exists() and path != self._replace:
+            self._replace = path
+            self.show_error(_("form.export_exists", path=str(path)))
+            return None
+        return self._format(), path, path.exists()

@@ -4,6 +4,7 @@ Enter opens one: its county tasks, filterable as you type."""
 from __future__ import annotations
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
@@ -11,6 +12,7 @@ from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
 from tracker.screens.datatable import Table
 from tracker.screens.tasks import Searcher, TaskTable
+from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import FilterInput, Footer, bar
 
 from tracker.domain.model import CLOSED_STATUSES
@@ -85,15 +87,19 @@ class RecommendationScreen(FilteredScreen):
     ACTION_SCOPE = "recommendation"
     BINDINGS = actions.bindings(ACTION_SCOPE)
 
-    def __init__(self, rec_id: str, prefecture: str | None = None) -> None:
+    def __init__(self, rec_id: str, prefecture: str | None = None,
+                 indicator: str | None = None) -> None:
         super().__init__()
         self.rec_id = rec_id
         self.prefecture = prefecture
+        self.indicator = indicator  # a target's drill-down: its trend above the tasks
         self.searcher = Searcher()
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="rec-title")
+        if self.indicator:
+            yield TrendChart(id="rec-trend")
         yield FilterInput(id="filter")
         yield TaskTable(id="rec-tasks", rec=False)
         yield Static(id="rec-status", classes="status-line")
@@ -110,8 +116,21 @@ class RecommendationScreen(FilteredScreen):
         self.refresh_data()
         self.query_one("#rec-tasks", TaskTable).focus()
 
+    @work(thread=True, exclusive=True, group="trend")
+    def _trend(self) -> None:
+        """The target's trend over the province, read off the journal in a thread."""
+        view, day = self.tracker.view, self.tracker.day()
+        indicator = view.plan.indicator(self.indicator or "")
+        counties = [(c.code, c.prefecture) for c in view.plan.counties]
+        points, threshold, unit, top = indicator_points(view, indicator, counties, day)
+        chart = self.query_one("#rec-trend", TrendChart)
+        self.app.call_from_thread(chart.show, indicator.title.get(), points,
+                                  threshold=threshold, unit=unit, top=top)
+
     def refresh_data(self) -> None:
         view = self.tracker.view
+        if self.indicator:
+            self._trend()
         tasks = [t for t in view.tasks() if t.recommendation == self.rec_id]
         query = self.query_one("#filter", FilterInput).value
         found = self.searcher.matches(view, tasks, query)

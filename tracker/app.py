@@ -427,18 +427,19 @@ class TrackerApp(App[None]):
             return
         default = Path.cwd() / f"tracker-{self.day().isoformat()}.xlsx"
 
-        def chosen(choice: tuple[str, Path] | None) -> None:
+        def chosen(choice: tuple[str, Path, bool] | None) -> None:
             if choice is not None:
                 self._export(*choice)
 
         self.push_screen(ExportForm(default), chosen)
 
     @work(thread=True, group="export")
-    def _export(self, fmt: str, path: Path) -> None:
+    def _export(self, fmt: str, path: Path, force: bool = False) -> None:
         from tracker.formats.export import export_snapshot
 
         try:
-            snapshot, _digest, checksum = export_snapshot(self.store, self.view, fmt, path)
+            snapshot, _digest, checksum = export_snapshot(self.store, self.view, fmt, path,
+                                                          force=force)
         except TrackerError as error:
             self.call_from_thread(self.notify, error.message, severity="error", timeout=10,
                                   markup=False)

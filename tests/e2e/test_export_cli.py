@@ -31,10 +31,14 @@ def test_export_each_format_with_checksum(demo_db: Path, tmp_path: Path, fmt: st
         shares = [c["values"]["digitized_share"]["value"] for c in json.loads(data)["counties"]]
         assert sum(v < 30 for v in shares) == 71
     elif fmt == "xlsx":
-        assert openpyxl.load_workbook(out).sheetnames == ["Tasks", "Roll-ups", "Metadata"]
+        assert openpyxl.load_workbook(out).sheetnames == ["Summary", "Counties", "Tasks",
+                                                          "Roll-ups", "About"]
     elif fmt == "csv":
         assert data.startswith(b"\xef\xbb\xbf")
-        assert len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) > 700
+        assert len(list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))) == 701
+        meta = json.loads((tmp_path / f"snap.{fmt}.meta.json").read_text())
+        assert meta["table"] == "tasks" and meta["provenance"]["as_of"] == "2017-06-30"
+        assert meta["sha256"] == digest and meta["columns"][0]["code"] == "task_id"
     else:
         assert "2017-06-30" in data.decode()
 
@@ -90,7 +94,7 @@ def test_merge_prefecture_snapshots(demo_db: Path, tmp_path: Path) -> None:
     out = tmp_path / "both.xlsx"
     result = run(demo_db, "merge", *parts, "-o", str(out))
     assert "merged 2 snapshots (19 counties, 133 tasks)" in result.stdout
-    meta = dict(openpyxl.load_workbook(out)["Metadata"].iter_rows(values_only=True))
+    meta = dict(r[:2] for r in openpyxl.load_workbook(out)["About"].iter_rows(values_only=True))
     assert "沈阳.json" in str(meta) and (tmp_path / "both.xlsx.sha256").exists()
     merged = json.loads(run(demo_db, "merge", *parts).stdout)
     assert len(merged["tasks"]) == 133
@@ -108,3 +112,80 @@ def test_json_export_imports_neither_textual_nor_openpyxl(db: Path, tmp_path: Pa
                              str(tmp_path / "s.json")], capture_output=True, text=True,
                             timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_export_to_standard_output(demo_db: Path, tmp_path: Path) -> None:
+    """`-o -` streams the file (the service mode needs it) and writes no file named `-`;
+    the note goes to standard error."""
+    result = subprocess.run([*_tracker(demo_db), "export", "--as-of", "2017-06-30", "-o", "-"],
+                            capture_output=True, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["provenance"]["as_of"] == "2017-06-30"
+    assert b"wrote -" in result.stderr and not (tmp_path / "-").exists()
+    csv_out = subprocess.run([*_tracker(demo_db), "export", "--format", "csv", "--table",
+                              "counties", "-o", "-"], capture_output=True, cwd=tmp_path,
+                             timeout=60)
+    assert csv_out.stdout.startswith(b"\xef\xbb\xbfcounty_code,")
+
+
+def _tracker(db: Path) -> list[str]:
+    from tests.e2e.test_cli import TRACKER
+
+    return [TRACKER, "--db", str(db)]
+
+
+def test_an_existing_file_is_replaced_only_with_force(demo_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "s.json"
+    out.write_text("keep me")
+    refused = run(demo_db, "export", "-o", str(out), check=2)
+    assert f"{out} exists; give --force to replace it" in refused.stderr
+    assert out.read_text() == "keep me" and not (tmp_path / "s.json.sha256").exists()
+    run(demo_db, "export", "-o", str(out), "--force")
+    assert json.loads(out.read_text())["format"] == "tracker-snapshot"
+
+
+@pytest.mark.parametrize(("table", "rows", "first"), [
+    ("tasks", 700, "task_id"), ("counties", 100, "county_code"),
+    ("rollups", 8 * 15, "area_level"), ("measurements", None, "county_code"),
+    ("history", None, "seq"),
+])
+def test_each_table_is_its_own_csv(demo_db: Path, tmp_path: Path, table: str, rows, first: str,
+                                   ) -> None:
+    import pandas as pd
+
+    out = tmp_path / f"{table}.csv"
+    run(demo_db, "export", "--as-of", "2018-06-30", "--table", table, "-o", str(out))
+    frame = pd.read_csv(out)
+    assert frame.columns[0] == first
+    assert len(frame) == rows if rows is not None else len(frame) > 100
+    meta = json.loads((tmp_path / f"{table}.csv.meta.json").read_text())
+    assert meta["table"] == table and [c["code"] for c in meta["columns"]] == list(
+        frame.columns)
+    if table == "history":
+        assert frame["date"].max() <= "2018-06-30"
+
+
+def test_table_is_for_csv_and_details_for_html(db: Path, tmp_path: Path) -> None:
+    assert "--table is for CSV" in run(db, "export", "--table", "counties", "-o",
+                                       str(tmp_path / "x.json"), check=2).stderr
+    assert "--details is for HTML" in run(db, "export", "--details", "-o",
+                                          str(tmp_path / "x.csv"), check=2).stderr
+    assert "--table: 'x' is not one of" in run(db, "export", "--table", "x", "-o",
+                                               str(tmp_path / "x.csv"), check=2).stderr
+
+
+def test_summary_since_and_county_one_pager(demo_db: Path, tmp_path: Path) -> None:
+    page = tmp_path / "s.html"
+    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-30", "--since", "2019-06-01",
+        "--details", "-o", str(page))
+    text = page.read_text()
+    assert "2019-06-01 以来的变化" in text and 'class="details"' in text
+    county = tmp_path / "suizhong.html"
+    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-30", "--county", "绥中",
+        "-o", str(county))
+    text = county.read_text()
+    assert "绥中县" in text and "211421-2.5" in text and "211422-2.5" not in text
+    book = tmp_path / "suizhong.xlsx"
+    run(demo_db, "export", "--county", "绥中", "-o", str(book))
+    tasks = list(openpyxl.load_workbook(book).worksheets[2].iter_rows(values_only=True))
+    assert len(tasks) == 1 + 7

@@ -102,3 +102,61 @@ def test_import_does_not_load_textual(db: Path, tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code, str(db), str(tmp_path / "t.xlsx")],
                             capture_output=True, text=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_per_county_templates_then_one_import_of_the_folder(demo_db: Path,
+                                                            tmp_path: Path) -> None:
+    """One workbook per county, pre-filled with its latest figures and dates (sent back
+    unchanged they change nothing), cells checked by data validation, instructions in
+    Chinese; the folder imported in one write, or nothing if any file is refused."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    source, demo_db = demo_db, tmp_path / "demo.json"  # a copy: the demo is shared
+    for suffix in ("", ".history"):
+        shutil.copy(source.with_name(source.name + suffix), demo_db.with_name(
+            demo_db.name + suffix))
+
+    folder = tmp_path / "requests"
+    out = run(demo_db, "import", "--template", "--per-county", str(folder)).stdout
+    assert "100 templates written" in out
+    made = sorted(folder.iterdir())
+    assert len(made) == 100 and (folder / "211421-绥中县.xlsx") in made
+    book = load_workbook(folder / "211421-绥中县.xlsx")
+    assert book.sheetnames == ["填报", "填报说明"]
+    sheet = book["填报"]
+    rows = list(sheet.iter_rows(values_only=True))
+    kept = [r for r in rows[1:] if r[2] is not None]
+    assert kept and all(r[0] == "211421" for r in kept)
+    assert sheet.data_validations.dataValidation  # cells checked as they are typed
+    assert "灰色行" in book["填报说明"]["A2"].value
+    unchanged = run(demo_db, "import", str(folder / "211421-绥中县.xlsx")).stdout
+    assert "nothing changed" in unchanged
+
+    headers = list(rows[0])
+    chosen = [folder / "211421-绥中县.xlsx", next(p for p in made if p.name.startswith("2114")
+                                                and "211421" not in p.name)]
+    for number, path in enumerate(chosen):
+        book = load_workbook(path)
+        sheet = book["填报"]
+        line = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 3).value is None)
+        sheet.cell(line, 3).value = "2020-12-20"
+        sheet.cell(line, headers.index("Archives staff (people)") + 1).value = 7 + number
+        book.save(path)
+    for other in made:
+        if other not in chosen:
+            other.unlink()
+    bad = folder / "zz-bad.csv"
+    bad.write_text("county,date,staff\n绥中,2020-12-20,x\n", encoding="utf-8")
+    before = files(demo_db)
+    refused = run(demo_db, "import", str(folder), check=1)
+    assert "1 of 3 file(s) cannot be imported; nothing was imported" in refused.stderr
+    assert "zz-bad.csv: row 2" in refused.stdout + refused.stderr
+    assert "211421-绥中县.xlsx: 1 value(s)" in refused.stdout
+    assert files(demo_db) == before
+    bad.unlink()
+    done = run(demo_db, "import", *map(str, chosen)).stdout
+    assert "2 file(s) checked: 2 value(s) for 2 county(ies) recorded in one write" in done
+    history = json.loads(run(demo_db, "history", "--json").stdout)
+    assert [e["new"]["value"] for e in history[-2:]] == [7, 8]

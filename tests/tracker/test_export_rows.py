@@ -1,5 +1,6 @@
-"""The writers' quick paths held to the plain definitions: the task rows every format
-writes, the CSV module's quoting, the JSON snapshot's one item per line."""
+"""The tidy tables every tabular format writes, read back by the readers analysts use:
+codes beside labels, no label a reader takes for a missing value or a number, one table
+a CSV with its header on line 1, the JSON snapshot against its schema."""
 
 from __future__ import annotations
 
@@ -7,195 +8,168 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
-import orjson
+import jsonschema
+import pandas as pd
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
 from tracker.storage.store import Store
 
 from tracker.domain.commands import LogFollowup, SetFields
 from tracker.domain.model import FollowupKind, Status
-from tracker.domain.text import clean_text
-from tracker.formats.export import (
-    _MD_SPECIAL,
-    Table,
-    _csv_cell,
-    _csv_field,
-    _escape,
-    _md,
-    _one_per_line,
-    _td,
-    metadata_table,
-    render,
-    rollup_table,
-    table_cells,
-    task_table,
-)
-from tracker.formats.snapshot import Snapshot
-from tracker.formats.xlsx import Strings
-from tracker.formats.xlsx import cell as xlsx_cell
+from tracker.formats.csvfile import csv_value, write_table
+from tracker.formats.export import Options, render
+from tracker.formats.tables import county_table, rollup_table, status_label, task_table
 from tracker.i18n import _, set_language
 
 from .conftest import Clock, measure_on
 from .test_snapshot import snap
 
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((ROOT / "docs" / "snapshot.schema.json").read_text())
+# What pandas reads as missing by default (pandas.io.parsers: STR_NA_VALUES).
+PANDAS_MISSING = {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
+                  "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a",
+                  "nan", "null"}
+
+
+def validate(document: dict[str, Any]) -> None:
+    """The snapshot against docs/snapshot.schema.json (every JSON export of the suite
+    passes through here or through test_snapshot.json_of)."""
+    validator = jsonschema.Draft202012Validator(SCHEMA,
+                                                format_checker=jsonschema.FormatChecker())
+    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(document)]
+    assert errors == []
+
 
 @pytest.fixture
 def varied(store: Store, clock: Clock) -> Store:
-    """Tasks with owners, follow-ups and texts a CSV, a page or a sheet must escape; a
-    county with figures, and one with a staffing count."""
-    texts = ['a, "quoted" owner', "=SUM(A1)", "<b>x</b> & | *y*", "-12.5", "  lead", "绥中"]
+    """Tasks with owners, follow-ups and texts a CSV or a sheet must keep as text; a
+    task not applicable; a county with figures, and one with a staffing count."""
+    texts = ['a, "quoted" owner', "=SUM(A1)", "<b>x</b> & | *y*", "-12.5", "NA", "绥中"]
     # Owners are groups or accounts the server knows; this store knows these as accounts
     # (an account name is whatever the server's passwd says), so that the exports must
-    # escape them.
+    # keep them as text.
     store.known_account = lambda name: True
     counties = store.view().plan.counties
     for number, text in enumerate(texts):
         ident = f"{counties[number * 7].code}-{'2.5' if number % 2 else '1.1'}"
-        due = date(2018, 12, 31) if number % 3 else date(2019, 6, 30)
         store.apply(SetFields(ident, {"owner": text, "status": Status.IN_PROGRESS,
-                                      "due": due}))
+                                      "due": date(2018, 12, 31)}))
         store.apply(LogFollowup(ident, FollowupKind.CALL, f"{text}, again",
                                 on=date(2018, 2, 1)))
     measure_on(store, counties[0].code, "permanent_volumes", 1000, date(2018, 1, 10))
     measure_on(store, counties[0].code, "digitized_permanent_volumes", 250, date(2018, 1, 10))
     measure_on(store, counties[1].code, "staff", 3, date(2018, 1, 10))
     measure_on(store, counties[1].code, "holdings", 90000, date(2018, 1, 10))
-    store.apply(SetFields(f"{counties[2].code}-1.1", {"status": Status.NOT_APPLICABLE},
-                          comment="merged"))
-    clock.advance(days=400)  # as of 2019-04: untouched open tasks are stale, some overdue
-    store.apply(SetFields(f"{counties[7].code}-2.5", {"owner": "touched"}))
+    for n in range(36):  # 36 tasks not applicable: the issue's 36 NaN statuses
+        store.apply(SetFields(f"{counties[2 + n].code}-1.2",
+                              {"status": Status.NOT_APPLICABLE}, comment="merged"))
+    clock.advance(days=400)
     return store
 
 
-def plain_rows(snapshot: Snapshot) -> list[list[Any]]:
-    """The task table as its columns say, task by task and cell by cell."""
-    lang = "en"
-    counties = {c["code"]: c for c in snapshot["counties"]}
-    prefectures = {p["code"]: p["name"][lang] for p in snapshot["prefectures"]}
-    rows = []
-    for task in snapshot["tasks"]:
-        county = counties[task["county"]]
-        last = task["last_followup"] or {}
-        row = [task["id"], prefectures.get(task["prefecture"], task["prefecture"]),
-               task["county"], county["name"][lang], task["recommendation"],
-               _(f"status.{task['status']}"), clean_text(task["owner"] or "") or None,
-               task["due"], task["next_followup"], last.get("date"),
-               _(f"kind.{last['kind']}") if last else None,
-               clean_text(last.get("outcome") or "", single_line=True) or None,
-               _("value.yes") if task["overdue"] else _("value.no"),
-               _("value.yes") if task["stale"] else _("value.no")]
-        for raw in snapshot["indicators"]:
-            value = county["values"][raw["id"]]
-            if raw["recommendation"] != task["recommendation"]:
-                row += [None, None]
-                continue
-            shown = value["value"]
-            if isinstance(shown, bool):
-                shown = _("value.yes") if shown else _("value.no")
-            elif shown is not None and raw["comparison"] == ">=standard" \
-                    and value["required"] is not None:
-                shown = f"{shown}/{value['required']}"
-            row += [shown, _(f"progress.{value['status']}")]
-        rows.append(row)
-    return rows
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_label_a_reader_takes_for_missing_or_a_number(lang: str) -> None:
+    """The labels the exports write: statuses (the English one was "n/a"), progress,
+    follow-up kinds."""
+    set_language(lang)
+    labels = [status_label(s.value) for s in Status]
+    labels += [_(f"progress.{s}") for s in ("met", "on_track", "at_risk", "off_track",
+                                             "no_data")]
+    labels += [_(f"kind.{k.value}") for k in FollowupKind]
+    assert not PANDAS_MISSING & set(labels)
+    for label in labels:
+        with pytest.raises(ValueError):
+            float(label)
 
 
-def test_task_rows_are_the_plain_table_in_every_format(varied: Store) -> None:
-    set_language("en")
+def test_task_table_has_codes_beside_labels(varied: Store) -> None:
+    set_language("zh")
+    table = task_table(snap(varied))
+    codes = [c.code for c in table.columns]
+    assert codes[:8] == ["task_id", "prefecture_code", "prefecture", "county_code", "county",
+                         "recommendation", "status", "status_label"]
+    rows = [dict(zip(codes, row, strict=True)) for row in table.rows]
+    na = [r for r in rows if r["status"] == "not_applicable"]
+    assert len(na) == 36 and {r["status_label"] for r in na} == {"不适用"}
+    assert all(isinstance(r["recommendation"], str) for r in rows)
+    assert {type(r["overdue"]) for r in rows} == {bool}
+    assert any(isinstance(r["due"], date) for r in rows)
+
+
+def test_tidy_csv_loads_in_pandas_with_no_argument(varied: Store, tmp_path: Path) -> None:
+    """Header on line 1, one table: pd.read_csv(PATH) alone; 36 statuses not applicable,
+    none missing; recommendations text, owners as typed (even "NA" and "=SUM(A1)")."""
+    path = tmp_path / "tasks.csv"
+    path.write_bytes(render(snap(varied), "csv"))
+    assert path.read_bytes().startswith(b"\xef\xbb\xbftask_id,")
+    frame = pd.read_csv(path)
+    assert len(frame) == 700 and list(frame.columns)[:2] == ["task_id", "prefecture_code"]
+    assert frame["status"].isna().sum() == 0 and frame["status_label"].isna().sum() == 0
+    assert (frame["status"] == "not_applicable").sum() == 36
+    assert set(frame["status_label"][frame["status"] == "not_applicable"]) == {
+        "not applicable"}
+    assert not pd.api.types.is_numeric_dtype(frame["recommendation"])
+    assert set(frame["recommendation"]) == {"R1.1", "R1.2", "R2.1", "R2.2", "R2.3", "R2.4",
+                                            "R2.5"}
+    assert frame["overdue"].dtype == bool
+    owners = set(frame["owner"].dropna())
+    assert {"'=SUM(A1)", 'a, "quoted" owner', "绥中", "-12.5"} <= owners
+
+
+@pytest.mark.parametrize("table", ["tasks", "counties", "rollups"])
+def test_every_table_reads_back_in_pandas_and_the_csv_module(varied: Store, table: str) -> None:
     snapshot = snap(varied)
-    expected = plain_rows(snapshot)
-    table = task_table(snapshot)
-    assert table_cells(table, lambda v: v) == expected
-    assert any(row[6] == 'a, "quoted" owner' for row in expected)
-    flags = {(row[12], row[13]) for row in expected}  # overdue, stale
-    assert flags == {("no", "no"), ("no", "yes"), ("yes", "no"), ("yes", "yes")}
-    cells = {c for row in expected for c in row[14:]}
-    assert 25.0 in cells and any(isinstance(c, str) and c.startswith("3/") for c in cells)
-    plain = Table("t", table.headers, expected)
-    for cell in (_csv_field, _md, _td, xlsx_cell):
-        assert table_cells(table, cell) == table_cells(plain, cell), cell
-    assert table_cells(table, _md, 3) == table_cells(plain, _md)[:3]
+    facts = [dict(f) for f in varied.view().plan.raw["facts"]]
+    data = render(snapshot, "csv", Options(table=table, facts=facts))
+    frame = pd.read_csv(io.BytesIO(data))
+    made = {"tasks": task_table, "rollups": rollup_table,
+            "counties": lambda s: county_table(s, facts)}[table](snapshot)
+    assert list(frame.columns) == [c.code for c in made.columns]
+    assert len(frame) == len(made.rows)
+    for column in frame.columns:
+        if column.endswith("status"):
+            assert frame[column].isna().sum() == 0, column
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[1:] == [[csv_value(v) for v in row] for row in _csv_rows(made)]
+
+
+def _csv_rows(table: Any) -> list[list[Any]]:
+    return [list(row) for row in table.rows]
 
 
 def test_csv_is_what_the_csv_module_writes(varied: Store) -> None:
-    set_language("zh")
-    snapshot = snap(varied)
+    table = task_table(snap(varied))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for number, table in enumerate((metadata_table(snapshot), task_table(snapshot),
-                                    rollup_table(snapshot))):
-        if number:
-            writer.writerow([])
-        writer.writerow([_csv_cell(table.title)])
-        writer.writerow([_csv_cell(h) for h in table.headers])
-        writer.writerows(table_cells(table, _csv_cell))
-    data = render(snapshot, "csv")
-    assert data == out.getvalue().encode("utf-8-sig")
-    assert b'"a, ""quoted"" owner"' in data and b"'=SUM(A1)" in data
+    writer.writerow([c.code for c in table.columns])
+    writer.writerows([csv_value(v) for v in row] for row in _csv_rows(table))
+    assert write_table(table) == out.getvalue().encode("utf-8-sig")
 
 
-@pytest.mark.parametrize("items", [
-    [{"id": 1, "x": "},{\"id\":"}, {"id": 2}],  # the cut inside a string: escaped
-    [{"id": 1, "more": [{"id": 2}, {"id": 3}]}, {"id": 4}],  # nested: item by item
-    [{"id": 1}, {"code": 2}],  # different first keys
-    [{}, {"id": 1}], [1, "two", None], [{"id": "一"}],
-])
-def test_json_items_one_per_line(items: list[Any]) -> None:
-    text = _one_per_line(items)
-    assert text.split(b",\n  ") == [orjson.dumps(item) for item in items]
-    assert json.loads(b"[" + text + b"]") == items
+def test_counties_table_holds_every_fact_and_value(varied: Store) -> None:
+    view = varied.view()
+    facts = [dict(f) for f in view.plan.raw["facts"]]
+    table = county_table(snap(varied), facts)
+    codes = [c.code for c in table.columns]
+    assert len(table.rows) == 100
+    first = dict(zip(codes, table.rows[0], strict=True))
+    assert first["permanent_volumes"] == 1000
+    assert first["permanent_volumes_date"] == date(2018, 1, 10)
+    assert first["digitized_share"] == 25.0 and first["digitized_share_status"] == "at_risk"
+    second = dict(zip(codes, table.rows[1], strict=True))
+    assert second["staffing"] == 3 and second["staffing_required"] == 16
 
 
-_TEXT = st.text(st.sampled_from(list("ab中 ,\"'\r\n\t=+-@&<>|*_\\`[]~\u3000\u202e\x00\x85"))
-                | st.characters(blacklist_categories=("Cs",)), max_size=12)
-
-
-@settings(max_examples=500, deadline=None)
-@given(_TEXT)
-@example("a  b")
-@example(" a")
-@example("a ")
-@example("a&b")
-@example("'=1")
-@example("a\tb")
-def test_cells_of_any_text_as_the_plain_rules_make_them(text: str) -> None:
-    """The writers' shortcuts for plain text give what their full rules give."""
-    assert _md(text) == _MD_SPECIAL.sub(r"\\\1", clean_text(text, single_line=True))
-    assert _td(text) == f"<td>{_escape(clean_text(text))}"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([_csv_cell(text), "x"])
-    assert _csv_field(text) + ",x\r\n" == out.getvalue()
-
-
-def test_xlsx_text_is_shared_once_and_stored_without_control_characters() -> None:
-    strings = Strings()
-    cells = [strings.cell(v) for v in ("a\x1b[31mb\x00", "绥中", "绥中", 3, None, True)]
-    assert cells[1] == cells[2] == '<c t="s"><v>1</v></c>' and cells[0] != cells[1]
-    assert cells[3:] == ["<c><v>3</v></c>", "<c/>", '<c t="b"><v>1</v></c>']
-    xml = "".join(strings.xml())
-    assert xml.endswith('<si><t xml:space="preserve">a[31mb</t></si>'
-                        '<si><t xml:space="preserve">绥中</t></si></sst>')
-    assert 'uniqueCount="2"' in xml and "\x1b" not in xml and "\x00" not in xml
-
-
-def test_a_workbook_that_fails_midway_raises_and_leaves_no_thread() -> None:
-    import sys
-    import threading
-    from datetime import UTC, datetime
-
-    from tracker.formats.xlsx import Sheet, workbook
-
-    def rows():
-        yield ["<c/>"]
-        raise RuntimeError("a row could not be made")
-
-    before = threading.active_count()
-    interval = sys.getswitchinterval()
-    sheets = [Sheet("a", ["x"], [["<c/>"]] * 3, [6]), Sheet("b", ["y"], rows(), [6])]
-    with pytest.raises(RuntimeError, match="could not be made"):
-        workbook(sheets, title="t", creator="c", moment=datetime(2020, 1, 1, tzinfo=UTC))
-    assert threading.active_count() == before
-    assert sys.getswitchinterval() == interval
+def test_json_validates_against_the_schema_and_normalises(varied: Store) -> None:
+    document = json.loads(render(snap(varied), "json"))
+    validate(document)
+    frame = pd.json_normalize(document["tasks"])
+    assert len(frame) == 700 and frame["status"].isna().sum() == 0
+    assert "last_followup.outcome" in frame.columns
+    broken = json.loads(json.dumps(document))
+    broken["tasks"][0]["status"] = "n/a"
+    with pytest.raises(AssertionError):
+        validate(broken)

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from tracker.storage.store import Store
 
@@ -20,7 +21,8 @@ from tracker.domain.commands import LogFollowup, Measure, SetFields
 from tracker.domain.demo import build_demo
 from tracker.domain.errors import SnapshotError
 from tracker.domain.model import FollowupKind, Status
-from tracker.formats.export import neutralise, render
+from tracker.formats.csvfile import neutralise
+from tracker.formats.export import Options, render
 from tracker.formats.snapshot import build_snapshot, diff_snapshots, load_snapshot, merge_snapshots
 from tracker.i18n import set_language
 
@@ -43,7 +45,12 @@ def snap(store: Store, as_of: date | None = None, at: datetime = AT, **selection
 
 
 def json_of(snapshot) -> dict:
-    return json.loads(render(snapshot, "json"))
+    """The JSON export, checked against docs/snapshot.schema.json."""
+    from .test_export_rows import validate
+
+    document = json.loads(render(snapshot, "json"))
+    validate(document)
+    return document
 
 
 def test_demo_baseline_as_of_2017_06_30(demo: Store) -> None:
@@ -74,33 +81,31 @@ def test_selection_by_prefecture_and_recommendation(demo: Store) -> None:
 
 
 def test_csv_reads_back_with_bom_and_rfc4180(demo: Store) -> None:
+    """One table a file, its header on line 1 (the tasks by default; --table for the
+    others): the issue's CSV had three blocks and the task header on line 17."""
     data = render(snap(demo, BASELINE), "csv")
-    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.startswith(b"\xef\xbb\xbftask_id,")
     text = data.decode("utf-8-sig")
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    blocks: list[list[list[str]]] = [[]]
-    for row in rows:
-        if row:
-            blocks[-1].append(row)
-        else:
-            blocks.append([])
-    metadata, tasks, rollups = blocks
-    assert metadata[0] == ["Metadata"] and ["As of", "2017-06-30"] in metadata
-    assert any("DEMO DATA" in row[1] for row in metadata[2:])
-    header = tasks[1]
-    body = [dict(zip(header, row, strict=True)) for row in tasks[2:]]
-    assert len(body) == 700
-    suizhong = next(r for r in body if r["Task"] == "211421-2.5")
-    assert suizhong["Permanent holdings digitized (%)"] == "100.0"
-    assert suizhong["Permanent holdings digitized: progress"] == "met"
-    assert rollups[0] == ["Roll-ups"] and len(rollups) == 2 + 8 * 15  # total + 14 cities
+    header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert len(body) == 700 and all(row for row in rows)
+    suizhong = next(r for r in body if r["task_id"] == "211421-2.5")
+    assert suizhong["county"] == "Suizhong County" and suizhong["status"] == "not_started"
+    assert "recommendation" in header and suizhong["recommendation"] == "R2.5"
+    counties = list(csv.DictReader(io.StringIO(
+        render(snap(demo, BASELINE), "csv", Options(table="counties")).decode("utf-8-sig"))))
+    row = next(r for r in counties if r["county_code"] == "211421")
+    assert row["digitized_share"] == "100.0" and row["digitized_share_status"] == "met"
+    rollups = list(csv.reader(io.StringIO(
+        render(snap(demo, BASELINE), "csv", Options(table="rollups")).decode("utf-8-sig"))))
+    assert len(rollups) == 1 + 8 * 15  # total + 14 cities
 
 
 def test_chinese_csv(demo: Store) -> None:
     set_language("zh")
     text = render(snap(demo, BASELINE), "csv").decode("utf-8-sig")
-    assert "绥中县" in text and "演示数据" in text and "已达标" in text
+    assert "绥中县" in text and "未开始" in text
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "-3+cmd", "@SUM(A1)",
@@ -124,58 +129,79 @@ def test_user_text_is_data_in_every_format(store: Store) -> None:
     book = openpyxl.load_workbook(io.BytesIO(render(snapshot, "xlsx")))
     cells = [c for row in book["Tasks"].iter_rows() for c in row if c.value == evil]
     assert cells and all(c.data_type == "s" for c in cells)  # text, not a formula
-    page = render(snapshot, "html").decode()
+    page = render(snapshot, "html", Options(details=True)).decode()
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "\\<script\\>" in render(snapshot, "md").decode()
+    assert "<script>" not in render(snapshot, "html").decode()
+
+
+SHEETS = ["Summary", "Counties", "Tasks", "Roll-ups", "About"]
 
 
 def test_xlsx_reads_back(demo: Store) -> None:
+    """openpyxl (also in read-only mode, which needs the <dimension> element) and
+    python-calamine read every sheet; dates are date cells; ids and statuses are text."""
+    from python_calamine import CalamineWorkbook
+
     data = render(snap(demo, BASELINE), "xlsx")
-    archive = zipfile.ZipFile(io.BytesIO(data))  # the container tracker.formats.xlsx writes itself
+    archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
-    assert {"xl/workbook.xml", "xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"} <= set(
-        archive.namelist())
-    assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    assert any(name.startswith("xl/charts/chart") for name in archive.namelist())
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["Tasks", "Roll-ups", "Metadata"]
+    assert book.sheetnames == SHEETS
     tasks = book["Tasks"]
-    assert tasks.freeze_panes == "A2"
+    assert tasks.freeze_panes == "A2" and tasks.auto_filter.ref == "A1:Q701"
     assert tasks.max_row == 701 and tasks["A1"].value == "Task"
-    assert tasks.column_dimensions["D"].width >= 10
+    assert tasks.page_setup.orientation == "landscape" and tasks.page_setup.paperSize == 9
+    assert tasks.sheet_properties.pageSetUpPr.fitToPage and tasks.page_setup.fitToHeight == 0
+    assert tasks.print_title_rows == "$1:$1" and "2017-06-30" in tasks.oddFooter.left.text
     rows = list(tasks.iter_rows(values_only=True))
-    header = rows[0]
-    suizhong = dict(zip(header, next(r for r in rows if r[0] == "211421-2.5"), strict=True))
-    assert suizhong["Permanent holdings digitized (%)"] == 100.0
-    meta = dict(book["Metadata"].iter_rows(values_only=True))
-    assert meta["As of"] == "2017-06-30" and "DEMO DATA" in meta["Demo data"]
-    assert book["Roll-ups"].max_row == 1 + 8 * 15
+    suizhong = dict(zip(rows[0], next(r for r in rows if r[0] == "211421-2.5"), strict=True))
+    assert suizhong["Rec"] == "R2.5" and suizhong["Status code"] == "not_started"
+    assert isinstance(suizhong["Due"], datetime)
+    counties = list(book["Counties"].iter_rows(values_only=True))
+    row = dict(zip(counties[0], next(r for r in counties if r[0] == "211421"), strict=True))
+    assert row["Permanent holdings digitized"] == 100.0
+    lean = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert [lean[name].max_row for name in SHEETS[1:4]] == [101, 701, 1 + 8 * 15]
+    calamine = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    assert calamine.sheet_names == SHEETS
+    for name in SHEETS:
+        assert calamine.get_sheet_by_name(name).to_python()
+    frame = pd.read_excel(io.BytesIO(data), sheet_name="Tasks", engine="calamine")
+    assert frame["Status code"].isna().sum() == 0 and len(frame) == 700
+    assert set(frame["Rec"]) == {"R1.1", "R1.2", "R2.1", "R2.2", "R2.3", "R2.4", "R2.5"}
 
 
 def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
-    """Read back with openpyxl: every sheet's header bold and frozen, widths set, numbers
-    as numbers, text as text (also text that looks like a formula or a number, with
-    markup, ampersands, leading spaces or Chinese), empty cells empty; the properties."""
+    """Read back with openpyxl: every table sheet's header bold and frozen, widths set,
+    numbers as numbers, text as text (also text that looks like a formula or a number,
+    with markup, ampersands, leading spaces or Chinese), empty cells empty; sheets and
+    ids in Chinese; the properties."""
     set_language("zh")
     text = "  =1+2 & <b>\"绥中\"</b> 'x' "
     store.apply(SetFields("211421-2.5", {"owner": "G07"}))
     _with_followup(store, text)
     snapshot = snap(store)
     book = openpyxl.load_workbook(io.BytesIO(render(snapshot, "xlsx")))
-    assert len(book.sheetnames) == 3
-    for sheet in book:
+    assert book.sheetnames == ["概要", "县区", "任务", "汇总", "说明"]
+    for sheet in book.worksheets[1:4]:
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.b for cell in sheet[1]) and not any(c.font.b for c in sheet[2])
         assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[1])
-    tasks = book.worksheets[0]
+    tasks = book.worksheets[2]
     rows = list(tasks.iter_rows(values_only=True))
     assert len(rows) == 1 + 700
     row = dict(zip(rows[0], next(r for r in rows if r[0] == "211421-2.5"), strict=True))
     assert row[_col("export.col.last_outcome")] == text.strip()
     assert row[_col("col.owner")] == "G07" and row[_col("col.county")] == "绥中县"
     assert row[_col("col.next")] is None
-    rollups = list(book.worksheets[1].iter_rows(values_only=True))
-    assert all(isinstance(r[5], int) and not isinstance(r[5], bool) for r in rollups[1:])
-    meta = dict(book.worksheets[2].iter_rows(values_only=True))
+    rollups = list(book.worksheets[3].iter_rows(values_only=True))
+    assert all(isinstance(r[6], int) and not isinstance(r[6], bool) for r in rollups[1:])
+    assert rollups[1][4] == "永久档案数字化比例"  # the target's title beside its id
+    summary = [c for r in book.worksheets[0].iter_rows(values_only=True) for c in r if c]
+    assert "永久档案数字化比例" in summary and "digitized_share" not in summary
+    meta = dict(r[:2] for r in book.worksheets[4].iter_rows(values_only=True))
     assert meta[_col("export.meta.head_seq")] == snapshot["provenance"]["history_head"]["seq"]
     assert book.properties.creator == "tester"
     assert book.properties.created == AT.astimezone(UTC).replace(tzinfo=None)
@@ -202,23 +228,44 @@ class _Collect(HTMLParser):
         self.text.append(data)
 
 
-def test_html_is_one_self_contained_printable_page(demo: Store) -> None:
+def test_html_is_a_self_contained_summary(demo: Store) -> None:
+    """The leaders' summary: targets with status in words and a trend chart each
+    (well-formed SVG), the matrix, the counties furthest from the target; provenance at
+    the end, not first; no task table unless --details."""
+    import xml.etree.ElementTree as ET
+
     set_language("zh")
-    page = render(snap(demo, BASELINE), "html").decode()
+    page = render(snap(demo, date(2019, 6, 30)), "html").decode()
     parser = _Collect()
     parser.feed(page)
     text = "".join(parser.text)
     assert parser.links == [] and "script" not in parser.tags  # nothing to fetch or run
-    assert '<html lang="zh-CN">' in page and "@media print" in page
-    assert "演示数据" in text and "绥中县" in text and "截至 2017-06-30" in text
-    assert parser.tags.count("table") == 5
-    # Cells and rows without end tags (as HTML allows) read back as the table's rows.
+    assert '<html lang="zh-CN">' in page and "@page" in page
+    assert "演示数据" in text and "截至 2019-06-30" in text
+    assert text.index("目标") < text.index("数据来源") and text.index("历史链头") > text.index(
+        "离目标最远的县区")
+    charts = re.findall(r"<svg .*?</svg>", page, flags=re.S)
+    assert sum('class="chart"' in c for c in charts) == 8
+    for chart in charts:
+        ET.fromstring(chart)  # well-formed XML
+    assert "stroke-dasharray" in charts[0]  # the threshold line, in black and white too
+    assert any(f'class="status {s}"' in page for s in ("met", "on_track", "at_risk",
+                                                       "off_track"))
     tables = _tables(page)
-    assert [len(t) for t in tables[-1:]] == [1 + 700]
-    header, *rows = tables[-1]
-    assert all(len(row) == len(header) == 30 for row in rows)
-    suizhong = dict(zip(header, next(r for r in rows if r[0] == "211421-2.5"), strict=True))
-    assert suizhong["县区"] == "绥中县" and suizhong["状态"] == "未开始"
+    assert all(len(t) < 30 for t in tables)
+    detailed = render(snap(demo, date(2019, 6, 30)), "html", Options(details=True)).decode()
+    header, *rows = _tables(detailed)[-1]
+    assert len(rows) == 700 and all(len(row) == len(header) for row in rows)
+    assert 'class="details"' in detailed and "size: A4 landscape" in detailed
+
+
+def test_html_since_lists_what_changed(demo: Store) -> None:
+    from tracker.formats.snapshot import diff_snapshots
+
+    old, new = snap(demo, date(2019, 5, 31)), snap(demo, date(2019, 6, 30))
+    page = render(new, "html", Options(changes=diff_snapshots(old, new),
+                                       since="2019-06-01")).decode()
+    assert "What changed since 2019-06-01" in page and "Status moves" in page
 
 
 def _tables(page: str) -> list[list[list[str]]]:
@@ -246,8 +293,8 @@ def _tables(page: str) -> list[list[list[str]]]:
 def test_markdown_report(demo: Store) -> None:
     md = render(snap(demo, BASELINE), "md").decode()
     assert md.startswith("# Liaoning")
-    assert "**DEMO DATA" in md and "## Targets" in md and "█" in md
-    task_lines = [line for line in md.splitlines() if line.startswith("| 21")]
+    assert "**DEMO DATA" in md and "## Targets" in md
+    task_lines = [line for line in md.splitlines() if re.match(r"\| 21\d{4}-", line)]
     assert len(task_lines) == 700
 
 
@@ -263,9 +310,9 @@ def test_deterministic_apart_from_generated_at(demo: Store, fmt: str) -> None:
             book = openpyxl.load_workbook(io.BytesIO(data))
             return [list(ws.iter_rows(values_only=True)) for ws in book]
         a, b = sheets(first), sheets(other)
-        assert a[:2] == b[:2]
-        assert [r for r in a[2] if r[0] != "Generated at"] == [
-            r for r in b[2] if r[0] != "Generated at"]
+        assert a[:4] == b[:4]
+        assert [r for r in a[4] if r[0] != "Generated at"] == [
+            r for r in b[4] if r[0] != "Generated at"]
         assert {i.date_time for i in zipfile.ZipFile(io.BytesIO(first)).infolist()} == {
             (1980, 1, 1, 0, 0, 0)}
     else:
@@ -305,6 +352,13 @@ def test_merge_per_prefecture_snapshots_equals_the_whole(demo: Store) -> None:
     assert merged["rollups"] == whole["rollups"]
     assert len(merged["tasks"]) == 700
     assert [s["file"] for s in merged["provenance"]["sources"]] == [p for p, _s in parts]
+    json_of(merged)  # against the schema
+    assert merged["trends"]["indicators"]["digitized_share"]["prefectures"] == whole[
+        "trends"]["indicators"]["digitized_share"]["prefectures"]
+    assert [p["meeting"] for p in merged["trends"]["indicators"]["budget_funding"]["total"]] == [
+        p["meeting"] for p in whole["trends"]["indicators"]["budget_funding"]["total"]]
+    assert "trend" in render(merged, "html").decode().lower()
+    assert openpyxl.load_workbook(io.BytesIO(render(merged, "xlsx"))).sheetnames == SHEETS
 
 
 def test_merge_refuses_mismatches(demo: Store) -> None:
@@ -433,7 +487,8 @@ def test_kept_values_give_the_same_snapshot_as_the_journal(
 def test_kept_values_give_the_demo_snapshot_the_journal_gives(
         demo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """The demo's current snapshot is drawn from the kept values alone (no journal read),
-    and equals the one drawn from the journal."""
+    and equals the one drawn from the journal. (Without trends: a chart needs every
+    county's whole series, which only the journal has.)"""
 
     def unread(*args: object) -> None:
         raise AssertionError("the journal was read")
@@ -441,9 +496,9 @@ def test_kept_values_give_the_demo_snapshot_the_journal_gives(
     with monkeypatch.context() as patch:
         patch.setattr(Store, "all_county_events", unread)
         patch.setattr(Store, "county_events", unread)
-        fast = snap(Store(demo.path, clock=demo.clock), None)
+        fast = snap(Store(demo.path, clock=demo.clock), None, trends=False)
     _journal_only(monkeypatch)
-    assert snap(Store(demo.path, clock=demo.clock), None) == fast
+    assert snap(Store(demo.path, clock=demo.clock), None, trends=False) == fast
 
 
 def test_tasks_follow_the_plan_whatever_the_documents_order(demo: Store) -> None:

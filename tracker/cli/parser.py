@@ -290,9 +290,11 @@ def _measure_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _import_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", metavar="FILE", nargs="?", help=_("cli.arg.import_file"))
+    p.add_argument("file", metavar="FILE", nargs="*", help=_("cli.arg.import_file"))
     p.add_argument("--dry-run", action="store_true", help=_("cli.opt.dry_run"))
-    p.add_argument("--template", metavar="PATH", help=_("cli.opt.template"))
+    p.add_argument("--template", metavar="PATH", nargs="?", const="",
+                   help=_("cli.opt.template"))
+    p.add_argument("--per-county", metavar="DIR", help=_("cli.opt.per_county"))
 
 
 def _history_arguments(p: argparse.ArgumentParser) -> None:
@@ -314,7 +316,12 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.export_rec"))
     p.add_argument("-o", "--output", metavar="PATH", required=True,
-                   help=_("cli.opt.export_output"))
+                   help=_("cli.opt.export_output_stdout"))
+    p.add_argument("--table", metavar="TABLE", help=_("cli.opt.table"))
+    p.add_argument("--details", action="store_true", help=_("cli.opt.details"))
+    p.add_argument("--since", metavar="DATE", help=_("cli.opt.export_since"))
+    p.add_argument("--county", metavar="COUNTY", help=_("cli.opt.export_county"))
+    p.add_argument("--force", action="store_true", help=_("cli.opt.export_force"))
 
 
 def _diff_arguments(p: argparse.ArgumentParser) -> None:

@@ -19,36 +19,73 @@ from tracker.cli.common import (
     store_today,
     value_text,
 )
-from tracker.domain.errors import UsageError
+from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
 from tracker.formats.export import snapshot_of, write_snapshot
 from tracker.i18n import _
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Check a file of county figures, show what changes, and record them in one write."""
+    """Check files of county figures, show what changes, and record them in one write;
+    or write a template (one, or one per county)."""
     from tracker.formats import imports
 
     refuse_as_of(args)
-    if (args.file is None) == (args.template is None):
+    if args.per_county is not None and args.template is None:
+        raise UsageError("import.per_county_needs_template")
+    if bool(args.file) == (args.template is not None) or (
+            args.template == "" and args.per_county is None):
         raise UsageError("import.file_or_template")
     store = open_store(args)
     view = store.view()
-    if args.template is not None:
+    if args.per_county is not None:
+        written = imports.write_county_templates(view, Path(args.per_county))
+        print(_("import.per_county_done", count=len(written), path=args.per_county))
+        return 0
+    if args.template:
         imports.write_template(view.plan, Path(args.template))
         print(_("import.template_done", path=args.template,
                 columns=len(imports.template_headers(view.plan))))
         return 0
-    if args.file in ("-", ["-"]):  # standard input (service mode): CSV, or XLSX (a ZIP)
-        with _stdin_file(imports.MAX_BYTES) as path:
-            batch = imports.read_import(view, path, today=store.clock().date())
-    else:
-        batch = imports.read_import(view, Path(args.file), today=store.clock().date())
+    if args.file == ["-"]:  # standard input (service mode): CSV, or XLSX (a ZIP)
+        with _stdin_file(imports.MAX_BYTES) as stdin_path:
+            return _import_one(store, view, stdin_path, dry_run=args.dry_run)
+    paths = imports.import_files([Path(name) for name in args.file])
+    if not paths:
+        raise UsageError("import.no_files", path=args.file[0])
+    if len(paths) == 1 and not Path(args.file[0]).is_dir():
+        return _import_one(store, view, paths[0], dry_run=args.dry_run)
+    outcomes = imports.read_imports(view, paths, today=store.clock().date())
+    refused = [o for o in outcomes if o.batch is None]
+    for outcome in outcomes:
+        if outcome.batch is not None:
+            print(_("import.file_ok", file=outcome.batch.file,
+                    values=len(outcome.batch.changes), unchanged=outcome.batch.unchanged))
+            for line in imports.lines(view.plan, outcome.batch):
+                print(f"  {line}")
+        elif outcome.refused is not None:
+            print(outcome.refused.message)
+    if refused:
+        raise TrackerError("import.files_refused", refused=len(refused), count=len(outcomes))
+    batches = [o.batch for o in outcomes if o.batch is not None]
+    commands = [c for batch in batches for c in batch.commands()]
+    counties = len({c.county for batch in batches for c in batch.changes})
+    if commands and not args.dry_run:
+        store.apply(*commands)
+    print(_("import.files_would" if args.dry_run else "import.files_done", count=len(batches),
+            values=len(commands), counties=counties))
+    return 0
+
+
+def _import_one(store: Any, view: Any, path: Path, *, dry_run: bool) -> int:
+    from tracker.formats import imports
+
+    batch = imports.read_import(view, path, today=store.clock().date())
     for line in imports.lines(view.plan, batch):
         print(line)
-    if batch.changes and not args.dry_run:
+    if batch.changes and not dry_run:
         store.apply(*batch.commands())
-    print(imports.summary(batch, dry_run=args.dry_run))
+    print(imports.summary(batch, dry_run=dry_run))
     return 0
 
 
@@ -97,19 +134,68 @@ def _export_format(fmt: str | None, path: Path) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from tracker.formats.export import STDOUT, Options, export_snapshot
+
+    to_stdout = args.output == STDOUT
     path = Path(args.output).expanduser()
-    fmt = _export_format(args.format, path)
+    fmt = _export_format(args.format, path) if not to_stdout else _export_format(
+        args.format or "json", Path("-.json"))
+    if args.table is not None and fmt != "csv":
+        raise UsageError("export.table_csv_only")
+    if args.details and fmt != "html":
+        raise UsageError("export.details_html_only")
+    if args.county and fmt not in ("html", "xlsx"):
+        raise UsageError("export.county_formats")
+    since = date_option(args.since, "--since")
     store = open_store(args)
     view = store.view(as_of_date(args, store))
-    from tracker.formats.export import export_snapshot
+    options = Options(table=args.table or "tasks", details=args.details,
+                      facts=[dict(f) for f in view.plan.raw["facts"]])
+    selection: dict[str, Any] = {"prefecture": args.prefecture, "rec": args.rec}
+    if args.county:
+        from tracker.domain.queries import resolve_county
+        from tracker.formats.trends import build_trends
 
+        county = view.plan.county(resolve_county(view.plan, args.county))
+        selection["prefecture"] = county.prefecture
+        trends = build_trends(view, view.plan.indicators, [(county.code, county.prefecture)],
+                              view.as_of or store.clock().date())
+        options = options._replace(county=county.code, county_trends=trends)
+    if since is not None:
+        from tracker.formats.snapshot import day_before, diff_snapshots
+
+        old = snapshot_of(store, store.view(day_before(since)), trends=False, **selection)
+        new = snapshot_of(store, view, trends=False, **selection)
+        options = options._replace(changes=diff_snapshots(old, new), since=since.isoformat())
+    if options.table in ("measurements", "history"):
+        options = options._replace(live=_live_tables(store, view, options.table, selection))
     snapshot, digest, checksum = export_snapshot(
-        store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
+        store, view, fmt, args.output if to_stdout else path, force=args.force,
+        options=options, trends=fmt != "csv", **selection)
     demo_banner(view, to_stderr=True)
-    print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
-            counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],
-            sha=digest[:16], checksum=str(checksum)))
+    tasks, counties = len(snapshot["tasks"]), len(snapshot["counties"])
+    if options.county:  # the one-pager shows the county's own
+        tasks = sum(1 for t in snapshot["tasks"] if t["county"] == options.county)
+        counties = 1
+    done = _("export.done", path="-" if to_stdout else str(path), tasks=tasks,
+             counties=counties, date=snapshot["provenance"]["as_of"],
+             sha=digest[:16], checksum=str(checksum or "-"))
+    print(done, file=sys.stderr if to_stdout else sys.stdout)
     return 0
+
+
+def _live_tables(store: Any, view: Any, table: str, selection: dict[str, Any]) -> dict[str, Any]:
+    """The measurements or the history of the selection, read off the database."""
+    from tracker.formats import tables
+
+    snapshot = snapshot_of(store, view, trends=False, **selection)
+    if table == "measurements":
+        return {table: tables.measurement_table(view, snapshot)}
+    codes = {c["code"] for c in snapshot["counties"]}
+    every = len(codes) == len(view.plan.counties)
+    events = [e for e in store.events()
+              if every or (e.get("county") or (e.get("task") or "-").split("-")[0]) in codes]
+    return {table: tables.history_table(events, snapshot)}
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -120,8 +206,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UsageError("diff.usage")
     if since is not None:
         store = open_store(args)
-        old = snapshot_of(store, store.view(day_before(since)))
-        new = snapshot_of(store, store.view(as_of_date(args, store)))
+        old = snapshot_of(store, store.view(day_before(since)), trends=False)
+        new = snapshot_of(store, store.view(as_of_date(args, store)), trends=False)
         named = [(str(store.path), old), (str(store.path), new)]
     else:
         named = [(name, load_snapshot(Path(name))) for name in args.snapshots]

@@ -371,7 +371,7 @@ class _Reader:
             return  # a template row left blank
         column = {ident: number for number, ident in self.columns.items()}
         county = self.county(row, column, values)
-        on = self.date(row, column["date"], values.get("date", ""))
+        on = self.parse_day(row, column["date"], values.get("date", ""))
         if county is not None and on is not None:
             first = self.seen.setdefault((county, on), row)
             if first != row:
@@ -427,7 +427,7 @@ class _Reader:
                          code=code, county=matches[0].name.get())
         return code
 
-    def date(self, row: int, column: int, text: str) -> date | None:
+    def parse_day(self, row: int, column: int, text: str) -> date | None:
         if not text:
             self.problem("import.missing_value", row, column)
             return None
@@ -532,3 +532,179 @@ def summary(batch: Batch, *, dry_run: bool) -> str:
 
 def lines(plan: Plan, batch: Batch) -> Iterable[str]:
     return (describe(plan, change) for change in batch.changes)
+
+
+# -- one template per county, and several files in one write ----------------------------
+NEW_ROWS = 12  # rows left for new figures below a county's latest ones
+
+
+def county_template(view: Any, code: str) -> bytes:
+    """One county's workbook: its latest figures (a row per date they were measured on:
+    imported again as they are, they change nothing), then rows for new figures, each
+    cell checked by the spreadsheet as it is typed (data validation); a second sheet
+    with short instructions in Chinese (the counties' language)."""
+    import xlsxwriter  # type: ignore[import-untyped]
+
+    plan = view.plan
+    county = plan.county(code)
+    items = importable(plan)
+    by_date: dict[date, dict[str, Any]] = {}
+    for item in items:
+        latest = view.latest(code, item.id)
+        if latest is not None:
+            by_date.setdefault(latest.date, {})[item.id] = latest.value
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False,
+                                     "default_date_format": "yyyy-mm-dd"})
+    header = book.add_format({"bold": True, "bg_color": "#EEEEEE", "text_wrap": True,
+                              "border": 1})
+    kept = book.add_format({"font_color": "#555555", "bg_color": "#F5F5F5"})
+    kept_date = book.add_format({"font_color": "#555555", "bg_color": "#F5F5F5",
+                                 "num_format": "yyyy-mm-dd"})
+    fill = book.add_format({"bg_color": "#FFFDE7", "border": 1, "border_color": "#CCCCCC"})
+    fill_date = book.add_format({"bg_color": "#FFFDE7", "border": 1,
+                                 "border_color": "#CCCCCC", "num_format": "yyyy-mm-dd"})
+    sheet = book.add_worksheet(translate("zh", "import.template_sheet"))
+    headers = template_headers(plan)
+    for col, text in enumerate(headers):
+        sheet.write_string(0, col, text, header)
+        sheet.set_column(col, col, max(10, min(24, len(text) * 2)))
+    row = 1
+    for day in sorted(by_date):
+        sheet.write_string(row, 0, code, kept)
+        sheet.write_string(row, 1, county.name.get(), kept)
+        sheet.write_datetime(row, 2, datetime(day.year, day.month, day.day), kept_date)
+        for col, item in enumerate(items, start=3):
+            value = by_date[day].get(item.id)
+            if value is None:
+                continue
+            if isinstance(value, bool):
+                sheet.write_string(row, col, "是" if value else "否", kept)
+            elif isinstance(value, int | float):
+                sheet.write_number(row, col, value, kept)
+            else:
+                sheet.write_string(row, col, str(value), kept)
+        row += 1
+    first, last = row, row + NEW_ROWS - 1
+    for line in range(first, last + 1):
+        sheet.write_string(line, 0, code, fill)
+        sheet.write_string(line, 1, county.name.get(), fill)
+        sheet.write_blank(line, 2, None, fill_date)
+        for col, item in enumerate(items, start=3):
+            sheet.write_blank(line, col, None,
+                              fill_date if item.kind.value == "date" else fill)
+    sheet.data_validation(first, 0, last, 0, {"validate": "list", "source": [code]})
+    message = translate("zh", "import.template_date_rule")
+    sheet.data_validation(first, 2, last, 2, {
+        "validate": "date", "criteria": "between", "minimum": datetime(2000, 1, 1),
+        "maximum": datetime(2100, 12, 31), "input_message": message[:255],
+        "error_message": message[:255]})
+    for col, item in enumerate(items, start=3):
+        sheet.data_validation(first, col, last, col, _validation(item.kind.value))
+    sheet.freeze_panes(1, 3)
+    notes = book.add_worksheet(translate("zh", "import.template_notes_sheet"))
+    notes.set_column(0, 0, 100)
+    lines = [translate("zh", "import.template_notes_title", county=county.name.zh,
+                       code=code),
+             *[translate("zh", f"import.template_note_{n}") for n in range(1, 6)]]
+    bold = book.add_format({"bold": True, "font_size": 13})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    for number, text in enumerate(lines):
+        notes.write_string(number, 0, text, bold if number == 0 else wrap)
+    book.close()
+    return out.getvalue()
+
+
+def _validation(kind: str) -> dict[str, Any]:
+    """What a figure cell accepts, as a spreadsheet checks it (the import checks again)."""
+    rule = translate("zh", f"import.kind.{kind}")
+    base = {"error_message": rule, "input_message": rule, "ignore_blank": True}
+    if kind == "count":
+        return {**base, "validate": "integer", "criteria": ">=", "value": 0}
+    if kind == "amount":
+        return {**base, "validate": "decimal", "criteria": ">=", "value": 0}
+    if kind == "percent":
+        return {**base, "validate": "decimal", "criteria": "between", "minimum": 0,
+                "maximum": 100}
+    if kind == "yes_no":
+        return {**base, "validate": "list", "source": ["是", "否"]}
+    return {**base, "validate": "date", "criteria": ">=", "value": datetime(2000, 1, 1)}
+
+
+def write_county_templates(view: Any, folder: Path) -> list[Path]:
+    """One template per county in ``folder`` (created if need be), named by code and
+    name; an existing file is never replaced."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError("import.unwritable", path=str(folder),
+                         reason=error.strerror or str(error)) from None
+    written = []
+    for county in view.plan.counties:
+        path = folder / f"{county.code}-{county.name.zh}.xlsx"
+        data = county_template(view, county.code)
+        try:
+            with open(path, "xb") as handle:
+                handle.write(data)
+        except FileExistsError:
+            raise UsageError("import.template_exists", path=str(path)) from None
+        except OSError as error:
+            raise UsageError("import.unwritable", path=str(path),
+                             reason=error.strerror or str(error)) from None
+        written.append(path)
+    return written
+
+
+def import_files(paths: Iterable[Path]) -> list[Path]:
+    """The files named, a folder standing for its .xlsx and .csv files (by name)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir()
+                            if p.suffix.lower() in (".xlsx", ".csv") and p.is_file()
+                            and not p.name.startswith(("~$", ".")))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One file of a multi-file import: its batch, or why it was refused."""
+
+    path: Path
+    batch: Batch | None
+    refused: TrackerError | None
+
+
+def read_imports(view: Any, paths: list[Path], *, today: date) -> list[Outcome]:
+    """Every file checked on its own, then against the others: two files may not give
+    one county's figure for one date two different values."""
+    outcomes = []
+    for path in paths:
+        try:
+            outcomes.append(Outcome(path, read_import(view, path, today=today), None))
+        except (ImportRejected, Problem) as error:
+            outcomes.append(Outcome(path, None, error))
+    first: dict[tuple[str, str, date], tuple[str, Any]] = {}
+    checked = []
+    for outcome in outcomes:
+        if outcome.batch is None:
+            checked.append(outcome)
+            continue
+        clashes = []
+        for change in outcome.batch.changes:
+            key = (change.county, change.key, change.on)
+            seen = first.setdefault(key, (outcome.batch.file, change.new))
+            if seen[1] != change.new:
+                clashes.append(Problem("import.clash", file=outcome.batch.file,
+                                       row=change.row, other=seen[0],
+                                       county=change.county, key=change.key,
+                                       date=change.on.isoformat()))
+        if clashes:
+            checked.append(Outcome(outcome.path, None,
+                                   ImportRejected(outcome.batch.file, clashes, len(clashes))))
+        else:
+            checked.append(outcome)
+    return checked

@@ -16,16 +16,15 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from itertools import islice, repeat
-from operator import add, itemgetter, lt
 from pathlib import Path
 from typing import Any
 
 from tracker.domain.errors import SnapshotError
-from tracker.domain.model import Status, Task, followup_of
+from tracker.domain.model import Status, Task
 from tracker.domain.plan import Comparison, Indicator, IndicatorKind, Period, Plan, Text
-from tracker.domain.progress import NO_DATA, CountyValue, ProgressStatus, county_progresses, rollup
+from tracker.domain.progress import CountyValue, ProgressStatus, county_progresses, rollup
 from tracker.domain.state import StateView
+from tracker.formats.trends import build_trends
 
 FORMAT = "tracker-snapshot"
 VERSION = 1
@@ -48,11 +47,13 @@ def _iso(day: date | None) -> str | None:
 # -- building ------------------------------------------------------------------------------
 def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, generated_by: str,
                    prefecture: str | None = None, rec: str | None = None,
-                   head: dict[str, Any] | None = None) -> Snapshot:
+                   head: dict[str, Any] | None = None, trends: bool = True) -> Snapshot:
     """The snapshot of ``view`` as of ``as_of``, optionally of one prefecture and of some
     recommendations (``rec``: ids, comma-separated); names as `tracker list` takes them.
     ``head``: the database's history head when it was read (a view rebuilt as of a past
-    date has none of its own); default the view's."""
+    date has none of its own); default the view's. ``trends``: chart every target
+    quarter by quarter (tracker.formats.trends), which reads every county's series off
+    the journal; diff does without."""
     plan = view.plan
     chosen_counties: frozenset[str] | None = None
     chosen_recs: frozenset[str] | None = None
@@ -66,22 +67,13 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
     recs = [r for r in plan.recommendations if chosen_recs is None or r.id in chosen_recs]
     rec_ids = {r.id for r in recs}
     indicators = [i for i in plan.indicators if i.recommendation in rec_ids]
-    # The selected task documents in plan order: a document's rank is its county's
-    # place times the number of recommendations plus its recommendation's place, worked
-    # out by C loops (a key function per document cost ~5 ms at 14,000 tasks); outside
-    # the selection, a rank below zero.
-    outside = -(len(counties) + 1) * len(recs)
-    county_rank = {c.code: n * len(recs) for n, c in enumerate(counties)}
-    rec_rank = {r.id: n for n, r in enumerate(recs)}
-    every = list(view.tables["tasks"].values())
-    ranks = list(map(add, map(county_rank.get, map(itemgetter("county"), every),
-                              repeat(outside)),
-                     map(rec_rank.get, map(itemgetter("rec"), every), repeat(outside))))
-    if ranks and ranks[0] >= 0 and all(map(lt, ranks, islice(ranks, 1, None))):
-        docs = every  # all selected, in plan order already (as init creates them)
-    else:
-        docs = [every[i] for i in sorted(range(len(every)), key=ranks.__getitem__)
-                if ranks[i] >= 0]
+    # The selected task documents in plan order: by their county's place, then their
+    # recommendation's.
+    county_place = {c.code: n for n, c in enumerate(counties)}
+    rec_place = {r.id: n for n, r in enumerate(recs)}
+    docs = sorted((doc for doc in view.tables["tasks"].values()
+                   if doc["county"] in county_place and doc["rec"] in rec_place),
+                  key=lambda doc: (county_place[doc["county"]], rec_place[doc["rec"]]))
     values = {c.code: county_progresses(view, c.code, indicators, as_of) for c in counties}
     present = {c.prefecture for c in counties}
     prefectures = [p for p in plan.prefectures if p.code in present]
@@ -106,14 +98,30 @@ def build_snapshot(view: StateView, as_of: date, *, generated_at: datetime, gene
         "indicators": [indicator_json(plan, i) for i in indicators],
         "prefectures": [{"code": p.code, "name": _text(p.name)} for p in prefectures],
         "counties": [{"code": c.code, "name": _text(c.name), "prefecture": c.prefecture,
-                      "values": {k: _NO_VALUE.copy() if v is NO_DATA else value_json(v)
-                                 for k, v in values[c.code].items()}}
+                      "values": {k: value_json(v) for k, v in values[c.code].items()},
+                      "facts": facts_json(view, c.code, plan, as_of)}
                      for c in counties],
         "tasks": task_rows(docs, as_of, view.stale_days,
                            {c.code: c.prefecture for c in plan.counties}),
     }
     snapshot["rollups"] = rollups(snapshot, values)
+    if trends:
+        snapshot["trends"] = build_trends(view, indicators,
+                                          [(c.code, c.prefecture) for c in counties], as_of)
     return snapshot
+
+
+def facts_json(view: StateView, code: str, plan: Plan, as_of: date) -> dict[str, Any]:
+    """The county's latest value of every fact of the plan, as of ``as_of``, with its date."""
+    facts = {}
+    for fact in plan.facts:
+        latest = view.latest(code, fact.id)
+        if latest is not None and latest.date > as_of:
+            series = [m for m in view.measurements(code, fact.id) if m.date <= as_of]
+            latest = series[-1] if series else None
+        facts[fact.id] = {"value": None if latest is None else latest.value,
+                          "measured_on": None if latest is None else latest.date.isoformat()}
+    return facts
 
 
 def indicator_json(plan: Plan, indicator: Indicator) -> dict[str, Any]:
@@ -121,94 +129,28 @@ def indicator_json(plan: Plan, indicator: Indicator) -> dict[str, Any]:
     return next(dict(raw) for raw in plan.raw["indicators"] if raw["id"] == indicator.id)
 
 
-_STATUS_TEXT = {s: s.value for s in ProgressStatus}  # a plain str (Enum.value is slow)
-
-
 def value_json(value: CountyValue) -> dict[str, Any]:
-    if value is NO_DATA:
-        return _NO_VALUE.copy()
-    if value.met is None and value.value is None and value.measured_on is None \
-            and value.part is None and value.trend is None and value.projected is None \
-            and value.status is ProgressStatus.NO_DATA:  # most counties, most targets
-        return {**_NO_VALUE, "required": value.required, "whole": value.whole}
-    v, trend, projected, on = value.value, value.trend, value.projected, value.measured_on
     return {
-        "value": round(v, PLACES) if isinstance(v, float) else v, "met": value.met,
-        "required": value.required, "part": value.part, "whole": value.whole,
-        "measured_on": on.isoformat() if on else None,
-        "trend": round(trend, PLACES) if isinstance(trend, float) else trend,
-        "projected": round(projected, PLACES) if isinstance(projected, float) else projected,
-        "status": _STATUS_TEXT[value.status],
+        "value": _round(value.value), "met": value.met, "required": value.required,
+        "part": value.part, "whole": value.whole, "measured_on": _iso(value.measured_on),
+        "trend": _round(value.trend), "projected": _round(value.projected),
+        "status": value.status.value,
     }
-
-
-_NO_VALUE = {"value": None, "met": None, "required": None, "part": None, "whole": None,
-             "measured_on": None, "trend": None, "projected": None,
-             "status": ProgressStatus.NO_DATA.value}
 
 
 def task_rows(docs: Iterable[dict[str, Any]], as_of: date, stale_days: int,
               prefecture_of: dict[str, str]) -> list[dict[str, Any]]:
-    """``task_json`` of each task document, read off the documents without building Task
-    values (14,000 of them in an export); the same rows, value for value."""
-    open_statuses = {s.value for s in Status if s.is_open}
-    known = {s.value: s.value for s in Status}  # a plain str (Enum.value is slow)
-    today = as_of.isoformat()
-    day = _Normal(lambda text: date.fromisoformat(text).isoformat())
-    # Stale: not updated for stale_days; as Task.is_stale, by the date of updated_at
-    # (the date it is written with: its first ten characters, worked out once a date).
-    cutoff = as_of - timedelta(days=stale_days)
-    stale_on = _Normal(lambda text: date.fromisoformat(text) <= cutoff)
-    rows = []
-    for doc in docs:
-        status = doc["status"]
-        due = doc["due"]
-        due = day[due] if due else None
-        following = doc["next_followup"]
-        last = doc["last_followup"]
-        is_open = status in open_statuses
-        updated = doc["updated_at"]
-        rows.append({
-            "id": doc["id"],
-            "county": doc["county"],
-            "prefecture": prefecture_of[doc["county"]],
-            "recommendation": doc["rec"],
-            "status": known.get(status) or Status(status).value,  # unknown: ValueError
-            "owner": doc["owner"],
-            "due": due,
-            "next_followup": day[following] if following else None,
-            "last_followup": None if not last else _followup_json(last),
-            "overdue": is_open and due is not None and due < today,
-            "stale": is_open and (stale_on[updated[:10]] if updated[10:11] == "T" else
-                                  datetime.fromisoformat(updated).date() <= cutoff),
-        })
-    return rows
+    """``task_json`` of each task document, read off the documents."""
+    return [task_json(Task.from_doc(doc), as_of, stale_days, prefecture_of) for doc in docs]
 
 
-class _Normal(dict[str, Any]):
-    """``f(text)`` of each text, worked out once per distinct text (dates repeat)."""
-
-    def __init__(self, f: Any) -> None:
-        super().__init__()
-        self._f = f
-
-    def __missing__(self, text: str) -> Any:
-        value = self[text] = self._f(text)
-        return value
-
-
-def _followup_json(entry: dict[str, Any]) -> dict[str, Any]:
-    last = followup_of(entry)
-    return {"date": last.date.isoformat(), "kind": last.kind.value, "outcome": last.outcome,
-            "by": last.by, "at": last.at.isoformat(), "next": _iso(last.next)}
-
-
-def task_json(task: Task, as_of: date, stale_days: int, plan: Plan) -> dict[str, Any]:
+def task_json(task: Task, as_of: date, stale_days: int,
+              prefecture_of: dict[str, str]) -> dict[str, Any]:
     last = task.last_followup
     return {
         "id": task.id,
         "county": task.county,
-        "prefecture": plan.county(task.county).prefecture,
+        "prefecture": prefecture_of[task.county],
         "recommendation": task.recommendation,
         "status": task.status.value,
         "owner": task.owner,
@@ -256,19 +198,18 @@ def rollups(snapshot: Snapshot,
     # Tasks per status of each prefecture's counties (the total: of every county's).
     prefecture_of = {c["code"]: c["prefecture"] for c in counties}
     by_prefecture: dict[str, Counter[str]] = {}
-    for (county, status), n in Counter(map(itemgetter("county", "status"),
-                                           snapshot["tasks"])).items():
-        prefecture = prefecture_of.get(county)
+    for task in snapshot["tasks"]:
+        prefecture = prefecture_of.get(task["county"])
         if prefecture is not None:
-            by_prefecture.setdefault(prefecture, Counter())[status] += n
+            by_prefecture.setdefault(prefecture, Counter())[task["status"]] += 1
 
     def area(codes: list[str], statuses: Counter[str]) -> dict[str, Any]:
         standings = [values[code] for code in codes]
         return {
             "counties": len(codes),
             "tasks": {s.value: statuses.get(s.value, 0) for s in Status},
-            "indicators": {i.id: rollup_json(rollup(i, list(map(itemgetter(i.id), standings)),
-                                                    as_of)) for i in indicators},
+            "indicators": {i.id: rollup_json(rollup(i, [s[i.id] for s in standings], as_of))
+                           for i in indicators},
         }
 
     codes_of: dict[str, list[str]] = {}
@@ -425,7 +366,29 @@ def merge_snapshots(named: Sequence[tuple[str, Snapshot]], *, generated_at: date
         "tasks": [t for _n, s in named for t in s["tasks"]],
     }
     merged["rollups"] = rollups(merged)
+    merged["trends"] = merge_trends([s for _n, s in named])
     return merged
+
+
+def merge_trends(snapshots: Sequence[Snapshot]) -> dict[str, Any]:
+    """The prefectures' trends of every snapshot side by side, where they were charted on
+    the same dates; the whole's points count the counties meeting and with data, but have
+    no area value (a share of the whole is no sum of the parts' shares)."""
+    trends = [s.get("trends") or {"dates": [], "indicators": {}} for s in snapshots]
+    dates = trends[0]["dates"]
+    if any(t["dates"] != dates for t in trends):
+        return {"dates": [], "indicators": {}}
+    indicators: dict[str, Any] = {}
+    for trend in trends:
+        for key, areas in trend["indicators"].items():
+            entry = indicators.setdefault(key, {"total": None, "prefectures": {}})
+            entry["prefectures"].update(areas["prefectures"])
+    for entry in indicators.values():  # counties add up; the area value does not
+        series = list(entry["prefectures"].values())
+        entry["total"] = [{"value": None, "meeting": sum(s[n]["meeting"] for s in series),
+                           "with_data": sum(s[n]["with_data"] for s in series)}
+                          for n in range(len(dates))]
+    return {"dates": dates, "indicators": indicators}
 
 
 def _source(name: str, snapshot: Snapshot) -> dict[str, Any]:
