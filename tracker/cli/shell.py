@@ -29,8 +29,6 @@ from tracker.cli import common
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
 
-# What a person may run over ssh. Not: init and demo (they create or replace the
-# database), merge (its inputs are files on the server), shell (another person).
 # What a person may run over ssh, and the options of each that name no file (by their
 # argparse dest). Not: init and demo (they create or replace the database), merge (its
 # inputs are files on the server), shell (another person). An option that is in neither
@@ -38,8 +36,10 @@ from tracker.domain.text import clean_text
 # test_service_shell checks that every option of the parser is.
 SAFE: dict[str, frozenset[str]] = {
     "list": frozenset({"prefecture", "county", "rec", "status", "owner", "overdue", "stale",
-                       "due_before", "due_after"}),
+                       "due_before", "due_after", "next_before", "next_after"}),
+    "agenda": frozenset({"group", "owner", "prefecture", "rec", "days"}),
     "show": frozenset({"task"}),
+    "county": frozenset({"county"}),
     "set": frozenset({"task", "status", "owner", "due", "next", "cadence", "priority",
                       "comment", "expect_version"}),
     "note": frozenset({"task", "text"}),
