@@ -87,7 +87,7 @@ def test_reading_an_older_database_changes_nothing_the_first_edit_migrates_it(
     # Once only: writing again neither migrates nor backs up again.
     Store(db).apply(AddNote(task, "later"))
     assert [e["type"] for e in Store(db).events()].count("migrate") == 1
-    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-*"))) == 1
+    assert len(list(db.with_name(db.name + ".backups").glob("pre-migration-*.json"))) == 1
     assert Store(db).verify() == []
 
 

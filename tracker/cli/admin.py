@@ -44,11 +44,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
     findings = store.verify()
+    notes = store.warnings()  # reported, not failed: a cut-short last command, clocks
     if args.json:
         print_json({"ok": not findings,
                      "findings": [{"key": f.key, "message": _(f.key, **f.params), **f.params}
-                                  for f in findings]})
-    elif findings:
+                                  for f in findings],
+                     "warnings": [{"key": f.key, "message": _(f.key, **f.params), **f.params}
+                                  for f in notes]})
+        return 1 if findings else 0
+    for note in notes:
+        print(_(note.key, **note.params))
+    if findings:
         for finding in findings:
             print(_(finding.key, **finding.params))
         print(_("verify.failed", count=len(findings)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-MODULES = ("core", "plan", "cli", "app", "imports", "export", "ops", "roles")
+MODULES = ("core", "plan", "cli", "app", "imports", "export", "ops", "roles", "storage")
 
 
 @cache
