@@ -224,7 +224,9 @@ def open_checked(path: Path, flags: int, *, create: bool = False,
     folder, or ``mode``), then :func:`check_fd`. ``dir_fd``/``name``: relative to an open
     folder (the backups folder, checked once). Raises StorageError ``db.unsafe_file``
     naming the path for what is not safe; other OSErrors propagate."""
-    flags |= NOFOLLOW | (os.O_DIRECTORY if directory else 0)
+    # O_NONBLOCK: a fifo planted there must not hang the open (it is refused below);
+    # cleared once the file is known to be a regular one.
+    flags |= NOFOLLOW | os.O_NONBLOCK | (os.O_DIRECTORY if directory else 0)
     target: str | Path = name if name is not None else path
     fd = -1
     if create:
@@ -246,10 +248,13 @@ def open_checked(path: Path, flags: int, *, create: bool = False,
                 raise _refuse(path, "unsafe.symlink") from None
             if error.errno == errno.ENOTDIR and directory:
                 raise _refuse(path, "unsafe.not_directory") from None
+            if error.errno in (errno.ENXIO, errno.EISDIR) and not directory:
+                raise _refuse(path, "unsafe.not_regular") from None  # a fifo, a folder
             raise
     try:
         device = None if directory else _device_of(path, dir_fd)
         check_fd(fd, path, directory=directory, device=device)
+        os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,10 +70,15 @@ class History:
         self.path = path
 
     def size(self) -> int:
+        """The journal's length (0 if there is none). A journal that is not a regular
+        file of one link is refused here already (storage.files.open_checked)."""
         try:
-            return os.lstat(self.path).st_size
+            st = os.lstat(self.path)
         except FileNotFoundError:
             return 0
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            os.close(self._open())  # raises the refusal, naming the path
+        return st.st_size
 
     def exists(self) -> bool:
         return os.path.lexists(self.path)

@@ -1,0 +1,235 @@
+"""Issue 12, part 2: the attacks that worked on a group-writable database folder, as
+regression tests (each failed on the code before the hardening).
+
+Attack 1: a symlink at the journal's path to a colleague's ``~/.bashrc`` (and the state's
+recorded head edited) made that colleague's next save append a line to it. Attack 6: a
+symlinked backups folder made a colleague's backup write into (and auto-backup delete
+from) the victim's own 0700 folder. Every file of the database is now opened with
+O_NOFOLLOW and fstat-checked; a symlink, hard link or fifo at any of the paths is refused
+in one line that names the path, and nothing is written through it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tracker.storage.store import Store
+
+from tracker.domain.commands import AddNote, AddUser
+from tracker.domain.errors import StorageError
+from tracker.domain.plan import builtin_plan
+
+from .storage_helpers import RunTracker, task_ids
+
+TASK = task_ids(1)[0]
+
+
+@pytest.fixture
+def victim(open_dir: Path) -> Iterator[tuple[str, Path]]:
+    """A temporary OS account (removed after) with a home of its own, 0700, holding a
+    ``.bashrc``: the colleague whose files the attacks aim at."""
+    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("setpriv"):
+        pytest.skip("needs root, useradd and setpriv to make and be a second real account")
+    name = f"trk{os.getpid() % 100000}"
+    home = open_dir / "home"
+    made = subprocess.run(["useradd", "-M", "-d", str(home), "-s", "/bin/sh", name],
+                          capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"useradd failed: {made.stderr.strip()}")
+    try:
+        home.mkdir()
+        account = pwd.getpwnam(name)
+        os.chown(home, account.pw_uid, account.pw_gid)
+        home.chmod(0o700)
+        bashrc = home / ".bashrc"
+        bashrc.write_text("# the victim's own\n")
+        os.chown(bashrc, account.pw_uid, account.pw_gid)
+        yield name, home
+    finally:
+        subprocess.run(["userdel", name], capture_output=True, check=False)
+
+
+def _as(name: str) -> list[str]:
+    """The command prefix that runs a program as account ``name`` (and only its group)."""
+    account = pwd.getpwnam(name)
+    return ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}",
+            "--clear-groups"]
+
+
+def _open_db(open_dir: Path, user: str) -> Path:
+    """A database in a folder anyone may write (the worst case of a shared folder), with
+    ``user`` an editor."""
+    folder = open_dir / "data"
+    folder.mkdir()
+    folder.chmod(0o777)
+    db = folder / "tracker.json"
+    store = Store(db)
+    store.create(builtin_plan())
+    store.apply(AddUser(user, "editor"))
+    for path in folder.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    return db
+
+
+def _one_line(result: subprocess.CompletedProcess[str], path: Path, reason: str) -> None:
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines() == [result.stderr.strip()], result.stderr
+    assert result.stderr.startswith(f"tracker: {path}: refused: {reason}"), result.stderr
+
+
+def test_a_symlinked_journal_is_refused_and_the_colleagues_bashrc_is_untouched(
+        open_dir: Path, victim: tuple[str, Path], tracker: RunTracker) -> None:
+    name, home = victim
+    db = _open_db(open_dir, name)
+    journal = db.with_name(db.name + ".history")
+    bashrc = home / ".bashrc"
+    before = bashrc.read_bytes()
+    # The attack: the journal becomes a link to the victim's .bashrc, and the state's
+    # head is edited to the length of that file (where the append would start).
+    os.unlink(journal)
+    journal.symlink_to(bashrc)
+    state = db.read_text()
+    head = json.loads(state.split('"meta":{\n', 1)[1].split("\n", 1)[0].split(":", 1)[1])
+    db.write_text(state.replace(f'"size":{head["head"]["size"]}', f'"size":{len(before)}'))
+
+    result = tracker(db, "note", TASK, "touch /tmp/pwned", as_user=_as(name))
+    _one_line(result, journal, "it is a symbolic link")
+    assert bashrc.read_bytes() == before
+
+
+@pytest.mark.parametrize("which", ["state", "journal", "lock"])
+def test_a_symlink_or_hard_link_at_a_database_file_is_refused_naming_it(
+        db: Path, tmp_path: Path, tracker: RunTracker, which: str) -> None:
+    path = {"state": db, "journal": db.with_name(db.name + ".history"),
+            "lock": db.with_name(db.name + ".lock")}[which]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    target = elsewhere / "someone-elses-file"
+    if path.exists():
+        shutil.copy2(path, target)
+        path.unlink()
+    else:
+        target.write_text("")
+    before = target.read_bytes()
+    path.symlink_to(target)
+    result = tracker(db, "note", TASK, "x")
+    _one_line(result, path, "it is a symbolic link")
+    assert target.read_bytes() == before
+
+    path.unlink()
+    os.link(target, path)  # a hard link: the same file under another name
+    result = tracker(db, "note", TASK, "x")
+    _one_line(result, path, "it is a hard link")
+    assert target.read_bytes() == before
+
+
+def test_a_fifo_at_the_journal_is_refused_without_hanging(db: Path, tracker: RunTracker) -> None:
+    journal = db.with_name(db.name + ".history")
+    journal.unlink()
+    os.mkfifo(journal)
+    result = tracker(db, "note", TASK, "x", timeout=20)
+    _one_line(result, journal, "it is not a regular file")
+
+
+def test_a_symlinked_backups_folder_is_neither_written_nor_emptied(
+        open_dir: Path, victim: tuple[str, Path], tracker: RunTracker) -> None:
+    name, home = victim
+    db = _open_db(open_dir, name)
+    backups = db.with_name(db.name + ".backups")
+    shutil.rmtree(backups)
+    private = home / "private"
+    private.mkdir()
+    account = pwd.getpwnam(name)
+    old = private / "auto-20000101T000000-000000001.json"  # looks like an old auto-backup
+    old.write_text("mine")
+    for path in (private, old):
+        os.chown(path, account.pw_uid, account.pw_gid)
+    private.chmod(0o700)
+    backups.symlink_to(private)
+    as_victim = _as(name)
+
+    result = tracker(db, "backup", as_user=as_victim)
+    _one_line(result, backups, "it is not a real folder")
+    # An edit's automatic backup cannot be made either; the edit itself goes on.
+    edited = tracker(db, "note", TASK, "x", as_user=as_victim)
+    assert edited.returncode == 0, edited.stderr
+    assert sorted(p.name for p in private.iterdir()) == [old.name]
+    assert old.read_text() == "mine"
+
+
+def test_control_characters_in_a_path_are_cleaned_from_the_message(
+        tmp_path: Path, tracker: RunTracker) -> None:
+    folder = tmp_path / "evil\x1b]0;owned\x07\x1b[2J"
+    folder.mkdir()
+    db = folder / "tracker.json"
+    Store(db).create(builtin_plan())
+    journal = db.with_name(db.name + ".history")
+    journal.rename(tmp_path / "moved")
+    journal.symlink_to(tmp_path / "moved")
+    result = tracker(db, "note", TASK, "x")
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "refused: it is a symbolic link" in result.stderr
+
+
+def test_the_journal_is_appended_at_its_real_end_not_at_the_recorded_head(db: Path) -> None:
+    """A state whose recorded head is shorter than the journal: whole events past it are
+    rolled forward, never overwritten; a journal shorter than the head is refused."""
+    store = Store(db)
+    store.apply(AddNote(TASK, "one"))
+    journal = db.with_name(db.name + ".history")
+    kept = journal.read_bytes()
+    journal.write_bytes(kept[: len(kept) // 2])  # someone cut the journal
+    with pytest.raises(StorageError) as refused:
+        Store(db).apply(AddNote(TASK, "two"))
+    assert refused.value.key == "history.truncated"
+    assert journal.read_bytes() == kept[: len(kept) // 2]  # nothing written over it
+
+
+def test_temp_files_older_than_a_few_minutes_are_removed_by_the_next_writer(
+        db: Path) -> None:
+    store = Store(db)
+    store.backup()
+    backups = db.with_name(db.name + ".backups")
+    stale = [db.parent / f".{db.name}.deadbeef.tmp", backups / ".backup-x.json.0badcafe.tmp",
+             db.parent / ".tracker.json.sha256.12345678.tmp"]
+    young = backups / ".backup-y.json.cafe0123.tmp"  # a backup being written right now
+    for path in (*stale, young):
+        path.write_text("left by a killed writer")
+    an_hour_ago = os.stat(db).st_mtime - 3600
+    for path in stale:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    from tracker.storage.doctor import Doctor
+
+    found = [c for c in Doctor(db, {"TERM": "xterm", "LANG": "C.UTF-8"}).run()
+             if c.key == "doctor.temp.found"]
+    assert len(found) == 1 and found[0].params["count"] == 3
+    Store(db).apply(AddNote(TASK, "next"))
+    assert [p.exists() for p in stale] == [False, False, False]
+    assert young.exists()
+
+
+def test_backups_are_never_group_writable_and_carry_a_checksum(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o2770)
+    db = folder / "tracker.json"
+    store = Store(db)
+    store.create(builtin_plan())
+    made = store.backup()
+    checksum = made.with_name(made.name + ".sha256")
+    import hashlib
+
+    assert checksum.read_text() == f"{hashlib.sha256(made.read_bytes()).hexdigest()}  {made.name}\n"
+    for path in (made, checksum):
+        assert path.stat().st_mode & 0o022 == 0, oct(path.stat().st_mode)
+    with contextlib.suppress(FileNotFoundError):
+        assert db.with_name(db.name + ".lock").stat() is None  # never made any more
