@@ -1,6 +1,7 @@
 """Messages: the safety of the database's files (storage hardening: issue 12, part 2)."""
 
 EN: dict[str, str] = {
+    "cadence.too_often": "{option}: '{value}' repeats more often than daily (or by hour, minute or second); a follow-up cadence is {allowed}",
     "db.unsafe_file": "{path}: refused: {reason}; nothing was written to it (see 'tracker doctor')",
     "unsafe.symlink": "it is a symbolic link",
     "unsafe.hard_link": "it is a hard link (the file has other names)",
@@ -23,6 +24,7 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "cadence.too_often": "{option}：“{value}”比每天更频繁（或按小时、分钟、秒重复）；跟进周期只能是 {allowed}",
     "db.unsafe_file": "{path}：已拒绝：{reason}；未向其写入任何内容（见“tracker doctor”）",
     "unsafe.symlink": "它是符号链接",
     "unsafe.hard_link": "它是硬链接（该文件还有其他名称）",
