@@ -233,3 +233,66 @@ def test_backups_are_never_group_writable_and_carry_a_checksum(tmp_path: Path) -
         assert path.stat().st_mode & 0o022 == 0, oct(path.stat().st_mode)
     with contextlib.suppress(FileNotFoundError):
         assert db.with_name(db.name + ".lock").stat() is None  # never made any more
+
+
+# -- attack 5: half a command ------------------------------------------------------------------
+def _import_of_8(store: Store) -> list[dict[str, object]]:
+    from datetime import date, timedelta
+
+    from tracker.domain.commands import Measure
+
+    return store.apply(*[Measure("211421", "staff", 10 + k, date(2018, 1, 1) +
+                                 timedelta(days=30 * k)) for k in range(8)]).events
+
+
+def test_a_torn_multi_event_command_is_all_or_nothing(db: Path) -> None:
+    """An import of 8 values cut after 4 lines (the process killed mid-append) was rolled
+    forward as 4 values, and verify passed. Now none of it is visible, verify says a
+    command was cut short, and the next write cuts it under the lock."""
+    journal = db.with_name(db.name + ".history")
+    whole = journal.read_bytes()
+    state = db.read_bytes()
+    events = _import_of_8(Store(db))
+    assert [e["txn"] for e in events] == [[k, 8] for k in range(1, 9)]
+    lines = journal.read_bytes()[len(whole):].splitlines(keepends=True)
+    journal.write_bytes(whole + b"".join(lines[:4]))  # the 4 first lines reached the disk
+    db.write_bytes(state)  # and the state was not replaced
+
+    reader = Store(db)
+    assert reader.view().head["seq"] == 1
+    assert [e for e in reader.county_events("211421") if e["type"] == "measure"] == []
+    assert reader.verify() == []
+    assert [w.key for w in reader.warnings()] == ["verify.group_incomplete"]
+    assert len(list(reader.events())) == 1
+
+    Store(db).apply(AddNote(TASK, "next"))  # cuts the torn command first
+    assert journal.read_bytes().startswith(whole)
+    assert b'"txn"' not in journal.read_bytes()
+    after = Store(db)
+    assert after.verify() == [] and after.warnings() == []
+    assert [e["type"] for e in after.events()] == ["init", "note"]
+
+
+def test_a_command_cut_inside_the_history_fails_verify(db: Path) -> None:
+    journal = db.with_name(db.name + ".history")
+    whole = journal.read_bytes()
+    _import_of_8(Store(db))
+    lines = journal.read_bytes()[len(whole):].splitlines(keepends=True)
+    # Someone removed events 5-8 of the command and wrote a correctly chained note after.
+    journal.write_bytes(whole + b"".join(lines[:4]))
+    from tracker.storage.history import History
+
+    last = json.loads(lines[3])
+    event = {"ts": last["ts"], "user": "x", "type": "note", "task": TASK, "new": "n",
+             "version": 2}
+    History(journal).append(History.chain([event], last["seq"], last["hash"]),
+                            journal.stat().st_size)
+    findings = [f.key for f in Store(db).verify()]
+    assert "verify.group_broken" in findings
+
+
+def test_a_single_event_write_carries_no_mark_and_old_journals_replay(db: Path) -> None:
+    Store(db).apply(AddNote(TASK, "one"))
+    journal = db.with_name(db.name + ".history")
+    assert b'"txn"' not in journal.read_bytes()
+    assert Store(db).verify() == []
