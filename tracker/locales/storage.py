@@ -1,6 +1,8 @@
 """Messages: the safety of the database's files (storage hardening: issue 12, part 2)."""
 
 EN: dict[str, str] = {
+    "import.limit_unpacked": "the workbook unpacks to more than {limit} MB (or has too many parts); split it or save it again from Excel",
+    "import.limit_columns": "the sheet has more than {limit} columns; keep only the template's columns",
     "cadence.too_often": "{option}: '{value}' repeats more often than daily (or by hour, minute or second); a follow-up cadence is {allowed}",
     "db.unsafe_file": "{path}: refused: {reason}; nothing was written to it (see 'tracker doctor')",
     "unsafe.symlink": "it is a symbolic link",
@@ -24,6 +26,8 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "import.limit_unpacked": "工作簿解压后超过 {limit} MB（或包含的部件过多）；请拆分，或用 Excel 重新保存",
+    "import.limit_columns": "工作表超过 {limit} 列；请只保留模板中的列",
     "cadence.too_often": "{option}：“{value}”比每天更频繁（或按小时、分钟、秒重复）；跟进周期只能是 {allowed}",
     "db.unsafe_file": "{path}：已拒绝：{reason}；未向其写入任何内容（见“tracker doctor”）",
     "unsafe.symlink": "它是符号链接",
