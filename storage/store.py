@@ -548,10 +548,33 @@ class Store:
             raise StorageError("restore.other_plan", path=str(source),
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
         upto = self._backup_head(data, source)
+        self._check_restorable(source, raw, data, current)
         self.backup()
         digest = hashlib.sha256(raw).hexdigest()
         return self.apply(commands.Restore(data, f"{source.name} sha256:{digest}", upto,
                                   comment=f"restore {source}"))
+
+    def _check_restorable(self, source: Path, raw: bytes, data: Tables,
+                          current: StateView) -> None:
+        """Before anything is written: the backup's checksum (``NAME.sha256`` beside it,
+        as `backup` writes it), then every document against the schema and the plan
+        (storage.backup_check). The first problem is named."""
+        import hashlib
+
+        from tracker.storage.atomic import read_bytes
+        from tracker.storage.backup_check import check_backup
+
+        sidecar = source.with_name(source.name + ".sha256")
+        try:
+            listed, _st = read_bytes(sidecar)
+        except StorageError:
+            raise StorageError("restore.no_checksum", path=shown_path(source),
+                               checksum=shown_path(sidecar)) from None
+        digest = listed.split(b" ", 1)[0].strip().decode("ascii", "replace").lower()
+        if digest != hashlib.sha256(raw).hexdigest():
+            raise StorageError("restore.bad_checksum", path=shown_path(source),
+                               checksum=shown_path(sidecar))
+        check_backup(data, current.tables, current.plan, self.user, str(source))
 
     def _backup_head(self, data: Tables, source: Path) -> int:
         """The seq of the backup's last event, which must be one of ours: a backup of

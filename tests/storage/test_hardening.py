@@ -296,3 +296,94 @@ def test_a_single_event_write_carries_no_mark_and_old_journals_replay(db: Path) 
     journal = db.with_name(db.name + ".history")
     assert b'"txn"' not in journal.read_bytes()
     assert Store(db).verify() == []
+
+
+# -- attack 4: a crafted backup ------------------------------------------------------------------
+def _crafted(db: Path, change: object) -> Path:
+    """A backup made by `backup`, changed by ``change(tables)``, its checksum made anew
+    (as whoever crafts it can): what validation alone must catch."""
+    import hashlib
+
+    made = Store(db).backup()
+    tables = json.loads(made.read_text())
+    change(tables)  # type: ignore[operator]
+    made.write_text(json.dumps(tables))
+    made.with_name(made.name + ".sha256").write_text(
+        f"{hashlib.sha256(made.read_bytes()).hexdigest()}  {made.name}\n")
+    return made
+
+
+def _first_task(tables: dict[str, dict[str, dict[str, object]]]) -> dict[str, object]:
+    return next(iter(tables["tasks"].values()))
+
+
+def _first_county(tables: dict[str, dict[str, dict[str, object]]]) -> dict[str, object]:
+    return next(iter(tables["counties"].values()))
+
+
+CRAFTED = {
+    "status": (lambda t: _first_task(t).update(status="hacked"), "unknown status"),
+    "priority": (lambda t: _first_task(t).update(priority=7), "unknown priority"),
+    "owner": (lambda t: _first_task(t).update(owner="G99"), "not a group or account"),
+    "due": (lambda t: _first_task(t).update(due="2020-13-45"), "not a date"),
+    "cadence": (lambda t: _first_task(t).update(cadence="FREQ=SECONDLY"), "not a cadence"),
+    "id": (lambda t: _first_task(t).update(id="999999-9.9", county="999999", rec="9.9"),
+           "not in the plan"),
+    "task missing": (lambda t: t["tasks"].pop(next(iter(t["tasks"]))), "missing"),
+    "county missing": (lambda t: t["counties"].pop(next(iter(t["counties"]))), "missing"),
+    "version": (lambda t: _first_task(t).update(version="x"), "not a version number"),
+    "stale_days": (lambda t: t["meta"]["1"]["settings"].update(stale_days=-5), "1..3650"),
+    "setting": (lambda t: t["meta"]["1"]["settings"].update(evil=1), "unknown setting"),
+    "figure": (lambda t: _first_county(t)["measurements"].update(
+        staff={"date": "2020-01-01", "value": 10**26}), "too large"),
+    "figure name": (lambda t: _first_county(t)["measurements"].update(
+        nonsense={"date": "2020-01-01", "value": 1}), "unknown figure"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED))
+def test_a_crafted_backup_is_refused_naming_the_first_problem_before_any_write(
+        db: Path, tracker: RunTracker, case: str) -> None:
+    change, expected = CRAFTED[case]
+    made = _crafted(db, change)
+    journal = db.with_name(db.name + ".history")
+    before = (db.read_bytes(), journal.read_bytes())
+    result = tracker(db, "restore", str(made))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "not restored" in result.stderr and expected in result.stderr, result.stderr
+    assert (db.read_bytes(), journal.read_bytes()) == before
+    for command in (["list", "--json"], ["report"], ["verify"]):
+        assert tracker(db, *command).returncode == 0
+
+
+def test_a_backup_changed_after_it_was_made_or_without_checksum_is_refused(
+        db: Path, tracker: RunTracker) -> None:
+    made = Store(db).backup()
+    made.write_text(made.read_text().replace('"priority":"normal"', '"priority":"high"', 1))
+    result = tracker(db, "restore", str(made))
+    assert result.returncode == 1 and "does not match" in result.stderr, result.stderr
+    made.with_name(made.name + ".sha256").unlink()
+    result = tracker(db, "restore", str(made))
+    assert result.returncode == 1 and "no checksum file" in result.stderr, result.stderr
+
+
+def test_a_valid_backup_restores_and_never_changes_users(db: Path, tracker: RunTracker) -> None:
+    from tracker.domain.commands import SetFields
+
+    store = Store(db)
+    store.apply(SetFields(TASK, {"owner": "G07"}))
+
+    def widen(tables: dict[str, dict[str, dict[str, object]]]) -> None:
+        _first_task(tables)["owner"] = "G03"
+        users = tables["meta"]["1"]["users"]
+        users["mallory"] = {"role": "admin", "prefectures": [], "groups": []}  # type: ignore[index]
+
+    made = _crafted(db, widen)
+    result = tracker(db, "restore", str(made))
+    assert result.returncode == 0, result.stderr
+    view = Store(db).view()
+    assert view.task(TASK).owner == "G03"
+    assert "mallory" not in view.meta["users"]
+    assert Store(db).verify() == []
