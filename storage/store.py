@@ -85,6 +85,14 @@ class Result(NamedTuple):
     events: list[Event]
 
 
+class Repaired(NamedTuple):
+    """What `repair` did: lines of the journal cut, their bytes, where their copy is."""
+
+    lines: int
+    size: int
+    copy: Path | None
+
+
 class Finding(NamedTuple):
     """One thing `verify` found: where (event seq, task, county) and what."""
 
@@ -590,19 +598,71 @@ class Store:
         """Write the state anew as the replay of the journal (a damaged state file is
         moved to the backups folder first). The journal itself must be whole."""
         with locked(self.lock_path, self.lock_timeout):
-            tables, _index = self.replay()
-            if not tables["plan"]:
-                raise StorageError("history.missing", path=str(self.history.path))
-            last = list(self.events())[-1]
-            tables["meta"][META_ID]["head"] = {"seq": last["seq"], "hash": last["hash"],
-                                               "size": self.history.size(), "ts": last["ts"]}
-            if os.path.lexists(self.path):
+            self._rebuild_locked()
+
+    # -- repair (issue 12: a database wedged by a damaged journal tail) --------------------
+    def repair(self) -> Repaired:
+        """Bring back a database that a damaged journal tail wedges (an unreadable or
+        unchained line, a command cut short, a journal cut shorter than the state says),
+        without moving files by hand: under the lock, the journal is cut after its last
+        whole, chained commit; what is cut is copied to the backups folder first; the
+        state is rebuilt from the journal if it is not a state of the part kept. Only an
+        admin (of the kept history) may. Nothing to do: ``Repaired(0, 0, None)``."""
+        import hashlib
+
+        with self._mutex, locked(self.lock_path, self.lock_timeout):
+            raw = self.history._read(0)
+            keep, events = _whole_prefix(raw)
+            if not events:
+                raise StorageError("history.missing", path=shown_path(self.history.path))
+            tables = empty_tables()
+            index = Index(tables)
+            for event in events:
+                apply_event(tables, index, event)
+            require(access_of(tables["meta"][META_ID], self.user), ADMIN,
+                    "role.action.repair")
+            try:
+                head = self.storage.read()["meta"][META_ID]["head"]  # type: ignore[index]
+                state_ok = isinstance(head, dict) and head.get("size", 0) <= keep and any(
+                    e["seq"] == head.get("seq") and e["hash"] == head.get("hash")
+                    for e in events)
+            except (StorageError, KeyError, TypeError, AttributeError):
+                state_ok = False
+            finally:
+                self.storage.forget()
+            if keep == len(raw) and state_ok:
+                return Repaired(0, 0, None)
+            copy = None
+            if keep < len(raw):
+                cut = raw[keep:]
+                stamp = self.clock().strftime("%Y%m%dT%H%M%S")
                 with self._backups_fd() as fd:
-                    stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-                    os.replace(self.path, _unused_in(fd, f"damaged-{stamp}.json"),
-                               dst_dir_fd=fd)
-            self.storage.forget()
-            atomic_write(self.path, AtomicJSONStorage(self.path).encode(tables))
+                    copy = self.backups / self._write_backup(
+                        fd, f"cut-{stamp}-{hashlib.sha256(cut).hexdigest()[:8]}.history", cut)
+                if not self.history.truncate(keep):
+                    raise StorageError("db.write_failed", path=shown_path(self.history.path),
+                                       reason="truncate")
+            if not state_ok:
+                self._rebuild_locked()
+            dropped = raw[keep:].count(b"\n") + (1 if raw[keep:] and
+                                                  not raw.endswith(b"\n") else 0)
+            return Repaired(dropped, len(raw) - keep, copy)
+
+    def _rebuild_locked(self) -> None:
+        """:meth:`rebuild_from_history`, for a caller that holds the lock."""
+        tables, _index = self.replay()
+        if not tables["plan"]:
+            raise StorageError("history.missing", path=str(self.history.path))
+        last = list(self.events())[-1]
+        tables["meta"][META_ID]["head"] = {"seq": last["seq"], "hash": last["hash"],
+                                           "size": self.history.size(), "ts": last["ts"]}
+        if os.path.lexists(self.path):
+            with self._backups_fd() as fd:
+                stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+                os.replace(self.path, _unused_in(fd, f"damaged-{stamp}.json"),
+                           dst_dir_fd=fd)
+        self.storage.forget()
+        atomic_write(self.path, AtomicJSONStorage(self.path).encode(tables))
 
     # -- migration ---------------------------------------------------------------------
     def migrate(self) -> None:
@@ -821,6 +881,37 @@ def _unused(path: Path) -> Path:
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
     return candidate
+
+
+def _whole_prefix(raw: bytes) -> tuple[int, list[Event]]:
+    """The longest start of a journal that is whole: readable lines, numbered from 1,
+    each chained to the one before and matching its hash, ending with a whole commit
+    (no command cut short). Returns its length in bytes and its events."""
+    events: list[Event] = []
+    keep = position = kept = 0
+    previous, pending = GENESIS, 0
+    while True:
+        end = raw.find(b"\n", position)
+        if end < 0:
+            break
+        try:
+            event = json.loads(raw[position:end])
+            good = (isinstance(event, dict) and event.get("seq") == len(events) + 1
+                    and event.get("prev") == previous and event_hash(event) == event.get("hash"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            good = False
+        if not good:
+            break
+        part = group_part(event)
+        if part is not None and part[0] != pending + 1:
+            break
+        events.append(event)
+        previous = event["hash"]
+        position = end + 1
+        pending = part[0] if part is not None and part[0] < part[1] else 0
+        if not pending:
+            keep, kept = position, len(events)
+    return keep, events[:kept]
 
 
 def _unused_in(dir_fd: int, name: str) -> str:

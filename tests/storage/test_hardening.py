@@ -387,3 +387,47 @@ def test_a_valid_backup_restores_and_never_changes_users(db: Path, tracker: RunT
     assert view.task(TASK).owner == "G03"
     assert "mallory" not in view.meta["users"]
     assert Store(db).verify() == []
+
+
+# -- repair: a database wedged by a damaged journal tail -------------------------------------------
+def test_repair_brings_back_a_wedged_database_and_says_what_it_cut(
+        db: Path, tracker: RunTracker) -> None:
+    """The wedge of attack 2 (the journal shorter than the state says: every read, write
+    and restore failed) and a damaged line after the head: `tracker repair` cuts the tail
+    after the last whole commit, keeps a copy of it, rebuilds the state, and says so."""
+    Store(db).apply(AddNote(TASK, "kept"))
+    journal = db.with_name(db.name + ".history")
+    whole = journal.read_bytes()
+    Store(db).apply(AddNote(TASK, "lost with the damaged tail"))
+    data = journal.read_bytes()
+    journal.write_bytes(data[:-40] + b"\n")  # the last event damaged: wedged
+    assert tracker(db, "list").returncode == 1
+    assert tracker(db, "note", TASK, "x").returncode == 1
+
+    result = tracker(db, "repair")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("cut 1 damaged or unfinished line(s)"), result.stdout
+    copy = Path(result.stdout.split("a copy is in ")[1].split(";")[0])
+    assert copy.read_bytes() == data[len(whole):-40] + b"\n"
+    assert journal.read_bytes() == whole
+    assert tracker(db, "verify").returncode == 0
+    assert tracker(db, "note", TASK, "after the repair").returncode == 0
+    notes = [n.text for n in Store(db).view().timeline(TASK).notes]
+    assert notes == ["kept", "after the repair"]
+    again = tracker(db, "repair")
+    assert again.returncode == 0 and "nothing to repair" in again.stdout
+
+
+def test_repair_cuts_a_command_cut_short(db: Path, tracker: RunTracker) -> None:
+    journal = db.with_name(db.name + ".history")
+    whole = journal.read_bytes()
+    state = db.read_bytes()
+    _import_of_8(Store(db))
+    lines = journal.read_bytes()[len(whole):].splitlines(keepends=True)
+    journal.write_bytes(whole + b"".join(lines[:3]))
+    db.write_bytes(state)
+    result = tracker(db, "repair")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("cut 3 "), result.stdout
+    assert journal.read_bytes() == whole
+    assert Store(db).warnings() == [] and Store(db).verify() == []

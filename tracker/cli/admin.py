@@ -83,7 +83,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     store = open_store(args)
     target = store.backup(Path(args.output) if args.output else None)
-    print(_("backup.done", path=str(target)))
+    print(_("backup.done", path=clean_text(str(target), single_line=True)))
     return 0
 
 
@@ -91,7 +91,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args)
     result = store.restore(Path(args.file))
-    print(_("restore.done", file=args.file, events=len(result.events)))
+    print(_("restore.done", file=clean_text(args.file, single_line=True),
+            events=len(result.events)))
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    """Cut a damaged journal tail (a copy goes to the backups folder) and rebuild the
+    state if it needs it; says what was dropped."""
+    from tracker.storage.files import shown_path
+
+    refuse_as_of(args)
+    store = open_store(args)
+    done = store.repair()
+    if done.copy is None and not done.lines:
+        print(_("repair.nothing", path=shown_path(store.path)))
+    elif done.copy is None:
+        print(_("repair.state", path=shown_path(store.path)))
+    else:
+        print(_("repair.done", lines=done.lines, size=done.size, copy=shown_path(done.copy)))
     return 0
 
 

@@ -14,6 +14,7 @@ from tracker.cli.admin import (
     cmd_demo,
     cmd_doctor,
     cmd_init,
+    cmd_repair,
     cmd_restore,
     cmd_users,
     cmd_verify,
@@ -225,6 +226,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     p = command("restore", cmd_restore)
     p.add_argument("file", metavar="FILE", help=_("cli.arg.backup_file"))
+
+    command("repair", cmd_repair)
 
     p = command("export", cmd_export)
     p.add_argument("--format", metavar="FORMAT", help=_("cli.opt.format"))
