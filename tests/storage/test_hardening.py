@@ -431,3 +431,64 @@ def test_repair_cuts_a_command_cut_short(db: Path, tracker: RunTracker) -> None:
     assert result.stdout.startswith("cut 3 "), result.stdout
     assert journal.read_bytes() == whole
     assert Store(db).warnings() == [] and Store(db).verify() == []
+
+
+# -- attack 10: a clock jumped forward once ----
+def test_a_clock_ahead_once_does_not_stamp_everyone_after_it(db: Path, tracker: RunTracker) -> None:
+    """One process ran with its clock 400 days ahead: its own event is dated so, the
+    events after it keep their writers' real time (the old clamp dated every later event,
+    from everyone, 400 days ahead). verify and doctor report it; as-of reads count it
+    where it was written."""
+    from datetime import datetime, timedelta
+
+    from tracker.storage.doctor import Doctor
+
+    now = datetime.now().astimezone().replace(microsecond=0)
+    Store(db, clock=lambda: now + timedelta(days=400)).apply(AddNote(TASK, "from the fast clock"))
+    Store(db).apply(AddNote(TASK, "from a right clock"))
+    events = list(Store(db).events())
+    after = datetime.fromisoformat(events[-1]["ts"])
+    assert abs((after - now).total_seconds()) < 3600, events[-1]["ts"]
+    keys = sorted(w.key for w in Store(db).warnings())
+    assert keys == ["verify.time_future", "verify.time_order"]
+    verified = tracker(db, "verify")
+    assert verified.returncode == 0  # reported, not failed: the history is whole
+    assert "clock is ahead" in verified.stdout and "clock was ahead" in verified.stdout
+    found = [c.key for c in Doctor(db, {"TERM": "xterm", "LANG": "C.UTF-8"}).run()
+             if c.name == "history"]
+    assert sorted(found) == keys
+    shown = json.loads(tracker(db, "show", TASK, "--json", "--as-of",
+                               now.date().isoformat()).stdout)
+    assert shown["version"] >= 0  # the as-of view opens; both notes are in it
+    notes = [n.text for n in Store(db).view(as_of=now.date()).timeline(TASK).notes]
+    assert notes == ["from the fast clock", "from a right clock"]
+
+
+# -- attack 11: "nothing was changed" only when it is true ----
+def test_an_error_after_the_journal_append_says_the_change_may_be_recorded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database folder renamed between the journal append and the state replace:
+    the message said "nothing was changed" although the edit was kept (a retry
+    duplicated it). Now it says that it may have been recorded and how to check."""
+    from tracker.storage import atomic
+
+    (tmp_path / "data").mkdir()
+    db = tmp_path / "data" / "tracker.json"
+    store = Store(db)
+    store.create(builtin_plan())
+    store.view()
+    moved = tmp_path / "moved"
+    original = atomic.AtomicJSONStorage.write
+
+    def rename_first(self: atomic.AtomicJSONStorage, data: object) -> None:
+        db.parent.rename(moved)
+        original(self, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(atomic.AtomicJSONStorage, "write", rename_first)
+    with pytest.raises(StorageError) as failed:
+        store.apply(AddNote(TASK, "kept in the journal"))
+    assert failed.value.key == "db.maybe_recorded"
+    assert "nothing was changed" not in str(failed.value)
+    assert "tracker history" in str(failed.value)
+    monkeypatch.undo()
+    assert b"kept in the journal" in (moved / (db.name + ".history")).read_bytes()
