@@ -340,7 +340,7 @@ def stale_temp_files(folder: Path | int, now: float, max_age: float = TEMP_MAX_A
     pattern = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
     found = []
     with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):  # type: ignore[type-var]
+        for entry in os.scandir(folder):
             if pattern.fullmatch(entry.name):
                 with contextlib.suppress(OSError):
                     st = entry.stat(follow_symlinks=False)

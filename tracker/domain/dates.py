@@ -234,7 +234,7 @@ def _dates_often_enough(cadence: str) -> bool:
     from dateutil.rrule import rrulestr
 
     probe = rrulestr(cadence, dtstart=datetime(9999 - HORIZON_YEARS, 1, 1))
-    probe = probe.replace(count=None, until=None)  # type: ignore[attr-defined]
+    probe = probe.replace(count=None, until=None)
     return any(number >= 2 for number, _date in enumerate(probe, start=1))
 
 
