@@ -492,3 +492,25 @@ def test_an_error_after_the_journal_append_says_the_change_may_be_recorded(
     assert "tracker history" in str(failed.value)
     monkeypatch.undo()
     assert b"kept in the journal" in (moved / (db.name + ".history")).read_bytes()
+
+
+@pytest.mark.parametrize("command", ["backup", "export", "restore"])
+def test_file_names_echoed_by_backup_export_and_restore_are_cleaned(
+        db: Path, tmp_path: Path, tracker: RunTracker, command: str) -> None:
+    from tracker.domain.commands import SetFields
+
+    name = tmp_path / "june\x1b]0;owned\x07\x1b[31m.json"
+    if command == "restore":
+        made = Store(db).backup()
+        Store(db).apply(SetFields(TASK, {"priority": "high"}))
+        made.rename(name)
+        made.with_name(made.name + ".sha256").rename(name.with_name(name.name + ".sha256"))
+        result = tracker(db, "restore", str(name))
+    elif command == "backup":
+        result = tracker(db, "backup", "-o", str(name))
+    else:
+        result = tracker(db, "export", "--format", "json", "-o", str(name))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout + result.stderr
+    assert "\x07" not in result.stdout + result.stderr
+    assert "june]0;owned[31m.json" in result.stdout

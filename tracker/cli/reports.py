@@ -36,7 +36,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     view = store.view()
     if args.template is not None:
         imports.write_template(view.plan, Path(args.template))
-        print(_("import.template_done", path=args.template,
+        print(_("import.template_done", path=clean_text(args.template, single_line=True),
                 columns=len(imports.template_headers(view.plan))))
         return 0
     batch = imports.read_import(view, Path(args.file), today=store.clock().date())
@@ -72,7 +72,7 @@ def _export_format(fmt: str | None, path: Path) -> str:
         if fmt:
             raise UsageError("export.bad_choice", option="--format", value=fmt,
                              known=", ".join(FORMATS))
-        raise UsageError("export.bad_format", path=str(path))
+        raise UsageError("export.bad_format", path=clean_text(str(path), single_line=True))
     return chosen
 
 
@@ -87,9 +87,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         store, view, fmt, path, prefecture=args.prefecture, rec=args.rec)
     keep(view, snapshot)
     demo_banner(view, to_stderr=True)
-    print(_("export.done", path=str(path), tasks=len(snapshot["tasks"]),
+    print(_("export.done", path=clean_text(str(path), single_line=True),
+            tasks=len(snapshot["tasks"]),
             counties=len(snapshot["counties"]), date=snapshot["provenance"]["as_of"],
-            sha=digest[:16], checksum=str(checksum)))
+            sha=digest[:16], checksum=clean_text(str(checksum), single_line=True)))
     return 0
 
 
@@ -182,7 +183,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     digest, checksum = write_snapshot(merged, _export_format(args.format, path), path)
     print(_("merge.done", count=len(named), counties=len(merged["counties"]),
             tasks=len(merged["tasks"])))
-    print(_("export.done", path=str(path), tasks=len(merged["tasks"]),
+    print(_("export.done", path=clean_text(str(path), single_line=True),
+            tasks=len(merged["tasks"]),
             counties=len(merged["counties"]), date=merged["provenance"]["as_of"],
-            sha=digest[:16], checksum=str(checksum)))
+            sha=digest[:16], checksum=clean_text(str(checksum), single_line=True)))
     return 0
