@@ -21,20 +21,23 @@ SAFE_INTEGER = 2**53  # a measurement must survive a JSON round trip exactly
 
 
 class _Bad(Exception):
-    def __init__(self, where: str, what: str) -> None:
+    """A problem at ``where`` (a document and field, as stored): catalog key
+    ``restore.bad.WHAT`` with ``params``."""
+
+    def __init__(self, where: str, what: str, **params: Any) -> None:
         super().__init__(where, what)
-        self.where, self.what = where, what
+        self.where, self.what, self.params = where, what, params
 
 
 def _iso_date(value: Any, where: str, *, optional: bool = True) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str):
-        raise _Bad(where, "not a date")
+        raise _Bad(where, "date")
     try:
         date.fromisoformat(value)
     except ValueError:
-        raise _Bad(where, "not a date") from None
+        raise _Bad(where, "date") from None
 
 
 def _timestamp(value: Any, where: str, *, optional: bool = True) -> None:
@@ -43,18 +46,18 @@ def _timestamp(value: Any, where: str, *, optional: bool = True) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str):
-        raise _Bad(where, "not a time")
+        raise _Bad(where, "time")
     try:
         datetime.fromisoformat(value)
     except ValueError:
-        raise _Bad(where, "not a time") from None
+        raise _Bad(where, "time") from None
 
 
 def _text(value: Any, where: str, *, optional: bool = True) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str) or len(value) > 20_000:
-        raise _Bad(where, "not a text")
+        raise _Bad(where, "text")
 
 
 def _number(value: Any, where: str) -> None:
@@ -62,18 +65,18 @@ def _number(value: Any, where: str) -> None:
         return
     if isinstance(value, int):
         if abs(value) >= SAFE_INTEGER:
-            raise _Bad(where, "a number too large to keep exactly")
+            raise _Bad(where, "too_large")
         return
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _Bad(where, "not a finite number")
+            raise _Bad(where, "not_finite")
         if abs(value) >= SAFE_INTEGER:
-            raise _Bad(where, "a number too large to keep exactly")
+            raise _Bad(where, "too_large")
         return
     if isinstance(value, str):  # a date-valued fact
         _iso_date(value, where)
         return
-    raise _Bad(where, "not a value")
+    raise _Bad(where, "value")
 
 
 def _task(doc: Any, key: str, plan: Any, user: str) -> str:
@@ -83,51 +86,51 @@ def _task(doc: Any, key: str, plan: Any, user: str) -> str:
 
     where = f"tasks/{key}"
     if not isinstance(doc, dict):
-        raise _Bad(where, "not a document")
+        raise _Bad(where, "document")
     ident = doc.get("id")
     if not isinstance(ident, str):
-        raise _Bad(where, "no id")
+        raise _Bad(where, "no_id")
     where = f"task {ident}"
     if f"{doc.get('county')}-{doc.get('rec')}" != ident:
-        raise _Bad(where, "county and recommendation do not make its id")
+        raise _Bad(where, "id_parts")
     if doc.get("status") not in {s.value for s in Status}:
-        raise _Bad(f"{where}: status", f"unknown status {doc.get('status')!r}")
+        raise _Bad(f"{where}: status", "status", value=repr(doc.get("status")))
     if doc.get("priority") not in {p.value for p in Priority}:
-        raise _Bad(f"{where}: priority", f"unknown priority {doc.get('priority')!r}")
+        raise _Bad(f"{where}: priority", "priority", value=repr(doc.get("priority")))
     owner = doc.get("owner")
     if owner is not None:
         try:
             if not isinstance(owner, str) or validate_owner(owner, plan.survey_groups,
                                                             user) != owner:
-                raise _Bad(f"{where}: owner", f"not a group or account {owner!r}")
+                raise _Bad(f"{where}: owner", "owner", value=repr(owner))
         except TrackerError:
-            raise _Bad(f"{where}: owner", f"not a group or account {owner!r}") from None
+            raise _Bad(f"{where}: owner", "owner", value=repr(owner)) from None
     for name in ("due", "next_followup"):
         _iso_date(doc.get(name), f"{where}: {name}")
     cadence = doc.get("cadence")
     if cadence is not None:
         try:
             if not isinstance(cadence, str):
-                raise _Bad(f"{where}: cadence", "not a cadence")
+                raise _Bad(f"{where}: cadence", "cadence_type")
             validate_cadence(cadence)
         except TrackerError:
-            raise _Bad(f"{where}: cadence", f"not a cadence {cadence!r}") from None
+            raise _Bad(f"{where}: cadence", "cadence", value=repr(cadence)) from None
     version = doc.get("version")
     if type(version) is not int or version < 0:
-        raise _Bad(f"{where}: version", "not a version number")
+        raise _Bad(f"{where}: version", "version")
     _text(doc.get("reason"), f"{where}: reason")
     for name in ("created_at", "updated_at"):
         _timestamp(doc.get(name), f"{where}: {name}")
     _text(doc.get("updated_by"), f"{where}: updated_by")
     if not isinstance(doc.get("changed"), dict):
-        raise _Bad(f"{where}: changed", "not a record of changes")
+        raise _Bad(f"{where}: changed", "changed")
     revisions = doc.get("due_revisions")
     if not isinstance(revisions, list) or not all(isinstance(r, dict) for r in revisions):
-        raise _Bad(f"{where}: due_revisions", "not a list of revisions")
+        raise _Bad(f"{where}: due_revisions", "revisions")
     last = doc.get("last_followup")
     if last is not None:
         if not isinstance(last, dict):
-            raise _Bad(f"{where}: last_followup", "not a follow-up")
+            raise _Bad(f"{where}: last_followup", "followup")
         _iso_date(last.get("date"), f"{where}: last_followup", optional=False)
     return ident
 
@@ -135,22 +138,22 @@ def _task(doc: Any, key: str, plan: Any, user: str) -> str:
 def _county(doc: Any, key: str, facts: set[str]) -> str:
     where = f"counties/{key}"
     if not isinstance(doc, dict) or not isinstance(doc.get("code"), str):
-        raise _Bad(where, "not a county document")
+        raise _Bad(where, "county_document")
     code = doc["code"]
     where = f"county {code}"
     version = doc.get("version")
     if type(version) is not int or version < 0:
-        raise _Bad(f"{where}: version", "not a version number")
+        raise _Bad(f"{where}: version", "version")
     for table in ("measurements", "earlier"):
         figures = doc.get(table, {})
         if not isinstance(figures, dict):
-            raise _Bad(f"{where}: {table}", "not a table of figures")
+            raise _Bad(f"{where}: {table}", "figures")
         for fact, entry in figures.items():
             if fact not in facts:
-                raise _Bad(f"{where}: {table}", f"unknown figure {fact!r}")
+                raise _Bad(f"{where}: {table}", "unknown_figure", value=repr(fact))
             entries = entry if table == "earlier" else [entry]
             if not isinstance(entries, list):
-                raise _Bad(f"{where}: {fact}", "not a list of figures")
+                raise _Bad(f"{where}: {fact}", "figure_list")
             for one in entries:
                 if isinstance(one, dict):
                     _iso_date(one.get("date"), f"{where}: {fact}", optional=False)
@@ -160,7 +163,7 @@ def _county(doc: Any, key: str, facts: set[str]) -> str:
                     for value in one[1:2]:
                         _number(value, f"{where}: {fact}")
                 else:
-                    raise _Bad(f"{where}: {fact}", "not a dated figure")
+                    raise _Bad(f"{where}: {fact}", "dated_figure")
     return code
 
 
@@ -168,17 +171,19 @@ def _settings(settings: Any) -> None:
     from tracker.domain.commands import SETTINGS
 
     if not isinstance(settings, dict):
-        raise _Bad("settings", "not a table of settings")
+        raise _Bad("settings", "settings")
     for name, value in settings.items():
         if name not in SETTINGS:
-            raise _Bad(f"setting {name}", "unknown setting")
+            raise _Bad(f"setting {name}", "unknown_setting")
         rule = SETTINGS[name][1]
         if rule[0] is int:
             _kind, low, high = rule
             if type(value) is not int or not low <= value <= high:
-                raise _Bad(f"setting {name}", f"{value!r} is not {low}..{high}")
+                raise _Bad(f"setting {name}", "setting_range", value=repr(value), low=low,
+                           high=high)
         elif value not in rule:
-            raise _Bad(f"setting {name}", f"{value!r} is not one of {', '.join(rule)}")
+            raise _Bad(f"setting {name}", "setting_choice", value=repr(value),
+                       known=", ".join(rule))
 
 
 def check_backup(data: Any, current: Any, plan: Any, user: str, source: str) -> None:
@@ -190,36 +195,38 @@ def check_backup(data: Any, current: Any, plan: Any, user: str, source: str) -> 
     try:
         meta = data.get("meta", {}).get(META_ID)
         if not isinstance(meta, dict):
-            raise _Bad("meta", "no database settings")
+            raise _Bad("meta", "no_meta")
         _settings(meta.get("settings", {}))
         tasks, counties = data.get("tasks"), data.get("counties")
         if not isinstance(tasks, dict) or not isinstance(counties, dict):
-            raise _Bad("tables", "no tasks or counties")
+            raise _Bad("tables", "no_tables")
         seen = {_task(doc, key, plan, user) for key, doc in tasks.items()}
         if len(seen) != len(tasks):
-            raise _Bad("tasks", "a task id twice")
+            raise _Bad("tasks", "task_twice")
         wanted = {doc["id"] for doc in current["tasks"].values()}
         if seen - wanted:
-            raise _Bad("tasks", f"task {sorted(seen - wanted)[0]} is not in the plan")
+            raise _Bad("tasks", "task_foreign", value=sorted(seen - wanted)[0])
         if wanted - seen:
-            raise _Bad("tasks", f"task {sorted(wanted - seen)[0]} is missing")
+            raise _Bad("tasks", "task_missing", value=sorted(wanted - seen)[0])
         facts = {fact.id for fact in plan.facts}
         codes = {_county(doc, key, facts) for key, doc in counties.items()}
         if len(codes) != len(counties):
-            raise _Bad("counties", "a county twice")
+            raise _Bad("counties", "county_twice")
         wanted_codes = {doc["code"] for doc in current["counties"].values()}
         if codes - wanted_codes:
-            raise _Bad("counties", f"county {sorted(codes - wanted_codes)[0]} is not in the plan")
+            raise _Bad("counties", "county_foreign", value=sorted(codes - wanted_codes)[0])
         if wanted_codes - codes:
-            raise _Bad("counties", f"county {sorted(wanted_codes - codes)[0]} is missing")
+            raise _Bad("counties", "county_missing", value=sorted(wanted_codes - codes)[0])
     except _Bad as bad:
         from tracker.storage.files import shown_path
 
         from tracker.domain.text import clean_text
+        from tracker.i18n import _
 
+        params = {k: clean_text(str(v), single_line=True)[:80] for k, v in bad.params.items()}
         raise StorageError("restore.invalid", path=shown_path(source),
                            where=clean_text(bad.where, single_line=True)[:120],
-                           problem=clean_text(bad.what, single_line=True)[:200]) from None
+                           problem=_(f"restore.bad.{bad.what}", **params)) from None
     except (AttributeError, KeyError, TypeError):
         from tracker.storage.files import shown_path
 

@@ -324,7 +324,7 @@ def _first_county(tables: dict[str, dict[str, dict[str, object]]]) -> dict[str, 
 CRAFTED = {
     "status": (lambda t: _first_task(t).update(status="hacked"), "unknown status"),
     "priority": (lambda t: _first_task(t).update(priority=7), "unknown priority"),
-    "owner": (lambda t: _first_task(t).update(owner="G99"), "not a group or account"),
+    "owner": (lambda t: _first_task(t).update(owner="G99"), "not a survey group or an account"),
     "due": (lambda t: _first_task(t).update(due="2020-13-45"), "not a date"),
     "cadence": (lambda t: _first_task(t).update(cadence="FREQ=SECONDLY"), "not a cadence"),
     "id": (lambda t: _first_task(t).update(id="999999-9.9", county="999999", rec="9.9"),
