@@ -70,15 +70,25 @@ class History:
         self.path = path
 
     def size(self) -> int:
-        """The journal's length (0 if there is none). A journal that is not a regular
-        file of one link is refused here already (storage.files.open_checked)."""
+        """The journal's length (0 if there is none); never raises (the app polls it)."""
+        try:
+            return os.lstat(self.path).st_size
+        except OSError:
+            return 0
+
+    def check(self) -> None:
+        """Refuse a journal that is not a regular file of one link on the database's
+        filesystem (storage.files.open_checked), naming it; a missing one is left to
+        the caller."""
         try:
             st = os.lstat(self.path)
         except FileNotFoundError:
-            return 0
+            return
+        except OSError as error:
+            raise StorageError("db.unreadable", path=shown_path(self.path),
+                               reason=describe_os_error(error)) from None
         if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
             os.close(self._open())  # raises the refusal, naming the path
-        return st.st_size
 
     def exists(self) -> bool:
         return os.path.lexists(self.path)

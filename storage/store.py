@@ -144,6 +144,7 @@ class Store:
             self._indexed = tables
         if not self.history.exists():
             raise StorageError("history.missing", path=str(self.history.path))
+        self.history.check()  # a symlink, hard link or fifo there: refused, named
         size = self.history.size()
         if size < head["size"]:
             if reread:

@@ -514,3 +514,17 @@ def test_file_names_echoed_by_backup_export_and_restore_are_cleaned(
     assert "\x1b" not in result.stdout + result.stderr
     assert "\x07" not in result.stdout + result.stderr
     assert "june]0;owned[31m.json" in result.stdout
+
+
+def test_the_apps_poll_does_not_raise_on_a_planted_symlink(db: Path, tmp_path: Path) -> None:
+    """The app polls ``Store.token`` on its UI thread: a symlink planted at the journal
+    must give a refusal on the next load, not an exception in the poll."""
+    store = Store(db)
+    store.view()
+    journal = db.with_name(db.name + ".history")
+    journal.rename(tmp_path / "elsewhere")
+    journal.symlink_to(tmp_path / "elsewhere")
+    assert isinstance(store.token(), tuple)
+    with pytest.raises(StorageError) as refused:
+        Store(db).view()
+    assert refused.value.key == "db.unsafe_file"
