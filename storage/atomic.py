@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
-from tracker.storage.files import atomic_write, describe_os_error
+from tracker.storage.files import atomic_write, describe_os_error, open_checked
 
 from tracker import runtime
 from tracker.domain.errors import StorageError
@@ -40,10 +40,15 @@ def _stat_key(st: os.stat_result) -> tuple[int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def read_bytes(path: Path) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and stat; a missing or unreadable file is a StorageError."""
+def read_bytes(path: Path, *, checked: bool = False) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and stat; a missing or unreadable file is a StorageError.
+    ``checked``: a database file, opened without following a symlink and refused unless
+    a regular file with one link on the database's filesystem (storage.files)."""
     try:
-        with open(path, "rb") as handle:
+        if checked and os.path.isdir(path) and not os.path.islink(path):
+            raise IsADirectoryError
+        fd = open_checked(path, os.O_RDONLY) if checked else os.open(path, os.O_RDONLY)
+        with os.fdopen(fd, "rb") as handle:
             st = os.fstat(handle.fileno())
             return handle.read(), st
     except FileNotFoundError:
@@ -206,7 +211,7 @@ class AtomicJSONStorage(Storage):
         if self._key is None:
             return False
         try:
-            return _stat_key(os.stat(self.path)) == self._key
+            return _stat_key(os.lstat(self.path)) == self._key
         except OSError:
             return False
 
@@ -217,7 +222,7 @@ class AtomicJSONStorage(Storage):
             self.fresh = False
             return self._data
         self.fresh = True
-        raw, st = read_bytes(self.path)
+        raw, st = read_bytes(self.path, checked=True)
         lazy = split_lines(raw, self.path) if self.lazy else None
         if lazy is not None:
             data: Any = lazy

@@ -23,7 +23,6 @@ import pwd
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -108,9 +107,11 @@ class Doctor:
             self._guarded("lock", self.locking)
             self._guarded("space", self.space)
             self._guarded("backups", self.backup_age)
+            self._guarded("temp", self.temp_files)
             if self.service:
                 self.checks.extend(service_checks(self.db))
         self._guarded("database", self.database)
+        self._guarded("history", self.history_times)
         self._guarded("terminal", self.terminal)
         return self.checks
 
@@ -220,22 +221,28 @@ class Doctor:
         return True
 
     def files(self) -> None:
-        for path, required in ((self.db, True), (self.journal, True), (self.lock, False)):
+        for path, required in ((self.db, True), (self.journal, True)):
             self._file(path, required=required, essential=True)
-        if self.backups.is_dir():
+        if os.path.lexists(self.lock):  # an older tracker's lock file (the lock is the folder)
+            self._file(self.lock, required=False, essential=True)
+        if self.backups.is_symlink():
+            self._file(self.backups, required=False, essential=False)
+        elif self.backups.is_dir():
             self._file(self.backups, required=False, essential=False)
             try:
                 inside = sorted(self.backups.iterdir())
             except OSError:
                 inside = []  # the folder's own check says why
             for backup in inside:
-                if backup.is_file():
-                    self._file(backup, required=False, essential=False, quiet=True)
+                if backup.is_file() or backup.is_symlink():
+                    self._file(backup, required=False, essential=False, quiet=True,
+                               backup=True)
 
     def _file(self, path: Path, *, required: bool, essential: bool,
-              quiet: bool = False) -> None:
+              quiet: bool = False, backup: bool = False) -> None:
         """``essential``: the state, journal and lock, which every colleague must be able
-        to write (a fault there is an error); ``quiet``: say nothing when all is well."""
+        to write (a fault there is an error); ``quiet``: say nothing when all is well;
+        ``backup``: a file in the backups folder, which the group reads but never writes."""
         name = "files"
         try:
             st = path.lstat()
@@ -255,6 +262,16 @@ class Doctor:
         if stat.S_ISLNK(st.st_mode) or not (folder or stat.S_ISREG(st.st_mode)):
             self.add(name, ERROR, "doctor.file.not_regular", None, **common)
             return
+        if not folder and st.st_nlink != 1:
+            self.add(name, ERROR, "doctor.file.hard_link", "doctor.fix.hard_link",
+                     {"path": str(path)}, links=st.st_nlink, **common)
+            return
+        with contextlib.suppress(OSError):
+            if st.st_dev != self.dir.stat().st_dev:
+                self.add(name, ERROR, "doctor.file.other_filesystem", None, **common)
+                return
+        if backup:
+            wanted = 0o040
         if mode & stat.S_IWOTH:
             self.add(name, ERROR, "doctor.file.world_writable", "doctor.fix.file_others",
                      {"path": str(path)}, **common)
@@ -320,22 +337,8 @@ class Doctor:
 
     @contextlib.contextmanager
     def _lock_target(self) -> Iterator[Path | None]:
-        """The real lock file; a temporary one in the directory if there is none yet
-        (doctor must not leave files behind); None if neither can be opened."""
-        if self.lock.exists():
-            yield self.lock
-            return
-        try:
-            fd, name = tempfile.mkstemp(prefix=f".{self.db.name}.doctor-", dir=self.dir)
-        except OSError:
-            yield None
-            return
-        os.close(fd)
-        try:
-            yield Path(name)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
+        """What the store locks: the database's folder itself (storage.lock)."""
+        yield self.dir
 
     def _probe(self, target: Path) -> None:
         fd = _open_for_lock(target)
@@ -431,6 +434,31 @@ class Doctor:
         else:
             self.add("backups", OK, "doctor.backups.ok", count=len(found), newest=path.name,
                      age=age)
+
+    def temp_files(self) -> None:
+        """Temp files that writers killed mid-write left (the next writer removes them)."""
+        from tracker.storage.files import stale_temp_files
+
+        found = [self.dir / n for n in stale_temp_files(self.dir, self.now)]
+        if self.backups.is_dir() and not self.backups.is_symlink():
+            found += [self.backups / n for n in stale_temp_files(self.backups, self.now)]
+        if found:
+            self.add("temp", WARNING, "doctor.temp.found", "doctor.fix.temp",
+                     count=len(found), first=str(found[0]))
+
+    def history_times(self) -> None:
+        """Events dated in the future, or more than a day after the event that follows
+        them (a writer's clock that was wrong): reported, not changed."""
+        from tracker.storage.store import Store
+
+        if not self.journal.exists():
+            return
+        try:
+            findings = Store(self.db).time_findings()
+        except StorageError:
+            return  # the database check says what is wrong
+        for finding in findings:
+            self.add("history", WARNING, finding.key, "doctor.fix.clock", **finding.params)
 
     # -- the database itself -----------------------------------------------------------------
     def database(self) -> None:
@@ -572,20 +600,13 @@ def service_group(db: Path, keys: Path) -> Check:
 
 # -- helpers, module level so that tests can reach them ---------------------------------------
 def _open_for_lock(path: Path) -> int:
-    """Open as the store does (read-write) where allowed; read-only otherwise (flock does
-    not need write access on a local filesystem)."""
-    try:
-        return os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except PermissionError:
-        return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    """Open as the store does: read-only (flock does not need more)."""
+    return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
 
 
 _PROBE = """\
 import fcntl, os, sys
-try:
-    fd = os.open(sys.argv[1], os.O_RDWR)
-except PermissionError:
-    fd = os.open(sys.argv[1], os.O_RDONLY)
+fd = os.open(sys.argv[1], os.O_RDONLY)
 try:
     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 except BlockingIOError:

@@ -9,7 +9,14 @@ import stat
 from pathlib import Path
 
 from tracker.domain.errors import StorageError
+from tracker.domain.text import clean_text
 from tracker.i18n import _
+
+# Every file of a database is opened without following a symlink at its last component
+# (a colleague who can write the folder could plant one pointing at another account's
+# file), and checked once open: see :func:`open_checked`.
+NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+TEMP_MAX_AGE = 300.0  # seconds: a temp file older than this is a dead writer's
 
 
 def fsync_dir(directory: Path) -> None:
@@ -60,8 +67,10 @@ def new_file_mode(path: Path) -> tuple[int, int | None]:
     (nor tighter); for a new file, :func:`shared_mode` of its directory (whose setgid
     bit, if set, gives the file the directory's group: the kernel does that)."""
     try:
-        st = path.stat()
+        st = path.lstat()  # a symlink there is replaced by the rename, never followed
     except FileNotFoundError:
+        return shared_mode(path.parent, 0o666), None
+    if not stat.S_ISREG(st.st_mode):
         return shared_mode(path.parent, 0o666), None
     return stat.S_IMODE(st.st_mode), st.st_gid
 
@@ -169,3 +178,172 @@ def write_with_checksum(path: Path, data: bytes) -> tuple[str, Path]:
     checksum = path.with_name(path.name + ".sha256")
     atomic_write(checksum, f"{digest}  {path.name}\n".encode())
     return digest, checksum
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as it may be echoed to a terminal: without control characters."""
+    return clean_text(str(path), single_line=True)
+
+
+def _refuse(path: Path, reason: str) -> StorageError:
+    return StorageError("db.unsafe_file", path=shown_path(path), reason=_(reason))
+
+
+def check_fd(fd: int, path: Path, *, directory: bool = False,
+             device: int | None = None) -> os.stat_result:
+    """``fstat`` of a database file just opened: a regular file with one link (a folder
+    for ``directory``), on the database's filesystem (``device``). Anything else (a hard
+    link to someone's file, a fifo, a device, a mount from elsewhere) is refused."""
+    st = os.fstat(fd)
+    if directory:
+        if not stat.S_ISDIR(st.st_mode):
+            raise _refuse(path, "unsafe.not_directory")
+    else:
+        if not stat.S_ISREG(st.st_mode):
+            raise _refuse(path, "unsafe.not_regular")
+        if st.st_nlink != 1:
+            raise _refuse(path, "unsafe.hard_link")
+    if device is not None and st.st_dev != device:
+        raise _refuse(path, "unsafe.other_filesystem")
+    return st
+
+
+def database_device(path: Path) -> int | None:
+    """The filesystem of the folder that holds database file ``path`` (None: no folder)."""
+    try:
+        return os.stat(path.parent).st_dev
+    except OSError:
+        return None
+
+
+def open_checked(path: Path, flags: int, *, create: bool = False,
+                 directory: bool = False, mode: int | None = None,
+                 dir_fd: int | None = None, name: str | None = None) -> int:
+    """Open a database file (or folder) safely: ``O_NOFOLLOW`` (a symlink is refused),
+    created with ``O_EXCL`` when ``create`` and missing (with :func:`shared_mode` of its
+    folder, or ``mode``), then :func:`check_fd`. ``dir_fd``/``name``: relative to an open
+    folder (the backups folder, checked once). Raises StorageError ``db.unsafe_file``
+    naming the path for what is not safe; other OSErrors propagate."""
+    # O_NONBLOCK: a fifo planted there must not hang the open (it is refused below);
+    # cleared once the file is known to be a regular one.
+    flags |= NOFOLLOW | os.O_NONBLOCK | (os.O_DIRECTORY if directory else 0)
+    target: str | Path = name if name is not None else path
+    fd = -1
+    if create:
+        try:
+            fd = os.open(target, flags | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=dir_fd)
+        except FileExistsError:
+            fd = -1
+        else:
+            try:
+                os.fchmod(fd, mode if mode is not None else shared_mode(path.parent, 0o666))
+            except OSError:
+                os.close(fd)
+                raise
+    if fd < 0:
+        try:
+            fd = os.open(target, flags, dir_fd=dir_fd)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise _refuse(path, "unsafe.symlink") from None
+            if error.errno == errno.ENOTDIR and directory:
+                raise _refuse(path, "unsafe.not_directory") from None
+            if error.errno in (errno.ENXIO, errno.EISDIR) and not directory:
+                raise _refuse(path, "unsafe.not_regular") from None  # a fifo, a folder
+            raise
+    try:
+        device = None if directory else _device_of(path, dir_fd)
+        check_fd(fd, path, directory=directory, device=device)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _device_of(path: Path, dir_fd: int | None) -> int | None:
+    if dir_fd is not None:
+        return os.fstat(dir_fd).st_dev
+    return database_device(path)
+
+
+def private_mode(directory: Path) -> int:
+    """Mode for a backup or temp copy in ``directory``: what :func:`shared_mode` gives,
+    never writable by group or others (0600, or 0640 where the group may read)."""
+    return shared_mode(directory, 0o666) & ~0o033 & ~0o004
+
+
+def open_backups(path: Path) -> int:
+    """A descriptor of the backups folder ``path``, created if missing: a real folder
+    (not a symlink) on the database's filesystem. Files in it are then written and
+    removed relative to that descriptor, so a folder swapped for a symlink after the
+    check is never written through."""
+    with contextlib.suppress(FileExistsError):  # not a folder: refused below
+        make_shared_dir(path)
+    fd = open_checked(path, os.O_RDONLY, directory=True)
+    try:
+        st = os.fstat(fd)
+        device = database_device(path)
+        if device is not None and st.st_dev != device:
+            raise _refuse(path, "unsafe.other_filesystem")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def write_in(dir_fd: int, folder: Path, name: str, data: bytes, *, mode: int) -> None:
+    """Write file ``name`` in the open folder ``dir_fd`` atomically (temp file created
+    ``O_EXCL``, fsync, rename, fsync of the folder), with ``mode``. A StorageError
+    ``db.write_failed`` on failure; the temp file is removed."""
+    tmp = f".{name}.{os.urandom(4).hex()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600,
+                     dir_fd=dir_fd)
+    except OSError as error:
+        raise StorageError("db.write_failed", path=shown_path(folder / name),
+                           reason=describe_os_error(error)) from None
+    try:
+        try:
+            with os.fdopen(fd, "wb", closefd=True) as handle:
+                handle.write(data)
+                handle.flush()
+                os.fchmod(handle.fileno(), mode)
+                os.fsync(handle.fileno())
+            os.rename(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=dir_fd)
+            raise
+    except OSError as error:
+        raise StorageError("db.write_failed", path=shown_path(folder / name),
+                           reason=describe_os_error(error)) from None
+    with contextlib.suppress(OSError):
+        os.fsync(dir_fd)
+
+
+def exists_in(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def stale_temp_files(folder: Path | int, now: float, max_age: float = TEMP_MAX_AGE,
+                     ) -> list[str]:
+    """Names of the temp files (``.NAME.XXXXXXXX.tmp``, as :func:`atomic_write` and
+    :func:`write_in` make them) in ``folder`` (a path or an open folder's descriptor)
+    older than ``max_age`` seconds: a writer that died left them."""
+    import re
+
+    pattern = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+    found = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if pattern.fullmatch(entry.name):
+                with contextlib.suppress(OSError):
+                    st = entry.stat(follow_symlinks=False)
+                    if now - st.st_mtime > max_age:
+                        found.append(entry.name)
+    return sorted(found)

@@ -11,16 +11,58 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tracker.storage.files import describe_os_error, open_shared
+from tracker.storage.files import describe_os_error, open_checked, shown_path
 
 from tracker.domain.errors import StorageError
 from tracker.domain.events import canonical, event_hash
 
 GENESIS = "0" * 64
+# One command, one commit: the events of one write that makes several (an import, a
+# restore) carry ``"txn": [i, n]`` (the i-th of n). A group is visible whole or not at all:
+# readers stop before a group whose last event is not there (a writer killed mid-append),
+# and the next writer cuts it (under the lock) before it appends. A write of one event
+# carries no mark, nor do the events of older journals: each of those is its own commit.
+GROUP = "txn"
+
+
+def mark_group(events: list[dict[str, Any]]) -> None:
+    """Mark the events of one write as one commit (nothing to mark for a single event)."""
+    if len(events) > 1:
+        for number, event in enumerate(events, start=1):
+            event[GROUP] = [number, len(events)]
+
+
+def group_part(event: Any) -> tuple[int, int] | None:
+    """``(i, n)`` of an event of a group, None for an event that is its own commit."""
+    part = event.get(GROUP) if isinstance(event, dict) else None
+    if (isinstance(part, list) and len(part) == 2 and all(type(x) is int for x in part)
+            and 1 <= part[0] <= part[1]):
+        return part[0], part[1]
+    return None
+
+
+def committed_end(raw: bytes, end: int) -> int:
+    """The end of the last whole commit in ``raw[:end]`` (``end``: just past a line):
+    ``end`` itself, or the start of a trailing group whose last event is missing."""
+    if end <= 0:
+        return end
+    start = raw.rfind(b"\n", 0, end - 1) + 1
+    try:
+        part = group_part(json.loads(raw[start:end - 1]))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return end  # an unreadable line: whoever parses it says so
+    if part is None or part[0] == part[1]:
+        return end
+    for _ in range(part[0] - 1):  # back to the group's first line
+        if start == 0:
+            break
+        start = raw.rfind(b"\n", 0, start - 1) + 1
+    return start
 
 
 class History:
@@ -28,13 +70,36 @@ class History:
         self.path = path
 
     def size(self) -> int:
+        """The journal's length (0 if there is none); never raises (the app polls it)."""
         try:
-            return os.stat(self.path).st_size
-        except FileNotFoundError:
+            return os.lstat(self.path).st_size
+        except OSError:
             return 0
 
+    def check(self) -> None:
+        """Refuse a journal that is not a regular file of one link on the database's
+        filesystem (storage.files.open_checked), naming it; a missing one is left to
+        the caller."""
+        try:
+            st = os.lstat(self.path)
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StorageError("db.unreadable", path=shown_path(self.path),
+                               reason=describe_os_error(error)) from None
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            os.close(self._open())  # raises the refusal, naming the path
+
     def exists(self) -> bool:
-        return self.path.exists()
+        return os.path.lexists(self.path)
+
+    def _open(self, flags: int = os.O_RDONLY, *, create: bool = False) -> int:
+        """The journal, opened without following a symlink and checked (a regular file,
+        one link, on the database's filesystem): see storage.files.open_checked."""
+        return open_checked(self.path, flags, create=create)
+
+    def _reader(self) -> Any:
+        return os.fdopen(self._open(), "rb")
 
     @staticmethod
     def chain(events: list[dict[str, Any]], head_seq: int, head_hash: str) -> bytes:
@@ -48,51 +113,69 @@ class History:
         return ("\n".join(lines) + "\n").encode("utf-8")
 
     def append(self, data: bytes, expected_size: int) -> int:
-        """Append ``data`` at ``expected_size`` and fsync; returns the new size.
+        """Append ``data`` at the journal's real end, which must be ``expected_size``
+        (what the state says, checked against ``fstat`` of the open file under the lock),
+        and fsync; returns the new size. ``O_APPEND``: the write lands at the end of the
+        file whatever offset anyone recorded, so a forged head in the state cannot make
+        it overwrite history.
 
-        On any failure (disk full, quota) the journal is cut back to ``expected_size``,
-        so that a refused write leaves no partial event behind."""
+        A journal longer than expected holds a torn tail of a writer that died mid-append
+        (the caller's roll-forward has read every whole event): the tail is cut first.
+        A shorter one is refused (``history.truncated``). On any failure (disk full,
+        quota) the journal is cut back to ``expected_size``, so that a refused write
+        leaves no partial event behind."""
         try:
-            fd = open_shared(self.path, os.O_WRONLY)
+            fd = self._open(os.O_WRONLY | os.O_APPEND, create=True)
         except OSError as error:
-            raise StorageError("db.write_failed", path=str(self.path),
+            raise StorageError("db.write_failed", path=shown_path(self.path),
                                reason=describe_os_error(error)) from None
         try:
+            actual = os.fstat(fd).st_size
+            if actual < expected_size:
+                raise StorageError("history.truncated", path=shown_path(self.path),
+                                   expected=expected_size, actual=actual)
             try:
-                os.lseek(fd, expected_size, os.SEEK_SET)
+                if actual > expected_size:
+                    os.ftruncate(fd, expected_size)
                 view = memoryview(data)
                 while view:
                     written = os.write(fd, view)
                     view = view[written:]
-                # Cut what a writer that died mid-append left beyond the new end (a torn
-                # line longer than these events), so the journal is whole lines only.
-                os.ftruncate(fd, expected_size + len(data))
                 os.fsync(fd)
+                end = os.fstat(fd).st_size
+                if end != expected_size + len(data):  # pragma: no cover - a second writer
+                    raise OSError(0, "journal grew under the lock")
             except OSError as error:
                 with contextlib.suppress(OSError):
                     os.ftruncate(fd, expected_size)
                     os.fsync(fd)
-                raise StorageError("db.write_failed", path=str(self.path),
+                raise StorageError("db.write_failed", path=shown_path(self.path),
                                    reason=describe_os_error(error)) from None
             return expected_size + len(data)
         finally:
             os.close(fd)
 
-    def truncate(self, size: int) -> None:
-        """Cut the journal back to ``size`` (an append whose state write then failed)."""
-        with contextlib.suppress(OSError):
-            fd = os.open(self.path, os.O_WRONLY | os.O_CLOEXEC)
-            try:
-                os.ftruncate(fd, size)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+    def truncate(self, size: int) -> bool:
+        """Cut the journal back to ``size`` (an append whose state write then failed);
+        whether that was done."""
+        try:
+            fd = self._open(os.O_WRONLY)
+        except (OSError, StorageError):
+            return False
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
 
     def read_from(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """Complete events from byte ``offset`` on, and the offset just past the last
         complete line (a torn last line, from a writer that died mid-append, is left)."""
         raw = self._read(offset)
-        end = raw.rfind(b"\n") + 1
+        end = committed_end(raw, raw.rfind(b"\n") + 1)
         events = []
         position = offset
         for line in raw[:end].split(b"\n")[:-1]:
@@ -108,13 +191,13 @@ class History:
         """The journal's bytes from ``offset``; a missing or unreadable journal is a
         StorageError."""
         try:
-            with open(self.path, "rb") as handle:
+            with self._reader() as handle:
                 handle.seek(offset)
-                return handle.read()
+                return bytes(handle.read())
         except FileNotFoundError:
-            raise StorageError("history.missing", path=str(self.path)) from None
+            raise StorageError("history.missing", path=shown_path(self.path)) from None
         except OSError as error:
-            raise StorageError("db.unreadable", path=str(self.path),
+            raise StorageError("db.unreadable", path=shown_path(self.path),
                                reason=describe_os_error(error)) from None
 
     def matching(self, needle: bytes, end: int | None = None) -> list[dict[str, Any]]:
@@ -125,6 +208,7 @@ class History:
         raw = self._read(0)
         if end is not None:
             raw = raw[:end]
+        raw = raw[:committed_end(raw, raw.rfind(b"\n") + 1)]
         events = []
         start = 0
         while (found := raw.find(needle, start)) >= 0:
@@ -148,13 +232,15 @@ class History:
         binary search on the journal's time order, and only events up to that day: the
         recent changes as of a date, however long the history after it."""
         try:
-            with open(self.path, "rb") as handle:
+            with self._reader() as handle:
                 size = os.fstat(handle.fileno()).st_size
                 end = size if until is None else self._end_of_day(handle, size, until)
                 start = max(0, end - max_bytes)
                 handle.seek(start)
                 raw = handle.read(end - start)
-        except OSError:
+                if end == size:  # not a torn group at the end
+                    raw = raw[:committed_end(raw, raw.rfind(b"\n") + 1)]
+        except (OSError, StorageError):
             return []
         lines = raw.split(b"\n")
         if start > 0:
@@ -205,7 +291,7 @@ class History:
     def iter_lines(self) -> Iterator[tuple[int, bytes]]:
         """Every complete line with its byte offset (for verify, which checks each)."""
         try:
-            with open(self.path, "rb") as handle:
+            with self._reader() as handle:
                 offset = 0
                 for line in handle:
                     if not line.endswith(b"\n"):
@@ -213,7 +299,7 @@ class History:
                     yield offset, line[:-1]
                     offset += len(line)
         except FileNotFoundError:
-            raise StorageError("history.missing", path=str(self.path)) from None
+            raise StorageError("history.missing", path=shown_path(self.path)) from None
         except OSError as error:
-            raise StorageError("db.unreadable", path=str(self.path),
+            raise StorageError("db.unreadable", path=shown_path(self.path),
                                reason=describe_os_error(error)) from None

@@ -24,14 +24,23 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb import TinyDB
 from tracker.storage.atomic import AtomicJSONStorage, load_json
-from tracker.storage.files import atomic_write, describe_os_error, make_shared_dir
-from tracker.storage.history import GENESIS, History
+from tracker.storage.files import (
+    atomic_write,
+    describe_os_error,
+    exists_in,
+    open_backups,
+    private_mode,
+    shown_path,
+    stale_temp_files,
+    write_in,
+)
+from tracker.storage.history import GENESIS, History, committed_end, group_part, mark_group
 from tracker.storage.identity import account_exists, current_user
 from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
@@ -69,6 +78,10 @@ AUTO_BACKUPS_KEPT = 10
 DAMAGED = {"db.corrupt", "db.empty", "db.not_utf8", "db.corrupt_doc", "db.not_tracker",
            "db.missing"}
 AUTO_BACKUP_EVERY = 3600.0  # seconds: at most one automatic backup an hour
+# An event dated more than this after the one that follows it, or after now, is reported
+# by `verify` and `doctor` (a writer's clock was wrong); the events are left as written.
+FUTURE_SLACK_ORDER = timedelta(days=1)
+FUTURE_SLACK = timedelta(minutes=10)
 Event = dict[str, Any]
 
 
@@ -80,6 +93,14 @@ class Result(NamedTuple):
     """What a successful write did: its events (stamped and chained)."""
 
     events: list[Event]
+
+
+class Repaired(NamedTuple):
+    """What `repair` did: lines of the journal cut, their bytes, where their copy is."""
+
+    lines: int
+    size: int
+    copy: Path | None
 
 
 class Finding(NamedTuple):
@@ -154,6 +175,7 @@ class Store:
             self._indexed = tables
         if not self.history.exists():
             raise StorageError("history.missing", path=str(self.history.path))
+        self.history.check()  # a symlink, hard link or fifo there: refused, named
         size = self.history.size()
         if size < head["size"]:
             if reread:
@@ -271,14 +293,21 @@ class Store:
         require_reader(access)
 
     def replay(self, until: date | None = None) -> tuple[Tables, Index]:
-        """Rebuild the state from the journal: all of it, or the events up to the end of
-        ``until`` (event times never go backwards, so that is a prefix of the journal)."""
+        """Rebuild the state from the journal: all of it, or as of the end of day
+        ``until``: the journal up to its last event dated that day or earlier. A prefix
+        (events build on those before them), which for a journal in time order is the
+        events up to that day; an event that a clock ahead dated in the future is counted
+        with the correctly dated events written after it."""
         tables = empty_tables()
         index = Index(tables)
         events, _end = self.history.read_from(0)
+        if until is not None:
+            cut = 0
+            for number, event in enumerate(events, start=1):
+                if datetime.fromisoformat(event["ts"]).date() <= until:
+                    cut = number
+            events = events[:cut]
         for event in events:
-            if until is not None and datetime.fromisoformat(event["ts"]).date() > until:
-                break
             apply_event(tables, index, event)
         return tables, index
 
@@ -319,14 +348,14 @@ class Store:
         self.storage.pin_versions(tables)
         meta = tables["meta"][META_ID]
         head = dict(meta["head"])
-        last = datetime.fromisoformat(head["ts"]) if head.get("ts") else None
         events: list[Event] = []
         try:
             for command, user, when in items:
+                # The writer's own time, as its clock says: never an earlier event's
+                # (one clock jumped ahead must not stamp everyone's events after it).
+                # As-of reads cut the journal after the last event of the day, so an
+                # event out of order is counted where it was really written.
                 moment = when or self.clock()
-                if last is not None and moment < last:
-                    moment = last  # the clock went back: keep history in time order
-                last = moment
                 ts = moment.isoformat()
                 ctx = Context(tables, index, user, moment.date(), ts,
                               known_account=self.known_account, source=str(self.path))
@@ -351,6 +380,7 @@ class Store:
             if not events:
                 self.storage.forget()
                 return Result([])
+            mark_group(events)
             data = History.chain(events, head["seq"], head["hash"])
             size = self.history.append(data, head["size"])
         except BaseException:
@@ -360,26 +390,49 @@ class Store:
         meta["head"] = {"seq": events[-1]["seq"], "hash": events[-1]["hash"], "size": size,
                         "ts": events[-1]["ts"]}
         self._sweep_temp_files()
+        self._write_state_after_append(tables, head["size"])
+        return Result(events)
+
+    def _write_state_after_append(self, tables: Tables, before_size: int) -> None:
+        """The state write that follows a journal append. If it fails, the journal is
+        taken back only if the new state is not in place and the journal is still the
+        file we appended to; when that cannot be made sure (the folder renamed, the
+        journal replaced), the error says that the change may have been recorded."""
         before = _inode(self.path)
+        journal = _inode(self.history.path)
         try:
             self.storage.write(tables)
-        except BaseException:
+        except BaseException as error:
             # Take the journal back only if the new state is not in place: once it is
             # (an interrupt after the rename, say), the edit has happened.
-            if _inode(self.path) == before:
-                self.history.truncate(head["size"])
+            taken_back = False
+            if _inode(self.path) == before and _inode(self.history.path) == journal \
+                    and journal is not None:
+                taken_back = self.history.truncate(before_size)
+            if not taken_back and isinstance(error, StorageError):
+                raise StorageError("db.maybe_recorded", path=shown_path(self.path),
+                                   reason=error.params.get("reason", error.message)) from None
             raise
-        return Result(events)
 
     def _sweep_temp_files(self) -> None:
         """Remove the temp files of state writes that a killed writer left (ours are
-        written only under the lock, which we hold, so any there now is a dead one's)."""
+        written only under the lock, which we hold, so any there now is a dead one's),
+        and those older than a few minutes in the backups folder (a backup to a path of
+        the user's choosing is written without the lock: a young one may be live)."""
         pattern = re.compile(rf"\.{re.escape(self.path.name)}\.[a-z0-9_]{{8}}\.tmp")
         with contextlib.suppress(OSError):
             for entry in os.scandir(self.path.parent):
                 if pattern.fullmatch(entry.name):
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+        for name in stale_temp_files(self.path.parent, time.time()):
+            with contextlib.suppress(OSError):
+                os.unlink(self.path.parent / name)
+        if os.path.isdir(self.backups) and not os.path.islink(self.backups):
+            with contextlib.suppress(OSError, StorageError), self._backups_fd() as fd:
+                for name in stale_temp_files(fd, time.time()):
+                    with contextlib.suppress(OSError):
+                        os.unlink(name, dir_fd=fd)
 
     # -- creating ----------------------------------------------------------------------
     def create(self, plan: Plan, *, demo: bool = False, force: bool = False,
@@ -419,12 +472,12 @@ class Store:
 
     def _retire(self) -> None:
         """Move the current files aside, into the backups folder."""
-        backups = self._backup_dir()
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-        for source in (self.path, self.history.path):
-            if source.exists():
-                target = _unused(backups / f"replaced-{stamp}-{source.name}")
-                os.replace(source, target)
+        with self._backups_fd() as fd:
+            for source in (self.path, self.history.path):
+                if os.path.lexists(source):
+                    os.replace(source, _unused_in(fd, f"replaced-{stamp}-{source.name}"),
+                               dst_dir_fd=fd)
 
     # -- backups -----------------------------------------------------------------------
     def _auto_backup(self, tables: Tables) -> None:
@@ -439,39 +492,72 @@ class Store:
         stamp = self.clock().strftime("%Y%m%dT%H%M%S")
         head = tables["meta"][META_ID]["head"]["seq"]
         try:
-            target = self._backup_dir() / f"auto-{stamp}-{head:09d}.json"
-            atomic_write(target, self.storage.encode(tables))
-        except StorageError:
+            with self._backups_fd() as fd:
+                self._write_backup(fd, f"auto-{stamp}-{head:09d}.json",
+                                   self.storage.encode(tables))
+                names = sorted(n for n in os.listdir(fd)
+                               if n.startswith("auto-") and n.endswith(".json"))
+                for old in names[:-AUTO_BACKUPS_KEPT]:
+                    for name in (old, old + ".sha256"):
+                        with contextlib.suppress(OSError):
+                            os.unlink(name, dir_fd=fd)
+        except (StorageError, OSError):
             return  # a backup that cannot be written must not stop the edit itself
-        for old in self._auto_backups()[:-AUTO_BACKUPS_KEPT]:
-            with contextlib.suppress(OSError):
-                old.unlink()
+
+    @contextlib.contextmanager
+    def _backups_fd(self) -> Iterator[int]:
+        """The backups folder, created if missing, as an open descriptor: a real folder on
+        the database's filesystem (a symlink there is refused, naming it); every file in
+        it is written and removed relative to the descriptor (storage.files)."""
+        try:
+            fd = open_backups(self.backups)
+        except OSError as error:
+            raise StorageError("db.write_failed", path=shown_path(self.backups),
+                               reason=describe_os_error(error)) from None
+        try:
+            yield fd
+        finally:
+            os.close(fd)
+
+    def _write_backup(self, fd: int, name: str, data: bytes) -> str:
+        """Write backup ``name`` (made unused) and its ``NAME.sha256`` in the backups
+        folder ``fd``, never group- or world-writable; returns the name used."""
+        import hashlib
+
+        name = _unused_in(fd, name)
+        mode = private_mode(self.backups)
+        write_in(fd, self.backups, name, data, mode=mode)
+        digest = hashlib.sha256(data).hexdigest()
+        write_in(fd, self.backups, name + ".sha256", f"{digest}  {name}\n".encode(),
+                 mode=mode)
+        return name
 
     def _backup_dir(self) -> Path:
-        """The backups folder, created if missing (a clear StorageError if it cannot be)."""
-        try:
-            make_shared_dir(self.backups)
-        except OSError as error:
-            raise StorageError("db.write_failed", path=str(self.backups),
-                               reason=describe_os_error(error)) from None
-        return self.backups
+        """The backups folder, created if missing and checked (a clear StorageError if it
+        cannot be, or is not a real folder)."""
+        with self._backups_fd():
+            return self.backups
 
     def _auto_backups(self) -> list[Path]:
-        if not self.backups.is_dir():
+        if not self.backups.is_dir() or self.backups.is_symlink():
             return []
         return sorted(self.backups.glob("auto-*.json"))
 
     def backup(self, target: Path | None = None) -> Path:
         """Write a consistent copy of the current state (under the lock), as this tracker
         reads it (an older schema as migrated; the file itself is left as it is)."""
+        from tracker.storage.files import write_with_checksum
+
         with locked(self.lock_path, self.lock_timeout):
             tables, _index = self._current()
             require_reader(access_of(tables["meta"][META_ID], self.user))
+            data = self.storage.encode(tables)
+            self.storage.forget()
             if target is None:
                 stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-                target = _unused(self._backup_dir() / f"backup-{stamp}.json")
-            atomic_write(target, self.storage.encode(tables))
-            self.storage.forget()
+                with self._backups_fd() as fd:
+                    return self.backups / self._write_backup(fd, f"backup-{stamp}.json", data)
+        write_with_checksum(target, data)
         return target
 
     def restore(self, source: Path) -> Result:
@@ -512,10 +598,33 @@ class Store:
             raise StorageError("restore.other_plan", path=str(source),
                                found=data["meta"][META_ID].get("plan_id"), plan=current.plan.id)
         upto = self._backup_head(data, source)
+        self._check_restorable(source, raw, data, current)
         self.backup()
         digest = hashlib.sha256(raw).hexdigest()
         return self.apply(commands.Restore(data, f"{source.name} sha256:{digest}", upto,
                                   comment=f"restore {source}"))
+
+    def _check_restorable(self, source: Path, raw: bytes, data: Tables,
+                          current: StateView) -> None:
+        """Before anything is written: the backup's checksum (``NAME.sha256`` beside it,
+        as `backup` writes it), then every document against the schema and the plan
+        (storage.backup_check). The first problem is named."""
+        import hashlib
+
+        from tracker.storage.atomic import read_bytes
+        from tracker.storage.backup_check import check_backup
+
+        sidecar = source.with_name(source.name + ".sha256")
+        try:
+            listed, _st = read_bytes(sidecar)
+        except StorageError:
+            raise StorageError("restore.no_checksum", path=shown_path(source),
+                               checksum=shown_path(sidecar)) from None
+        digest = listed.split(b" ", 1)[0].strip().decode("ascii", "replace").lower()
+        if digest != hashlib.sha256(raw).hexdigest():
+            raise StorageError("restore.bad_checksum", path=shown_path(source),
+                               checksum=shown_path(sidecar))
+        check_backup(data, current.tables, current.plan, self.user, str(source))
 
     def _backup_head(self, data: Tables, source: Path) -> int:
         """The seq of the backup's last event, which must be one of ours: a backup of
@@ -531,18 +640,71 @@ class Store:
         """Write the state anew as the replay of the journal (a damaged state file is
         moved to the backups folder first). The journal itself must be whole."""
         with locked(self.lock_path, self.lock_timeout):
-            tables, _index = self.replay()
-            if not tables["plan"]:
-                raise StorageError("history.missing", path=str(self.history.path))
-            last = list(self.events())[-1]
-            tables["meta"][META_ID]["head"] = {"seq": last["seq"], "hash": last["hash"],
-                                               "size": self.history.size(), "ts": last["ts"]}
-            backups = self._backup_dir()
-            if self.path.exists():
-                os.replace(self.path, _unused(
-                    backups / f"damaged-{self.clock().strftime('%Y%m%dT%H%M%S')}.json"))
-            self.storage.forget()
-            atomic_write(self.path, AtomicJSONStorage(self.path).encode(tables))
+            self._rebuild_locked()
+
+    # -- repair (issue 12: a database wedged by a damaged journal tail) --------------------
+    def repair(self) -> Repaired:
+        """Bring back a database that a damaged journal tail wedges (an unreadable or
+        unchained line, a command cut short, a journal cut shorter than the state says),
+        without moving files by hand: under the lock, the journal is cut after its last
+        whole, chained commit; what is cut is copied to the backups folder first; the
+        state is rebuilt from the journal if it is not a state of the part kept. Only an
+        admin (of the kept history) may. Nothing to do: ``Repaired(0, 0, None)``."""
+        import hashlib
+
+        with self._mutex, locked(self.lock_path, self.lock_timeout):
+            raw = self.history._read(0)
+            keep, events = _whole_prefix(raw)
+            if not events:
+                raise StorageError("history.missing", path=shown_path(self.history.path))
+            tables = empty_tables()
+            index = Index(tables)
+            for event in events:
+                apply_event(tables, index, event)
+            require(access_of(tables["meta"][META_ID], self.user), ADMIN,
+                    "role.action.repair")
+            try:
+                head = self.storage.read()["meta"][META_ID]["head"]  # type: ignore[index]
+                state_ok = isinstance(head, dict) and head.get("size", 0) <= keep and any(
+                    e["seq"] == head.get("seq") and e["hash"] == head.get("hash")
+                    for e in events)
+            except (StorageError, KeyError, TypeError, AttributeError):
+                state_ok = False
+            finally:
+                self.storage.forget()
+            if keep == len(raw) and state_ok:
+                return Repaired(0, 0, None)
+            copy = None
+            if keep < len(raw):
+                cut = raw[keep:]
+                stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+                with self._backups_fd() as fd:
+                    copy = self.backups / self._write_backup(
+                        fd, f"cut-{stamp}-{hashlib.sha256(cut).hexdigest()[:8]}.history", cut)
+                if not self.history.truncate(keep):
+                    raise StorageError("db.write_failed", path=shown_path(self.history.path),
+                                       reason="truncate")
+            if not state_ok:
+                self._rebuild_locked()
+            dropped = raw[keep:].count(b"\n") + (1 if raw[keep:] and
+                                                  not raw.endswith(b"\n") else 0)
+            return Repaired(dropped, len(raw) - keep, copy)
+
+    def _rebuild_locked(self) -> None:
+        """:meth:`rebuild_from_history`, for a caller that holds the lock."""
+        tables, _index = self.replay()
+        if not tables["plan"]:
+            raise StorageError("history.missing", path=str(self.history.path))
+        last = list(self.events())[-1]
+        tables["meta"][META_ID]["head"] = {"seq": last["seq"], "hash": last["hash"],
+                                           "size": self.history.size(), "ts": last["ts"]}
+        if os.path.lexists(self.path):
+            with self._backups_fd() as fd:
+                stamp = self.clock().strftime("%Y%m%dT%H%M%S")
+                os.replace(self.path, _unused_in(fd, f"damaged-{stamp}.json"),
+                           dst_dir_fd=fd)
+        self.storage.forget()
+        atomic_write(self.path, AtomicJSONStorage(self.path).encode(tables))
 
     # -- migration ---------------------------------------------------------------------
     def migrate(self) -> None:
@@ -560,10 +722,11 @@ class Store:
             except _NeedsMigration as need:
                 old = need.schema
             stamp = self.clock().strftime("%Y%m%dT%H%M%S")
-            import shutil
+            from tracker.storage.atomic import read_bytes
 
-            shutil.copy2(self.path,
-                         _unused(self._backup_dir() / f"pre-migration-{old}-{stamp}.json"))
+            raw, _st = read_bytes(self.path, checked=True)
+            with self._backups_fd() as fd:
+                self._write_backup(fd, f"pre-migration-{old}-{stamp}.json", raw)
             tables["meta"][META_ID]["schema"] = SCHEMA_VERSION  # let _load accept it
             try:
                 tables, index = self._load()
@@ -622,6 +785,7 @@ class Store:
         tables = empty_tables()
         index = Index(tables)
         previous, last = GENESIS, None
+        pending: list[Event] = []  # the events of a group not yet whole
         for seq, (offset, line) in enumerate(self.history.iter_lines(), start=1):
             try:
                 event = json.loads(line)
@@ -639,11 +803,26 @@ class Store:
                                                               "user": event.get("user"),
                                                               "ts": event.get("ts")}))
             previous = event.get("hash")
+            part = group_part(event)
+            if pending and (part is None or part[0] != len(pending) + 1):
+                findings.append(Finding("verify.group_broken", {
+                    "seq": pending[0]["seq"], "found": len(pending),
+                    "count": group_part(pending[0])[1]}))  # type: ignore[index]
+                pending = []
+            if part is not None and part[0] != len(pending) + 1:
+                findings.append(Finding("verify.group_broken", {
+                    "seq": seq, "found": 0, "count": part[1]}))
+                part = None
+            if part is not None and part[0] < part[1]:
+                pending.append(event)
+                continue
             try:
-                apply_event(tables, index, event)
+                for one in (*pending, event):
+                    apply_event(tables, index, one)
             except (KeyError, TypeError, ValueError):
                 findings.append(Finding("verify.event_invalid", {"seq": seq}))
                 return findings
+            pending = []
             last = event
         state, _raw, _st = load_json(self.path)
         try:
@@ -667,6 +846,52 @@ class Store:
         _as_current_schema(state, tables)
         findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
         return findings
+
+    def warnings(self) -> list[Finding]:
+        """What `verify` reports without failing: a command cut short at the end of the
+        journal (a writer killed mid-append: not applied, and cut by the next write or
+        `tracker repair`), and event times out of order or in the future."""
+        found: list[Finding] = []
+        raw = self.history._read(0)
+        whole = raw.rfind(b"\n") + 1
+        committed = committed_end(raw, whole)
+        if committed < whole:
+            lines = raw[committed:whole].count(b"\n")
+            first = json.loads(raw[committed:raw.index(b"\n", committed)])
+            found.append(Finding("verify.group_incomplete", {
+                "seq": first.get("seq"), "found": lines,
+                "count": (group_part(first) or (0, 0))[1]}))
+        return found + self.time_findings(raw[:committed])
+
+    def time_findings(self, raw: bytes | None = None, now: datetime | None = None,
+                      ) -> list[Finding]:
+        """Events dated in the future, and events dated more than a day after the event
+        that follows them (a writer's clock was ahead): each of those events, by seq."""
+        if raw is None:
+            raw = self.history._read(0)
+        moment = now or self.clock()
+        found: list[Finding] = []
+        previous: tuple[int, datetime] | None = None
+        for line in raw.split(b"\n"):
+            if not line:
+                continue
+            try:
+                event = json.loads(line)
+                when = datetime.fromisoformat(event["ts"])
+                seq = int(event["seq"])
+                if when.tzinfo is None:
+                    when = when.astimezone()
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                continue
+            if previous is not None and previous[1] - when > FUTURE_SLACK_ORDER:
+                found.append(Finding("verify.time_order", {
+                    "seq": previous[0], "ts": previous[1].isoformat(),
+                    "next": when.isoformat()}))
+            if when - moment > FUTURE_SLACK:
+                found.append(Finding("verify.time_future", {"seq": seq,
+                                                            "ts": when.isoformat()}))
+            previous = (seq, when)
+        return found
 
     def _replay_to_seq(self, seq: int) -> tuple[Any, Any]:
         tables = empty_tables()
@@ -702,9 +927,52 @@ def _unused(path: Path) -> Path:
     return candidate
 
 
+def _whole_prefix(raw: bytes) -> tuple[int, list[Event]]:
+    """The longest start of a journal that is whole: readable lines, numbered from 1,
+    each chained to the one before and matching its hash, ending with a whole commit
+    (no command cut short). Returns its length in bytes and its events."""
+    events: list[Event] = []
+    keep = position = kept = 0
+    previous, pending = GENESIS, 0
+    while True:
+        end = raw.find(b"\n", position)
+        if end < 0:
+            break
+        try:
+            event = json.loads(raw[position:end])
+            good = (isinstance(event, dict) and event.get("seq") == len(events) + 1
+                    and event.get("prev") == previous and event_hash(event) == event.get("hash"))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            good = False
+        if not good:
+            break
+        part = group_part(event)
+        if part is not None and part[0] != pending + 1:
+            break
+        events.append(event)
+        previous = event["hash"]
+        position = end + 1
+        pending = part[0] if part is not None and part[0] < part[1] else 0
+        if not pending:
+            keep, kept = position, len(events)
+    return keep, events[:kept]
+
+
+def _unused_in(dir_fd: int, name: str) -> str:
+    """:func:`_unused` for a name in an open folder."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    candidate, number = name, 1
+    while exists_in(dir_fd, candidate) or exists_in(dir_fd, candidate + ".sha256"):
+        number += 1
+        candidate = f"{stem}-{number}.{suffix}" if dot else f"{stem}-{number}"
+    return candidate
+
+
 def _inode(path: Path) -> int | None:
     try:
-        return os.stat(path).st_ino
+        return os.lstat(path).st_ino
     except OSError:
         return None
 

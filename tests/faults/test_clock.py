@@ -20,7 +20,7 @@ CST = timezone(timedelta(hours=8))
 TASK = task_ids(1)[0]
 
 
-def test_a_clock_set_back_over_midnight_keeps_history_and_as_of_in_order(
+def test_a_clock_set_back_over_midnight_keeps_each_time_and_as_of_in_order(
         tmp_path: Path, tracker: RunTracker) -> None:
     db = tmp_path / "tracker.json"
     Store(db, clock=lambda: datetime(2021, 4, 30, 9, 0, tzinfo=CST)).create(builtin_plan())
@@ -33,7 +33,9 @@ def test_a_clock_set_back_over_midnight_keeps_history_and_as_of_in_order(
 
     history = json.loads(tracker(db, "history", TASK, "--json").stdout)
     assert [e["field"] for e in history] == ["status", "owner", "priority"]
-    assert [e["ts"] for e in history] == [ahead.isoformat()] * 3
+    # Each event keeps its writer's time (no clamp to the event before: issue 12).
+    assert [e["ts"] for e in history] == [
+        ahead.isoformat(), behind.isoformat(), (behind + timedelta(minutes=1)).isoformat()]
     assert [e["seq"] for e in history] == [2, 3, 4]
 
     def shown(*as_of: str) -> dict[str, object]:
@@ -42,9 +44,14 @@ def test_a_clock_set_back_over_midnight_keeps_history_and_as_of_in_order(
         data: dict[str, object] = json.loads(result.stdout)
         return data
 
+    # As of a day: the journal up to its last event dated that day or earlier, so the
+    # event that the fast clock dated 2 May counts on 1 May with those written after it.
+    on_last = shown("--as-of", "2021-04-30")
+    assert (on_last["status"], on_last["owner"], on_last["priority"]) == (
+        "not_started", None, "normal")
     on_first = shown("--as-of", "2021-05-01")
     assert (on_first["status"], on_first["owner"], on_first["priority"]) == (
-        "not_started", None, "normal")
+        "in_progress", "G05", "high")
     on_second = shown("--as-of", "2021-05-02")
     assert (on_second["status"], on_second["owner"], on_second["priority"]) == (
         "in_progress", "G05", "high")

@@ -26,7 +26,7 @@ ROUNDS = 20
 
 
 def lock_is_free(lock: Path) -> bool:
-    fd = os.open(lock, os.O_RDWR)
+    fd = os.open(lock, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -38,7 +38,7 @@ def lock_is_free(lock: Path) -> bool:
 
 @contextlib.contextmanager
 def holding(lock: Path) -> Iterator[None]:
-    fd = os.open(lock, os.O_RDWR)
+    fd = os.open(lock, os.O_RDONLY)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -57,7 +57,8 @@ def has_open(pid: int, path: Path) -> bool:
 
 def test_sighup_inside_the_lock_leaves_the_database_whole_and_unlocked(
         db: Path, tracker: RunTracker) -> None:
-    lock, journal = db.with_name(db.name + ".lock"), db.with_name(db.name + ".history")
+    # The lock is an flock on the database's folder (storage.lock).
+    lock, journal = db.parent, db.with_name(db.name + ".history")
     state_before, journal_before = db.read_bytes(), journal.read_bytes()
     writer = subprocess.Popen([sys.executable, str(WORKERS), "stall", str(db), TASK],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -83,7 +84,7 @@ def test_cli_writers_hung_up_at_random_instants_of_their_edit(db: Path) -> None:
     """The real `tracker note`: it waits for the lock (held by the test), gets it when
     the test lets go, and is hung up a random few milliseconds later: mostly while it
     holds the lock, sometimes just after it saved."""
-    lock = db.with_name(db.name + ".lock")
+    lock = db.parent  # the lock is an flock on the database's folder (storage.lock)
     rng = random.Random()
     seed = rng.randrange(1 << 30)
     rng.seed(seed)

@@ -160,7 +160,6 @@ def test_missing_directory_or_files_are_errors_without_traceback(tmp_path: Path)
     code, checks = checks_of(tmp_path / "empty" / "tracker.json")
     assert code == 1
     assert len([c for c in checks if c["key"] == "doctor.file.missing"]) == 2
-    assert only(checks, "doctor.file.not_yet")  # the lock: made by the first write
 
 
 def test_a_damaged_database_is_an_error(tmp_path: Path, group: int) -> None:
@@ -180,7 +179,6 @@ def test_for_an_account_outside_the_group_files_are_unreadable(
     unreadable = [c for c in checks if c["key"] == "doctor.file.unreadable_by_you"]
     assert {c["params"]["path"] for c in unreadable} >= {str(db), str(db) + ".history"}
     assert only(checks, "doctor.dir.not_writable")
-    assert "permission" in only(checks, "doctor.lock.cannot_open")["message"].lower()
 
 
 # -- locking -------------------------------------------------------------------------------------
@@ -201,10 +199,10 @@ def test_a_lock_held_by_a_stopped_writer_is_reported_busy(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "tracker.json"
     Store(db).create(builtin_plan())
-    holder = subprocess.Popen(
-        ["python3", "-c", "import fcntl,sys,time; f=open(sys.argv[1],'a'); "
+    holder = subprocess.Popen(  # the lock is an flock on the database's folder
+        ["python3", "-c", "import fcntl,os,sys,time; f=os.open(sys.argv[1], os.O_RDONLY); "
          "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)",
-         str(db) + ".lock"], stdout=subprocess.PIPE, text=True)
+         str(db.parent)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"
         monkeypatch.setattr(doctor, "LOCK_WAIT", 0.2)
@@ -269,7 +267,7 @@ def test_a_read_only_filesystem_is_an_error(tmp_path: Path) -> None:
 def test_backups_missing_old_and_recent(tmp_path: Path, group: int) -> None:
     db = shared_db(tmp_path, group)
     backups = db.with_name(db.name + ".backups")
-    (made,) = backups.iterdir()
+    (made,) = backups.glob("*.json")
     assert levels(checks_of(db)[1], "backups") == [OK]
     five_days_ago = time.time() - 5 * 86400
     os.utime(made, (five_days_ago, five_days_ago))

@@ -44,7 +44,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     if args.template:
         imports.write_template(view.plan, Path(args.template))
-        print(_("import.template_done", path=args.template,
+        print(_("import.template_done", path=clean_text(args.template, single_line=True),
                 columns=len(imports.template_headers(view.plan))))
         return 0
     if args.file == ["-"]:  # standard input (service mode): CSV, or XLSX (a ZIP)
@@ -129,7 +129,7 @@ def _export_format(fmt: str | None, path: Path) -> str:
         if fmt:
             raise UsageError("export.bad_choice", option="--format", value=fmt,
                              known=", ".join(FORMATS))
-        raise UsageError("export.bad_format", path=str(path))
+        raise UsageError("export.bad_format", path=clean_text(str(path), single_line=True))
     return chosen
 
 
@@ -177,9 +177,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if options.county:  # the one-pager shows the county's own
         tasks = sum(1 for t in snapshot["tasks"] if t["county"] == options.county)
         counties = 1
-    done = _("export.done", path="-" if to_stdout else str(path), tasks=tasks,
-             counties=counties, date=snapshot["provenance"]["as_of"],
-             sha=digest[:16], checksum=str(checksum or "-"))
+    shown = "-" if to_stdout else clean_text(str(path), single_line=True)
+    done = _("export.done", path=shown, tasks=tasks, counties=counties,
+             date=snapshot["provenance"]["as_of"],
+             sha=digest[:16], checksum=clean_text(str(checksum or "-"), single_line=True))
     print(done, file=sys.stderr if to_stdout else sys.stdout)
     return 0
 
@@ -287,7 +288,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     digest, checksum = write_snapshot(merged, _export_format(args.format, path), path)
     print(_("merge.done", count=len(named), counties=len(merged["counties"]),
             tasks=len(merged["tasks"])))
-    print(_("export.done", path=str(path), tasks=len(merged["tasks"]),
+    print(_("export.done", path=clean_text(str(path), single_line=True),
+            tasks=len(merged["tasks"]),
             counties=len(merged["counties"]), date=merged["provenance"]["as_of"],
-            sha=digest[:16], checksum=str(checksum)))
+            sha=digest[:16], checksum=clean_text(str(checksum), single_line=True)))
     return 0

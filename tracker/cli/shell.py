@@ -49,6 +49,7 @@ SAFE: dict[str, frozenset[str]] = {
     "report": frozenset(),
     "history": frozenset({"task", "user", "since"}),
     "verify": frozenset(),
+    "repair": frozenset(),
     "doctor": frozenset(),
     "backup": frozenset(),
     "restore": frozenset(),

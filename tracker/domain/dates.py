@@ -14,8 +14,11 @@ bureaus were founded, to 2100. Outside that window a date is a typo (``+100y``,
 
 from __future__ import annotations
 
+import functools
+import math
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
@@ -89,8 +92,32 @@ def parse_iso(text: str) -> date:
     return date.fromisoformat(text)
 
 
+# Cadences are follow-ups: a day is the finest step (SECONDLY spun a core for minutes).
+ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# A next date is looked for at most this far after the day it follows (a rule whose dates
+# are rarer than that, or that has none, is refused), and the rule's iteration starts at
+# most one step before that day, so that at most MAX_PERIODS of the rule's periods are
+# walked whatever the rule (days for DAILY): each is a few microseconds.
+HORIZON_YEARS = 10
+MAX_PERIODS = 4000
+_FREQ = re.compile(r"(?:^|;)FREQ=([A-Z]+)", re.IGNORECASE)
+
+
+_TIME_OF_DAY = re.compile(r"(?:^|;)BY(?:HOUR|MINUTE|SECOND)=", re.IGNORECASE)
+
+
+def _frequency(rule: str) -> str:
+    """The rule's FREQ, or "" if it has none or names times of day (BYHOUR, BYMINUTE,
+    BYSECOND: a follow-up is a day, and those multiply the occurrences walked)."""
+    found = _FREQ.search(rule)
+    if found is None or _TIME_OF_DAY.search(rule):
+        return ""
+    return found.group(1).upper()
+
+
 def validate_cadence(text: str, *, option: str = "--cadence") -> str:
-    """Normalise a cadence: a named one, or an RFC 5545 RRULE that dateutil accepts."""
+    """Normalise a cadence: a named one, or an RFC 5545 RRULE that dateutil accepts, of
+    a DAILY or slower frequency, with a next date within HORIZON_YEARS."""
     value = text.strip()
     if value.lower() in NAMED_CADENCES:
         return value.lower()
@@ -98,15 +125,23 @@ def validate_cadence(text: str, *, option: str = "--cadence") -> str:
     # One rule line, starting with its frequency; no INTERVAL=0 (dateutil would loop).
     if not _RRULE.match(rule) or re.search(r"INTERVAL=0*(;|$)", rule, re.IGNORECASE):
         raise UsageError("cadence.bad", option=option, value=text)
+    if _frequency(rule) not in ALLOWED_FREQUENCIES:
+        raise UsageError("cadence.too_often", option=option, value=text,
+                         allowed=", ".join(ALLOWED_FREQUENCIES))
     from dateutil.rrule import rrule, rrulestr
 
     try:
         parsed = rrulestr(rule, dtstart=datetime(2020, 1, 1))
     except (ValueError, TypeError, OverflowError):
         raise UsageError("cadence.bad", option=option, value=text) from None
-    if not isinstance(parsed, rrule) or parsed.after(datetime.now()) is None:
+    if not isinstance(parsed, rrule):
+        raise UsageError("cadence.bad", option=option, value=text)
+    today = date.today()
+    try:
+        next_occurrence(rule.upper(), today, today)
+    except InvalidEdit:
         # A rule that ends (COUNT, UNTIL) would leave a task with no next follow-up.
-        raise UsageError("cadence.ends", option=option, value=text)
+        raise UsageError("cadence.ends", option=option, value=text) from None
     return rule.upper()
 
 
@@ -141,10 +176,110 @@ def next_occurrence(cadence: str, anchor: date, after: date) -> date:
             if candidate > after:
                 return candidate
             count += 1
-    from dateutil.rrule import rrulestr
+    return _next_of_rule(cadence, anchor, after)
 
-    rule = rrulestr(cadence, dtstart=datetime.combine(anchor, datetime.min.time()))
-    found = rule.after(datetime.combine(after, datetime.max.time()))
-    if found is None:
+
+def _next_of_rule(cadence: str, anchor: date, after: date) -> date:
+    """The RRULE case of :func:`next_occurrence`, with its work bounded (MAX_PERIODS of
+    the rule's periods at most): a rule of a frequency finer than a day (stored before
+    they were refused) or without a date within HORIZON_YEARS is a refused edit."""
+    from dateutil.rrule import rrule, rrulestr
+
+    if _frequency(cadence) not in ALLOWED_FREQUENCIES:
         raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
-    return found.date()
+    try:
+        rule = rrulestr(cadence, dtstart=datetime.combine(anchor, datetime.min.time()))
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat()) from None
+    if not isinstance(rule, rrule):
+        raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
+    start = _start_near(rule, anchor, after)
+    try:
+        horizon = datetime.combine(after.replace(year=after.year + HORIZON_YEARS),
+                                   datetime.max.time())
+    except ValueError:  # 29 February, or past the year 9999
+        horizon = datetime.combine(min(after, date(9989, 1, 1)) + timedelta(
+            days=365 * HORIZON_YEARS), datetime.max.time())
+    if not _dates_often_enough(cadence):
+        raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
+    # dateutil keeps a parsed rule's UNTIL and COUNT only in these two attributes.
+    until, count = rule._until, rule._count  # type: ignore[attr-defined]
+    bounded = rule.replace(dtstart=datetime.combine(start, datetime.min.time()),
+                           until=min(until, horizon) if until else horizon, count=None)
+    if rule_periods(bounded) > MAX_PERIODS:
+        raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
+    end_of_after = datetime.combine(after, datetime.max.time())
+    for number, found in enumerate(bounded, start=1):
+        if count is not None and number > count:
+            break
+        if found > end_of_after:
+            return found.date()
+    raise InvalidEdit("cadence.exhausted", value=cadence, after=after.isoformat())
+
+
+def _start_near(rule: Any, anchor: date, after: date) -> date:
+    """Where to start the rule's walk: the anchor moved forward by a whole number of the
+    rule's steps, to at most a year before ``after``, so that its dates are the same
+    (the same weekday and place in the interval for DAILY and WEEKLY; whole years for
+    MONTHLY and YEARLY, so the same day of the month). A COUNT rule, whose dates are
+    counted from the anchor, and an anchor on 29 February start at the anchor."""
+    from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY
+
+    if rule._count is not None or after <= anchor:
+        return anchor
+    freq, interval = rule._freq, rule._interval
+    if freq in (DAILY, WEEKLY):
+        step = interval * (7 if freq == WEEKLY else 1)
+        return anchor + timedelta(days=max(0, (after - anchor).days // step - 1) * step)
+    if (anchor.month, anchor.day) == (2, 29):
+        return anchor
+    years = interval if freq == YEARLY else math.lcm(interval, 12) // 12 \
+        if freq == MONTHLY else 0
+    if not years:
+        return anchor
+    steps = max(0, (after.year - anchor.year) // years - 1)
+    return anchor.replace(year=anchor.year + steps * years)
+
+
+@functools.lru_cache(maxsize=256)
+def _dates_often_enough(cadence: str) -> bool:
+    """Whether the rule, without its end (COUNT, UNTIL), has at least two dates in the
+    last HORIZON_YEARS + 1 years of the calendar (9989-9999).
+
+    dateutil checks a rule's end only at a date that passes its filters, so a rule
+    without any (``FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30``) walks every day to the year 9999
+    (11 s, measured), and a very rare one walks decades. Walked from 9989, either kind
+    stops at the calendar's end after at most ~4,000 periods (days, for DAILY): such a
+    rule is refused, and one that passes has dates often enough that a next date is a
+    short walk from one step before the day it follows."""
+    from dateutil.rrule import rrule, rrulestr
+
+    probe = rrulestr(cadence, dtstart=datetime(9999 - HORIZON_YEARS, 1, 1))
+    if not isinstance(probe, rrule):  # a set of rules: not a cadence (validate_cadence)
+        return False
+    probe = probe.replace(count=None, until=None)
+    return any(number >= 2 for number, _date in enumerate(probe, start=1))
+
+
+def rule_periods(rule: object) -> int:
+    """How many periods of its frequency (days, weeks, months, years) dateutil walks
+    for ``rule`` from its start to its end: the bound of the work of a next date. A rule
+    without an end (a COUNT rule, whose count may never be reached) counts as unbounded
+    beyond its horizon from the start."""
+    from dateutil.rrule import DAILY, MONTHLY, WEEKLY, YEARLY
+
+    start = rule._dtstart  # type: ignore[attr-defined]
+    end = rule._until  # type: ignore[attr-defined]
+    if end is None:
+        end = start.replace(year=min(9999, start.year + HORIZON_YEARS))
+    days = (end - start).days + 1
+    freq = rule._freq  # type: ignore[attr-defined]
+    if freq == DAILY:
+        return days
+    if freq == WEEKLY:
+        return days // 7 + 1
+    if freq == MONTHLY:
+        return (end.year - start.year) * 12 + end.month - start.month + 1
+    if freq == YEARLY:
+        return end.year - start.year + 1
+    return MAX_PERIODS + 1  # finer than a day: never walked

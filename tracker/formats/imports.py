@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,11 +31,18 @@ from tracker.domain.commands import Measure, parse_value, part_over_whole, share
 from tracker.domain.dates import parse_date
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.plan import Plan
+from tracker.domain.text import clean_text
 from tracker.i18n import _, translate
 
 MAX_PROBLEMS = 50
-MAX_BYTES = 20 * 1024 * 1024
+# Limits checked before anything parses a file (docs/import-format.md, "Limits"): one
+# e-mailed file must not take the server down (a 42 KB XLSX declaring A1:XFD1048576 took
+# 1 GB in openpyxl, which pads every row to the declared width; a 2 MB zip bomb 3 GB).
+MAX_BYTES = 20 * 1024 * 1024  # the file as sent
+MAX_UNPACKED = 50 * 1024 * 1024  # an XLSX's members, as their sizes are declared
+MAX_MEMBERS = 1000  # an XLSX's members
 MAX_ROWS = 100_000
+MAX_COLUMNS = 200
 # Tried in this order, each strictly. GB18030 is a superset of GBK and GB2312 (what Excel
 # on Chinese Windows saves); it comes last because Chinese UTF-8 text often decodes as
 # GB18030 (garbled) while GBK text is almost never valid UTF-8.
@@ -56,6 +64,8 @@ class Problem(TrackerError):
     def __init__(self, key: str, /, *, file: str, row: int | None = None,
                  column: int | None = None, header: str = "", **params: Any) -> None:
         super().__init__(key, **params)
+        # A file name is echoed to a terminal: without control characters (issue 12).
+        file = clean_text(file, single_line=True)
         self.file, self.row, self.column, self.header = file, row, column, header
 
     @property
@@ -74,7 +84,8 @@ class ImportRejected(TrackerError):
     """A file with problems: every one found (up to MAX_PROBLEMS) is listed."""
 
     def __init__(self, file: str, problems: list[Problem], total: int) -> None:
-        super().__init__("import.rejected", file=file, count=total)
+        super().__init__("import.rejected", file=clean_text(file, single_line=True),
+                         count=total)
         self.problems = problems
         self.total = total
 
@@ -249,32 +260,125 @@ def decode(data: bytes) -> str | None:
     return None
 
 
-def _csv_rows(text: str) -> Iterator[list[Any]]:
+def _csv_rows(name: str, text: str) -> Iterator[list[Any]]:
     first = text.split("\n", 1)[0]
     delimiter = max(",\t;", key=first.count)  # Excel's "Unicode text" is tab-separated
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    for number, row in enumerate(reader, start=1):
+        if number > MAX_ROWS:
+            raise Problem("import.too_many_rows", file=name, limit=MAX_ROWS)
+        if len(row) > MAX_COLUMNS and any(row[MAX_COLUMNS:]):
+            raise Problem("import.limit_columns", file=name, limit=MAX_COLUMNS)
+        yield row
 
 
-def _xlsx_rows(name: str, data: bytes) -> list[list[Any]]:
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Za-z]{1,3})\$?(\d{1,7})'
+                        rb'(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?"')
+_FIRST_SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"')
+_TARGET = re.compile(rb'<Relationship\b[^>]*>')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _first_sheet(book: Any) -> str | None:
+    """The member of the workbook's first worksheet (from workbook.xml and its rels),
+    None if that cannot be told (then every worksheet is checked)."""
+    try:
+        workbook = book.read("xl/workbook.xml")
+        rels = book.read("xl/_rels/workbook.xml.rels")
+    except (KeyError, OSError, ValueError, RuntimeError, EOFError, zipfile.BadZipFile):
+        return None
+    found = _FIRST_SHEET.search(workbook)
+    if found is None:
+        return None
+    for tag in _TARGET.findall(rels):
+        ident = re.search(rb'\bId="([^"]+)"', tag)
+        target = re.search(rb'\bTarget="([^"]+)"', tag)
+        if ident and target and ident.group(1) == found.group(1):
+            path = target.group(1).decode("utf-8", "replace").lstrip("/")
+            return path if path.startswith("xl/") else f"xl/{path}"
+    return None
+
+
+def check_xlsx_limits(name: str, data: bytes) -> None:
+    """Refuse, before openpyxl sees it, an XLSX over a limit: its members' declared
+    sizes (zipfile never unpacks more than a member declares, so the declared sizes
+    bound what is unpacked), how many members, and the first worksheet's declared
+    ``<dimension>`` (rows and columns), read from the start of the sheet's XML."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            members = book.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise Problem("import.limit_unpacked", file=name,
+                              limit=MAX_UNPACKED // (1024 * 1024))
+            if sum(member.file_size for member in members) > MAX_UNPACKED:
+                raise Problem("import.limit_unpacked", file=name,
+                              limit=MAX_UNPACKED // (1024 * 1024))
+            first = _first_sheet(book)
+            sheets = [m.filename for m in members if m.filename == first] or [
+                m.filename for m in members
+                if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")]
+            for sheet in sheets:
+                with book.open(sheet) as handle:
+                    start = handle.read(65536)
+                found = _DIMENSION.search(start)
+                if found is None:
+                    continue
+                last_column = found.group(3) or found.group(1)
+                last_row = found.group(4) or found.group(2)
+                if _column_number(last_column) > MAX_COLUMNS:
+                    raise Problem("import.limit_columns", file=name, limit=MAX_COLUMNS)
+                if int(last_row) > MAX_ROWS + 1:  # + the header
+                    raise Problem("import.too_many_rows", file=name, limit=MAX_ROWS)
+    except Problem:
+        raise
+    except Exception as error:
+        # zipfile and zlib fail with exception types of their own: a damaged workbook.
+        raise Problem("import.bad_xlsx", file=name, reason=shown(error)) from None
+
+
+def _xlsx_rows(name: str, data: bytes) -> Iterator[list[Any]]:
+    """The first worksheet's rows, one at a time (a sheet at the limits is 100,000 rows
+    of 200 cells: read whole, ~170 MB of lists)."""
     from openpyxl import load_workbook
 
+    check_xlsx_limits(name, data)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            rows = book.worksheets[0].iter_rows(min_row=1, values_only=True)
-            return [list(row) for row, _n in zip(rows, range(MAX_ROWS + 1), strict=False)]
-        finally:
-            book.close()
     except Exception as error:
         # A damaged workbook fails in zipfile, an XML parser or openpyxl, each with
         # exception types of its own: any of them means the same to the user.
         raise Problem("import.bad_xlsx", file=name, reason=shown(error)) from None
+    try:
+        # Bounded whatever the sheet declares: openpyxl pads each row to max_col.
+        rows = book.worksheets[0].iter_rows(min_row=1, max_row=MAX_ROWS + 2,
+                                            max_col=MAX_COLUMNS + 1, values_only=True)
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as error:
+                raise Problem("import.bad_xlsx", file=name, reason=shown(error)) from None
+            if row is None:
+                return
+            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
+                raise Problem("import.limit_columns", file=name, limit=MAX_COLUMNS)
+            yield list(row[:MAX_COLUMNS])
+    finally:
+        book.close()
 
 
 def read_rows(name: str, data: bytes) -> Iterable[list[Any]]:
-    """The cells of a CSV or XLSX file (the first worksheet), row by row."""
+    """The cells of a CSV or XLSX file (the first worksheet), row by row; a file over a
+    limit (MAX_BYTES, MAX_UNPACKED, MAX_ROWS, MAX_COLUMNS) is refused as a whole."""
     if not data.strip():
         raise Problem("import.empty", file=name)
+    if len(data) > MAX_BYTES:
+        raise Problem("import.too_large", file=name, limit=MAX_BYTES // (1024 * 1024))
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(name, data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -282,7 +386,7 @@ def read_rows(name: str, data: bytes) -> Iterable[list[Any]]:
     text = decode(data)
     if text is None or "\x00" in text:
         raise Problem("import.not_table", file=name)
-    return _csv_rows(text)
+    return _csv_rows(name, text)
 
 
 def _cell_text(value: Any) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from importlib import import_module
 
-MODULES = ("core", "plan", "cli", "app", "imports", "export", "ops", "roles", "service", "day")
+MODULES = ("core", "plan", "cli", "app", "imports", "export", "ops", "roles", "service", "day",
+           "storage")
 
 
 @cache
