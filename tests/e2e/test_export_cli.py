@@ -176,12 +176,12 @@ def test_table_is_for_csv_and_details_for_html(db: Path, tmp_path: Path) -> None
 
 def test_summary_since_and_county_one_pager(demo_db: Path, tmp_path: Path) -> None:
     page = tmp_path / "s.html"
-    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-30", "--since", "2019-06-01",
+    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-25", "--since", "2019-06-01",
         "--details", "-o", str(page))
     text = page.read_text()
     assert "2019-06-01 以来的变化" in text and 'class="details"' in text
     county = tmp_path / "suizhong.html"
-    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-30", "--county", "绥中",
+    run(demo_db, "--lang", "zh", "export", "--as-of", "2019-06-25", "--county", "绥中",
         "-o", str(county))
     text = county.read_text()
     assert "绥中县" in text and "211421-2.5" in text and "211422-2.5" not in text

@@ -141,14 +141,14 @@ def test_per_county_templates_then_one_import_of_the_folder(demo_db: Path,
         book = load_workbook(path)
         sheet = book["填报"]
         line = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 3).value is None)
-        sheet.cell(line, 3).value = "2020-12-20"
+        sheet.cell(line, 3).value = "2019-06-20"
         sheet.cell(line, headers.index("Archives staff (people)") + 1).value = 7 + number
         book.save(path)
     for other in made:
         if other not in chosen:
             other.unlink()
     bad = folder / "zz-bad.csv"
-    bad.write_text("county,date,staff\n绥中,2020-12-20,x\n", encoding="utf-8")
+    bad.write_text("county,date,staff\n绥中,2019-06-20,x\n", encoding="utf-8")
     before = files(demo_db)
     refused = run(demo_db, "import", str(folder), check=1)
     assert "1 of 3 file(s) cannot be imported; nothing was imported" in refused.stderr

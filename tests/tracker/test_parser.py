@@ -43,8 +43,7 @@ def test_a_plain_argparse_parser_stays_english_beside_ours(
     assert "positional arguments" in helped and "options:" in helped
     assert "show this help message and exit" in helped and "用法" not in helped
     # ... and ours is still Chinese after the plain one was used
-    assert "参数 --priority：无效的选择：'huge'" in _usage_error(
-        ours, ["set", "X", "--priority", "huge"], capsys)
+    assert "参数 --lang：无效的选择：'xx'" in _usage_error(ours, ["list", "--lang", "xx"], capsys)
     ours_help = ours.format_help()
     assert ours_help.startswith("用法：") and "位置参数" in ours_help and "选项" in ours_help
     assert "显示此帮助并退出" in ours_help and "show this help" not in ours_help

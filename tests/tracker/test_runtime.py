@@ -24,8 +24,7 @@ SWITCHES = {"gc": {"disable", "enable", "freeze", "unfreeze"}, "sys": {"setswitc
             "os": {"_exit"}}
 # Calls that are known and due to go, with who removes them. An entry that no longer
 # matches a call fails the test, so that it is removed with the call.
-PENDING = {("tracker/formats/xlsx.py", "sys.setswitchinterval"):
-           "issue 14: the XLSX writer's rewrite drops its switch interval"}
+PENDING: dict[tuple[str, str], str] = {}  # (file, call): why it is still there
 
 
 @pytest.fixture(autouse=True)

@@ -94,6 +94,7 @@ def parse_iso(text: str) -> date:
 
 # Cadences are follow-ups: a day is the finest step (SECONDLY spun a core for minutes).
 ALLOWED_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+RFC_FREQUENCIES = ("SECONDLY", "MINUTELY", "HOURLY", *ALLOWED_FREQUENCIES)
 # A next date is looked for at most this far after the day it follows (a rule whose dates
 # are rarer than that, or that has none, is refused), and the rule's iteration starts at
 # most one step before that day, so that at most MAX_PERIODS of the rule's periods are
@@ -125,6 +126,12 @@ def validate_cadence(text: str, *, option: str = "--cadence") -> str:
     # One rule line, starting with its frequency; no INTERVAL=0 (dateutil would loop).
     if not _RRULE.match(rule) or re.search(r"INTERVAL=0*(;|$)", rule, re.IGNORECASE):
         raise UsageError("cadence.bad", option=option, value=text)
+    frequency = _FREQ.search(rule)
+    if frequency is None or frequency.group(1).upper() not in RFC_FREQUENCIES:
+        raise UsageError("cadence.bad", option=option, value=text)
+    if re.search(r"(?:^|;)(?:COUNT|UNTIL)=", rule, re.IGNORECASE):
+        # A rule that ends would leave a task with no next follow-up one day.
+        raise UsageError("cadence.ends", option=option, value=text)
     if _frequency(rule) not in ALLOWED_FREQUENCIES:
         raise UsageError("cadence.too_often", option=option, value=text,
                          allowed=", ".join(ALLOWED_FREQUENCIES))
