@@ -13,7 +13,8 @@ from tracker.screens.recommendations import RecommendationScreen
 from tracker.screens.widgets import Footer
 
 from tests.screens.factory import make_app
-from tests.screens.test_app import panel, settle
+from tests.screens.pilot import settle
+from tests.screens.test_app import panel
 
 
 async def open_counties(pilot) -> LineTable:
