@@ -37,7 +37,8 @@ COUNTY = {"en": "Suizhong County", "zh": "绥中县"}
 TASK_TITLE = {"en": f"{TASK}  Huludao / Suizhong County", "zh": f"{TASK}  葫芦岛市 / 绥中县"}
 TRACEBACK = "Traceback (most recent call last)"
 
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux not installed")
+pytestmark = [pytest.mark.slow,  # the app in real terminals: about 40 s
+              pytest.mark.skipif(TMUX is None, reason="tmux not installed")]
 
 
 # -- fixtures and helpers ------------------------------------------------------------------

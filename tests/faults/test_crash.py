@@ -28,9 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tracker.storage.store import Store
 
 from ..storage.storage_helpers import RunTracker, cli_env, task_ids
+
+pytestmark = pytest.mark.slow  # 200 kills: about 15-30 s
 
 WORKERS = Path(__file__).with_name("workers.py")
 ITERATIONS = 200

@@ -145,6 +145,7 @@ def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.mark.slow  # 200 CLI runs in process: about 1-3 s
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(SUBCOMMANDS), rest=st.lists(token, max_size=6))

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from tracker.storage.store import Store
 
 from ..storage.storage_helpers import TRACKER, RunTracker, cli_env, task_ids
@@ -79,6 +80,7 @@ def test_sighup_inside_the_lock_leaves_the_database_whole_and_unlocked(
     assert edited.returncode == 0, edited.stderr
 
 
+@pytest.mark.slow  # 20 CLI processes: about 2-5 s
 def test_cli_writers_hung_up_at_random_instants_of_their_edit(db: Path) -> None:
     """The real `tracker note`: it waits for the lock (held by the test); every other
     writer is hung up right there, while it waits (so some hang-ups always come before

@@ -13,6 +13,8 @@ import pytest
 from tests.screens.factory import make_app
 from tests.screens.pilot import settle
 
+pytestmark = pytest.mark.slow  # 22 screens rendered: about 15-25 s
+
 SCREENS = {
     "dashboard": (),
     "counties": ("2",),

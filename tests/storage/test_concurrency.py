@@ -53,6 +53,7 @@ def worker_of(event: dict[str, Any], own: list[str]) -> int:
     return SHARED_FIELDS.index(event["field"])
 
 
+@pytest.mark.slow  # 4 writer processes: about 1-6 s
 def test_concurrent_writers_lose_nothing(db: Path, tmp_path: Path, tracker: RunTracker) -> None:
     ids = task_ids(1 + WORKER_COUNT)
     shared, own = ids[0], ids[1:]

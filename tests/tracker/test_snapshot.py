@@ -151,6 +151,7 @@ def test_xlsx_reads_back(demo: Store) -> None:
     assert book["Roll-ups"].max_row == 1 + 8 * 15
 
 
+@pytest.mark.slow  # reads a whole workbook back: about 3-7 s
 def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
     """Read back with openpyxl: every sheet's header bold and frozen, widths set, numbers
     as numbers, text as text (also text that looks like a formula or a number, with
@@ -297,6 +298,7 @@ def test_diff_reports_moves_followups_values_and_crossings(store: Store, clock) 
                                             "indicator_changes": [], "crossed": []}
 
 
+@pytest.mark.slow  # merges 14 snapshots: about 5-10 s
 def test_merge_per_prefecture_snapshots_equals_the_whole(demo: Store) -> None:
     whole = snap(demo, BASELINE)
     parts = [(p.code, snap(demo, BASELINE, prefecture=p.code))
