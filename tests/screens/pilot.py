@@ -37,9 +37,9 @@ async def settle(pilot: Pilot[Any]) -> None:
     """Until no worker runs and nothing is pending. A worker's result can start another
     (a save's CommandDone starts the reload of the view), so wait again until none is."""
     for _ in range(ROUNDS):
-        await pilot.pause()
+        await pilot.pause(0)
         await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await pilot.pause(0)
         if not _busy(pilot):
             return
     raise AssertionError(f"the app did not settle in {ROUNDS} rounds")
