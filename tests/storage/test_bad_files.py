@@ -124,6 +124,7 @@ DAMAGES: list[Damage] = [truncated, garbage, binary, empty, foreign_json, newer_
                          missing, journal_missing, journal_truncated]
 
 
+@pytest.mark.slow  # every damage x every command, in CLI processes: about 4-9 s
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.__name__)
 def test_damaged_database_is_refused_in_one_line_and_left_alone(

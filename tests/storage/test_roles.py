@@ -88,6 +88,7 @@ def _setup(db: Path, who: str) -> None:
         admin.apply(SetSetting("unknown_users", "deny"))
 
 
+@pytest.mark.slow  # every command x every account: about 3-7 s
 @pytest.mark.parametrize(("who", "role"), ACCOUNTS)
 @pytest.mark.parametrize("command", sorted(EDITS))
 def test_each_command_needs_its_role(db: Path, command: str, who: str, role: str) -> None:

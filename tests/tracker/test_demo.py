@@ -57,6 +57,7 @@ def test_demo_progresses_toward_the_target(demo: Store) -> None:
     assert 12 < met_2020 < 100
 
 
+@pytest.mark.slow  # builds the demo twice more: about 1.5-3 s
 def test_same_seed_same_history(tmp_path: Path, demo: Store) -> None:
     again = Store(tmp_path / "again.json")
     build_demo(again)

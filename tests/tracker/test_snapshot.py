@@ -252,6 +252,7 @@ def test_markdown_report(demo: Store) -> None:
     assert len(task_lines) == 700
 
 
+@pytest.mark.slow  # every format exported twice: about 4-10 s
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 def test_deterministic_apart_from_generated_at(demo: Store, fmt: str) -> None:
     first = render(snap(demo, BASELINE, at=AT), fmt)
