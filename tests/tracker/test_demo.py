@@ -13,13 +13,6 @@ from tracker.domain.plan import builtin_plan
 from tracker.domain.progress import county_value
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
-    build_demo(store)
-    return store
-
-
 def test_2017_baseline(demo: Store) -> None:
     view = demo.view(date(2017, 6, 30))
     plan = builtin_plan()

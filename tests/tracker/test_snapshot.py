@@ -17,7 +17,6 @@ import pytest
 from tracker.storage.store import Store
 
 from tracker.domain.commands import LogFollowup, Measure, SetFields
-from tracker.domain.demo import build_demo
 from tracker.domain.errors import SnapshotError
 from tracker.domain.model import FollowupKind, Status
 from tracker.formats.export import neutralise, render
@@ -27,13 +26,6 @@ from tracker.i18n import set_language
 CST = timezone(timedelta(hours=8))
 BASELINE = date(2017, 6, 30)
 AT = datetime(2021, 3, 1, 10, 0, tzinfo=CST)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
-    build_demo(store)
-    return store
 
 
 def snap(store: Store, as_of: date | None = None, at: datetime = AT, **selection):
