@@ -26,6 +26,16 @@ TASK = task_ids(1)[0]
 ROUNDS = 20
 
 
+@pytest.fixture(autouse=True)
+def hang_ups_end_processes() -> Iterator[None]:
+    """SIGHUP at its default (it ends the process), as in a login session. Under
+    `nohup` (or a CI runner that ignores it) the ignored signal is inherited by every
+    process the test starts, through exec: their hang-ups would do nothing."""
+    before = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    yield
+    signal.signal(signal.SIGHUP, before)
+
+
 def lock_is_free(lock: Path) -> bool:
     fd = os.open(lock, os.O_RDWR)
     try:
