@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/tracker.json
 
-.PHONY: run test typecheck lint bench check-readers clean
+.PHONY: run test test-fast typecheck lint bench check-readers clean
 
 $(BIN)/tracker: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,16 @@ run: $(BIN)/tracker
 	@test -f $(DEMO_DB) || $(BIN)/tracker --db $(DEMO_DB) demo
 	$(BIN)/tracker --db $(DEMO_DB)
 
-test: $(VENV)/.test-deps
+# Everything, as CI runs it.
+test: $(VENV)/.test-deps typecheck
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# The loop while you work: ruff, then every test not marked slow (under 90 s on an
+# otherwise quiet 2-core machine; `make test` before you push still runs them all).
+test-fast: $(VENV)/.test-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # mypy over the three folders as they install (tracker/, storage/ -> tracker.storage,
 # screens/ -> tracker.screens): a tree of symlinks gives it that layout.

@@ -149,9 +149,8 @@ def _child(mode: str, db: str | None, idle: float, terminal: bool) -> int:
             store = Store(Path(db))
             store.view()  # cmd_open reads the view before it imports the app
             marks["store"] = time.monotonic()
-            from tracker.screens.dashboard import DashboardScreen
-
             from tracker.app import TrackerApp
+            from tracker.screens.dashboard import DashboardScreen
 
             marks["imported"] = time.monotonic()
 
@@ -269,6 +268,7 @@ def tracker_script() -> list[str]:
 
 def build_databases(work: Path, env: dict[str, str]) -> Databases:
     import synth
+
     from tracker.storage.store import Store
 
     demo = work / "app-demo" / "tracker.json"
@@ -469,9 +469,8 @@ VARIANTS = {"": "as is"}
 
 async def _typing(db: Path, where: str, query: str, rounds: int, variant: str) -> Typing:
 
-    from tracker.storage.store import Store
-
     from tracker.app import TrackerApp
+    from tracker.storage.store import Store
 
     app = TrackerApp(Store(db), lang="en")
     paints: list[tuple[float, int]] = []  # (when the frame was ready, its size in bytes)

@@ -67,10 +67,9 @@ def in_process(db: Path) -> dict[str, float]:
     """ms to build the snapshot, and to render it in each format (median of 3)."""
     from datetime import datetime
 
-    from tracker.storage.store import Store
-
     from tracker.formats.export import render
     from tracker.formats.snapshot import build_snapshot
+    from tracker.storage.store import Store
 
     store = Store(db)
     view = store.view()

@@ -21,9 +21,9 @@ from typing import Any
 
 import lose
 from timing import table
-from tracker.storage.store import Store
 
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 WRITERS = 8
 EDITS = 200

@@ -52,10 +52,9 @@ def _plain_writer(path: str, doc_id: int, count: int, barrier: Any, queue: Any) 
 
 def _store_writer(path: str, task: str, writer: int, count: int, barrier: Any,
                   queue: Any) -> None:
-    from tracker.storage.store import Store
-
     from tracker.domain.commands import AddNote
     from tracker.domain.errors import TrackerError
+    from tracker.storage.store import Store
 
     acknowledged = errors = 0
     store = Store(Path(path))

@@ -39,12 +39,12 @@ import lose
 import synth
 import taskw
 from timing import in_child, median_ms, ms, ratio, table, verdict
-from tracker.storage.atomic import AtomicJSONStorage, load_json, split_lines
-from tracker.storage.files import atomic_write
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, SetFields
 from tracker.domain.plan import Plan, builtin_plan, plan_from_dict
+from tracker.storage.atomic import AtomicJSONStorage, load_json, split_lines
+from tracker.storage.files import atomic_write
+from tracker.storage.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"

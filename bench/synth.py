@@ -22,10 +22,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tracker.storage.atomic import AtomicJSONStorage, load_json
-
 from tracker.domain.events import META_ID, canonical, event_hash, record_measurement
 from tracker.domain.plan import Plan, builtin_plan, plan_from_dict
+from tracker.storage.atomic import AtomicJSONStorage, load_json
 
 KINDS = ("district", "county", "county-level city", "autonomous county")
 FACTS = ("holdings", "permanent_volumes", "digitized_permanent_volumes", "staff")

@@ -13,19 +13,19 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
-from tracker.screens.widgets import FilterInput
 
 from tracker.domain.model import Status
 from tracker.domain.text import clean_text
 from tracker.formats.terminal import STATUS_STYLE
 from tracker.i18n import _, get_language
+from tracker.screens.widgets import FilterInput
 
 if TYPE_CHECKING:
     from textual.widgets import DataTable
-    from tracker.storage.store import Store
 
     from tracker.domain.commands import Command
     from tracker.domain.state import StateView
+    from tracker.storage.store import Store
 
 # A table shows at most this many rows (all of a province's counties, or of one
 # recommendation's tasks); beyond that the user types to narrow it. Building the rows'

@@ -9,13 +9,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Header, Static
+
+from tracker.domain.progress import county_value
+from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, cell, status_cell, status_legend
 from tracker.screens.linetable import Column, LineTable
 from tracker.screens.widgets import FilterInput, Footer
-
-from tracker.domain.progress import county_value
-from tracker.i18n import _
 
 SORTS = ("code", "prefecture", "county", "share", "next")
 

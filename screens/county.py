@@ -8,14 +8,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, Sparkline, Static
+
+from tracker.domain.progress import county_value
+from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell
 from tracker.screens.tasks import TaskTable
 from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import Footer, SectionTitle
-
-from tracker.domain.progress import county_value
-from tracker.i18n import _
 
 SERIES = ("digitized_permanent_volumes", "permanent_volumes", "holdings", "staff")
 

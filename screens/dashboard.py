@@ -10,15 +10,15 @@ from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.events import DescendantFocus, Resize
 from textual.widgets import Header
-from tracker.screens import actions
-from tracker.screens.base import TrackerScreen, cell, status_cell, status_legend
-from tracker.screens.linetable import Column, LineTable
-from tracker.screens.widgets import Footer, bar, shade
 
 from tracker.domain.model import CLOSED_STATUSES, Status
 from tracker.domain.progress import status_counts, target_progress, target_value, threshold_text
 from tracker.formats.terminal import describe_event
 from tracker.i18n import _
+from tracker.screens import actions
+from tracker.screens.base import TrackerScreen, cell, status_cell, status_legend
+from tracker.screens.linetable import Column, LineTable
+from tracker.screens.widgets import Footer, bar, shade
 
 RECENT = 8
 WIDE = 150

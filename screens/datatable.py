@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable
+
 from tracker.screens.widgets import page_outer
 
 

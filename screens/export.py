@@ -8,10 +8,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
-from tracker.screens.forms import Form
 
 from tracker.formats.export import FORMATS
 from tracker.i18n import _
+from tracker.screens.forms import Form
 
 
 class ExportForm(Form):

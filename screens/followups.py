@@ -9,6 +9,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Header, Static
+
+from tracker.domain.commands import SetFields, validate_owner
+from tracker.domain.model import Task
+from tracker.domain.queries import bucket, my_owners
+from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
@@ -16,11 +21,6 @@ from tracker.screens.forms import TextForm
 from tracker.screens.task import log_followup
 from tracker.screens.tasks import name_width
 from tracker.screens.widgets import Footer
-
-from tracker.domain.commands import SetFields, validate_owner
-from tracker.domain.model import Task
-from tracker.domain.queries import bucket, my_owners
-from tracker.i18n import _
 
 SNOOZE = timedelta(weeks=1)
 

@@ -16,8 +16,6 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from tracker.screens import actions
-from tracker.screens.base import TrackerModal, cell
 
 from tracker.domain.dates import parse_date
 from tracker.domain.errors import TrackerError
@@ -25,6 +23,8 @@ from tracker.domain.lifecycle import ALLOWED, needs_reason
 from tracker.domain.model import FollowupKind, Status
 from tracker.domain.text import clean_text
 from tracker.i18n import _
+from tracker.screens import actions
+from tracker.screens.base import TrackerModal, cell
 
 
 class Form(TrackerModal):

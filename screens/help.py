@@ -13,10 +13,10 @@ from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Static
-from tracker.screens import actions
-from tracker.screens.base import Host, TrackerModal
 
 from tracker.i18n import _
+from tracker.screens import actions
+from tracker.screens.base import Host, TrackerModal
 
 
 def binding_rows(node: DOMNode) -> list[tuple[str, str]]:

@@ -10,13 +10,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Header, Static
+
+from tracker.formats.terminal import describe_event
+from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, cell, keep_cursor
 from tracker.screens.datatable import Table
 from tracker.screens.widgets import FilterInput, Footer
-
-from tracker.formats.terminal import describe_event
-from tracker.i18n import _
 
 
 class HistoryScreen(FilteredScreen):

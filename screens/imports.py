@@ -7,11 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Label, Static
-from tracker.screens import actions
-from tracker.screens.forms import Form
 
 from tracker.domain.text import clean_text
 from tracker.i18n import _
+from tracker.screens import actions
+from tracker.screens.forms import Form
 
 
 class ImportReview(Form):

@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
+
 from tracker.screens.widgets import page_outer
 
 GAP = 1  # blank cells either side of a cell, as DataTable's cell padding

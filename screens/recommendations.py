@@ -8,15 +8,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Header, Static
+
+from tracker.domain.model import CLOSED_STATUSES
+from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
 from tracker.screens.datatable import Table
 from tracker.screens.tasks import Searcher, TaskTable
 from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import FilterInput, Footer, bar
-
-from tracker.domain.model import CLOSED_STATUSES
-from tracker.i18n import _
 
 
 class RecommendationsScreen(TrackerScreen):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.domain.errors import TrackerError
+from tracker.domain.queries import resolve_target
 from tracker.screens.counties import CountiesScreen
 from tracker.screens.county import CountyScreen
 from tracker.screens.dashboard import DashboardScreen
@@ -11,9 +13,6 @@ from tracker.screens.followups import FollowupsScreen
 from tracker.screens.history import HistoryScreen
 from tracker.screens.recommendations import RecommendationScreen, RecommendationsScreen
 from tracker.screens.task import TaskScreen
-
-from tracker.domain.errors import TrackerError
-from tracker.domain.queries import resolve_target
 
 SCREENS: dict[str, Any] = {
     "dashboard": DashboardScreen,

@@ -13,11 +13,6 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
-from tracker.screens import actions
-from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
-from tracker.screens.datatable import Table
-from tracker.screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
-from tracker.screens.widgets import Footer, SectionTitle
 
 from tracker.domain.commands import AddNote, LogFollowup, SetFields, validate_owner
 from tracker.domain.dates import next_followup
@@ -26,6 +21,11 @@ from tracker.domain.model import Task
 from tracker.domain.text import clean_text
 from tracker.formats.terminal import describe_event, task_fields, task_timeline
 from tracker.i18n import _
+from tracker.screens import actions
+from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from tracker.screens.datatable import Table
+from tracker.screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
+from tracker.screens.widgets import Footer, SectionTitle
 
 
 class TaskScreen(TrackerScreen):

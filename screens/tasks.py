@@ -6,13 +6,13 @@ from datetime import date
 from typing import Any
 
 from rich.text import Text
-from tracker.screens.base import MAX_ROWS, cell, status_cell
-from tracker.screens.linetable import Column, LineTable
 
 from tracker.domain.model import Task
 from tracker.domain.state import StateView
 from tracker.formats.terminal import task_flags
 from tracker.i18n import _
+from tracker.screens.base import MAX_ROWS, cell, status_cell
+from tracker.screens.linetable import Column, LineTable
 
 NARROW = 100  # below this many columns, long names are cut to fit the other columns
 

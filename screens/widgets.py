@@ -10,9 +10,9 @@ from textual.events import Click, Key
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
-from tracker.screens import actions
 
 from tracker.i18n import _
+from tracker.screens import actions
 
 if TYPE_CHECKING:
     from tracker.screens.base import Host

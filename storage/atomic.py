@@ -26,10 +26,10 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
-from tracker.storage.files import atomic_write, describe_os_error, open_checked
 
 from tracker import runtime
 from tracker.domain.errors import StorageError
+from tracker.storage.files import atomic_write, describe_os_error, open_checked
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from tracker.storage.identity import account_exists
-
 from tracker.domain.errors import StorageError, TrackerError
 from tracker.domain.roles import users_of
+from tracker.storage.identity import account_exists
 
 SAFE_INTEGER = 2**53  # a measurement must survive a JSON round trip exactly
 
@@ -228,10 +227,9 @@ def check_backup(data: Any, current: Any, plan: Any, user: str, source: str) -> 
         if wanted_codes - codes:
             raise _Bad("counties", "county_missing", value=sorted(wanted_codes - codes)[0])
     except _Bad as bad:
-        from tracker.storage.files import shown_path
-
         from tracker.domain.text import clean_text
         from tracker.i18n import _
+        from tracker.storage.files import shown_path
 
         params = {k: clean_text(str(v), single_line=True)[:80] for k, v in bad.params.items()}
         raise StorageError("restore.invalid", path=shown_path(source),

@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tracker.storage.files import describe_os_error, open_checked, shown_path
-
 from tracker.domain.errors import StorageError
 from tracker.domain.events import canonical, event_hash
+from tracker.storage.files import describe_os_error, open_checked, shown_path
 
 GENESIS = "0" * 64
 # One command, one commit: the events of one write that makes several (an import, a

@@ -29,9 +29,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from tracker.storage.files import describe_os_error, open_checked, shown_path
-
 from tracker.domain.errors import StorageError
+from tracker.storage.files import describe_os_error, open_checked, shown_path
 
 DEFAULT_TIMEOUT = 15.0
 

@@ -29,20 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tinydb import TinyDB
-from tracker.storage.atomic import AtomicJSONStorage, load_json
-from tracker.storage.files import (
-    atomic_write,
-    describe_os_error,
-    exists_in,
-    open_backups,
-    private_mode,
-    shown_path,
-    stale_temp_files,
-    write_in,
-)
-from tracker.storage.history import GENESIS, History, committed_end, group_part, mark_group
-from tracker.storage.identity import account_exists, current_user
-from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
 from tracker.domain.errors import StorageError, UsageError
 from tracker.domain.events import (
@@ -66,6 +52,20 @@ from tracker.domain.roles import (
     users_of,
 )
 from tracker.domain.state import StateView
+from tracker.storage.atomic import AtomicJSONStorage, load_json
+from tracker.storage.files import (
+    atomic_write,
+    describe_os_error,
+    exists_in,
+    open_backups,
+    private_mode,
+    shown_path,
+    stale_temp_files,
+    write_in,
+)
+from tracker.storage.history import GENESIS, History, committed_end, group_part, mark_group
+from tracker.storage.identity import account_exists, current_user
+from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
 if TYPE_CHECKING:
     from tracker.domain.commands import Command

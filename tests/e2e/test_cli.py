@@ -102,13 +102,6 @@ def test_refused_move_lists_allowed_moves(db: Path) -> None:
             "n/a (not_applicable)") in result.stderr
 
 
-def test_conflict_through_the_cli(db: Path) -> None:
-    run(db, "set", "211421-2.5", "--owner", "G07", "--expect-version", "0")
-    result = run(db, "set", "211421-2.5", "--owner", "G08", "--expect-version", "0", check=1)
-    assert "owner was changed by" in result.stderr and "'G07'" in result.stderr
-    run(db, "set", "211421-2.5", "--priority", "high", "--expect-version", "0")
-
-
 @pytest.mark.parametrize("value", ["2020-12-31", "2020/12/31", "2020年12月31日", "today",
                                    "+2w", "-3d", "+1m"])
 def test_every_date_form_on_the_command_line(db: Path, value: str) -> None:

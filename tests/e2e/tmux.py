@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TMUX = shutil.which("tmux")
-WAIT = 10.0  # seconds: the longest any screen may take to appear
+WAIT = 60.0  # seconds: a deadline only a hang reaches (a busy machine is slower), never a measure
 POLL = 0.02  # seconds between captures
 
 

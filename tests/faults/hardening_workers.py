@@ -26,9 +26,8 @@ def _wait(path: Path) -> None:
 
 
 def notes(db: str, barrier: str, task: str, count: int) -> None:
-    from tracker.storage.store import Store
-
     from tracker.domain.commands import AddNote
+    from tracker.storage.store import Store
 
     store = Store(db, lock_timeout=60)
     print(json.dumps({"ready": True}), flush=True)
@@ -41,9 +40,8 @@ def notes(db: str, barrier: str, task: str, count: int) -> None:
 
 def imports(db: str, barrier: str, county: str, count: int) -> None:
     """Writes of four measurements each (one command of four events, like an import)."""
-    from tracker.storage.store import Store
-
     from tracker.domain.commands import Measure
+    from tracker.storage.store import Store
 
     store = Store(db, lock_timeout=60)
     print(json.dumps({"ready": True}), flush=True)
@@ -74,9 +72,8 @@ def unlink(path: str, stop: str) -> None:
 def _storm_writer(db: str, run: str, number: int, task: str, county: str) -> None:
     """Edit until killed, reporting each acknowledged write: writer 0 writes commands
     of four measurements (one commit of four events, like an import), the others notes."""
-    from tracker.storage.store import Store
-
     from tracker.domain.commands import AddNote, Measure
+    from tracker.storage.store import Store
 
     store = Store(db, lock_timeout=60)
     i = 0
@@ -96,9 +93,8 @@ def storm(db: str, reports: str, tasks: str, county: str, writers: str) -> None:
     """For each line RUN on stdin, fork WRITERS writers at once (separate processes, with
     everything imported), print their pids, then their exit statuses once the test has
     killed them."""
-    from tracker.storage.store import Store  # noqa: F401 - imported before the forks
-
     from tracker.i18n import set_language
+    from tracker.storage.store import Store  # noqa: F401 - imported before the forks
 
     set_language("en")
     print(json.dumps({"ready": True}), flush=True)

@@ -9,10 +9,9 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tracker.storage.store import Store
-
 from tracker.domain.commands import SetFields
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import RunTracker, task_ids
 

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddUser, SetFields
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import (
     OTHER_ACCOUNT,

@@ -17,10 +17,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.plan import builtin_plan
 from tracker.domain.text import clean_text
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import TRACKER, cli_env, task_ids
 

@@ -17,9 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tracker.storage.store import Store
 
 from ..storage.storage_helpers import RunTracker, catalog_fragments, cli_env, task_ids
+
+pytestmark = pytest.mark.slow  # 8 x 200 edits in subprocesses: about 6-17 s
 
 WORKERS = Path(__file__).with_name("workers.py")
 PROCESSES = 8

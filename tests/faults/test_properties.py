@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tracker.storage.store import Store
 
 from tracker import cli
 from tracker.domain.dates import parse_date
 from tracker.domain.errors import PlanError, TrackerError, UsageError
 from tracker.domain.plan import Plan, builtin_plan, load_plan, plan_from_dict
+from tracker.storage.store import Store
 
 from ..storage.storage_helpers import TRACKER, cli_env, task_ids
 
@@ -145,6 +145,7 @@ def cli_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+@pytest.mark.slow  # 200 CLI runs in process: about 1-3 s
 @settings(max_examples=200, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(command=st.sampled_from(SUBCOMMANDS), rest=st.lists(token, max_size=6))

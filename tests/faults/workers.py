@@ -20,11 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.storage.store import Store
-
 from tracker.domain.commands import AddNote, Command, Context, Measure, SetFields
 from tracker.domain.errors import ConflictError
 from tracker.i18n import set_language
+from tracker.storage.store import Store
 
 MEASURE_KEY = "staff"
 

@@ -7,10 +7,9 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tracker.storage.store import Store
-
 from tracker.app import TrackerApp
 from tracker.domain.demo import build_demo
+from tracker.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2021, 3, 1, 10, 0, tzinfo=CST)

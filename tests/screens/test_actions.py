@@ -10,19 +10,20 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-import tracker.screens as screens_package
 from textual.binding import Binding
 from textual.dom import DOMNode
-from tracker.screens import actions
-from tracker.screens.widgets import Footer
-from tracker.storage.store import Store
 
+import tracker.screens as screens_package
 from tests.screens.factory import Clock
-from tests.screens.test_app import TASK, settle
+from tests.screens.pilot import settle
+from tests.screens.test_app import TASK
 from tracker.app import TrackerApp
 from tracker.domain.roles import ROLES, VIEWER
 from tracker.i18n import _, get_language, set_language
 from tracker.locales import app as app_catalog  # noqa: F401  (the catalogs load)
+from tracker.screens import actions
+from tracker.screens.widgets import Footer
+from tracker.storage.store import Store
 
 
 def our_nodes() -> list[type[DOMNode]]:

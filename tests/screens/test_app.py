@@ -6,6 +6,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from textual.widgets import DataTable, Input
+
+from tests.screens.factory import NOW, Clock, make_app
+from tests.screens.pilot import Notices, settle, until
+from tracker.domain.commands import AddUser, SetFields
+from tracker.domain.demo import DEFAULT_TODAY
+from tracker.domain.model import Status
 from tracker.screens.counties import CountiesScreen
 from tracker.screens.dashboard import DashboardScreen
 from tracker.screens.followups import FollowupsScreen
@@ -15,11 +21,6 @@ from tracker.screens.linetable import LineTable
 from tracker.screens.task import TaskScreen
 from tracker.screens.widgets import Footer
 from tracker.storage.store import Store
-
-from tests.screens.factory import NOW, Clock, make_app
-from tracker.domain.commands import AddUser, SetFields
-from tracker.domain.demo import DEFAULT_TODAY
-from tracker.domain.model import Status
 
 TASK = "211421-2.5"
 
@@ -49,17 +50,6 @@ def text_of(widget) -> str:
     console = Console(width=200, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
     console.print(widget.content)
     return console.export_text()
-
-
-async def settle(pilot) -> None:
-    """Until the app is idle: a worker's result can start another (a save's CommandDone
-    starts the reload of the view), so wait again until none is running."""
-    for _ in range(20):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            return
 
 
 async def test_dashboard_opens_with_targets_counts_and_matrix(demo_db: Path) -> None:
@@ -167,7 +157,8 @@ async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
 async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: Path) -> None:
     Store(demo_db, clock=Clock()).apply(SetFields(TASK, {"priority": "high"}))
     app = make_app(demo_db, start=TASK)
-    async with app.run_test(size=(100, 30)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(100, 30), message_hook=notices) as pilot:
         await settle(pilot)
         now_version = app.view.task(TASK).version
         for _ in range(12):
@@ -180,7 +171,7 @@ async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: P
         await pilot.press("s")
         await settle(pilot)
         assert isinstance(app.screen, TaskScreen)  # no form opened
-        assert any("editing is off" in n.message for n in app._notifications)
+        assert any("editing is off" in m for m in notices.messages)
         for _ in range(12):
             await pilot.press("right_square_bracket")
         await settle(pilot)
@@ -189,7 +180,8 @@ async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: P
 
 async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Path) -> None:
     app = make_app(demo_db)
-    async with app.run_test(size=(100, 30)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(100, 30), message_hook=notices) as pilot:
         await pilot.press("2")
         await settle(pilot)
         counties = table(app, "#counties")
@@ -201,16 +193,13 @@ async def test_another_process_save_refreshes_in_place_and_names_who(demo_db: Pa
         store.apply(AddUser("colleague", "editor"))  # by us, the demo's admin
         store.user = "colleague"
         store.apply(SetFields(TASK, {"priority": "high"}))
-        deadline = 2.5
-        while deadline > 0 and app.view.task(TASK).priority.value != "high":
-            await pilot.pause(0.1)
-            deadline -= 0.1
-        await settle(pilot)
+        # the app's own poll (once a second) finds the change: no key, no reload()
+        await until(pilot, lambda: app.view.task(TASK).priority.value == "high",
+                    "the app to load the colleague's save")
         assert app.view.task(TASK).priority.value == "high"
         counties = table(app, "#counties")
         assert counties.cursor_key == cursor_key and counties.scroll_y == scrolled
-        assert any("colleague" in n.message and TASK in n.message
-                   for n in app._notifications)
+        assert any("colleague" in m and TASK in m for m in notices.messages)
 
 
 async def test_filter_counties_as_you_type(demo_db: Path) -> None:
@@ -351,20 +340,21 @@ async def test_keys_typed_with_the_slash_land_in_the_filter(demo_db: Path) -> No
 
 async def test_a_file_it_cannot_read_is_said_once_not_every_second(demo_db: Path) -> None:
     app = make_app(demo_db)
-    async with app.run_test(size=(80, 24)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
         await settle(pilot)
         demo_db.write_bytes(demo_db.read_bytes()[:1000])  # damaged by something else
         for _ in range(3):  # three polls, a second apart
             app._poll()
             await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notices.messages
         assert len(messages) == 1, messages
         assert str(demo_db) in messages[0]
         assert isinstance(app.screen, DashboardScreen)  # the last good state stays shown
 
 
 async def test_the_palette_asks_in_the_users_language(demo_db: Path) -> None:
-    from textual.command import CommandInput, CommandPalette
+    from textual.command import CommandInput, CommandList, CommandPalette
 
     app = make_app(demo_db, lang="zh")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -375,8 +365,8 @@ async def test_the_palette_asks_in_the_users_language(demo_db: Path) -> None:
         prompt = app.screen.query_one(CommandInput).placeholder
         assert prompt == "搜索县区、建议、任务或命令…"
         await pilot.press(*"绥中")
-        await settle(pilot)
-        await pilot.pause(0.3)
+        await settle(pilot)  # the palette searches in a worker: settled, it has its hits
+        assert app.screen.query_one(CommandList).highlighted == 0
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ == "CountyScreen" and app.screen.code == "211421"

@@ -6,27 +6,23 @@ import json
 from pathlib import Path
 
 from textual.widgets import Input, OptionList
-from tracker.screens.export import ExportForm
 
 from tests.screens.factory import make_app
-
-
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.screens.pilot import Notices, settle
+from tracker.screens.export import ExportForm
 
 
 async def test_export_from_the_palette(demo_db: Path, tmp_path: Path) -> None:
     app = make_app(demo_db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot)
+    notices = Notices()
+    async with app.run_test(size=(100, 30), message_hook=notices) as pilot:
+        await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Export a snapshot")
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, ExportForm)
         form = app.screen
         assert form.query_one("#path", Input).value.endswith(".xlsx")  # the default
@@ -39,27 +35,26 @@ async def test_export_from_the_palette(demo_db: Path, tmp_path: Path) -> None:
         form.query_one("#path", Input).value = str(target)
         form.query_one("#path", Input).focus()
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert not isinstance(app.screen, ExportForm)
         data = json.loads(target.read_text())
         assert len(data["tasks"]) == 700 and data["provenance"]["demo"] is True
         assert data["provenance"]["as_of"] == "2019-06-26"  # the app's today: the demo's day
         assert (tmp_path / "snapshot.json.sha256").exists()
-        notes = [str(n.message) for n in app._notifications]
-        assert any(str(target) in n and "700 tasks" in n for n in notes)
+        assert any(str(target) in m and "700 tasks" in m for m in notices.messages)
 
 
 async def test_export_to_a_bad_place_is_a_notification(demo_db: Path) -> None:
     app = make_app(demo_db)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await _settle(pilot)
+    notices = Notices()
+    async with app.run_test(size=(100, 30), message_hook=notices) as pilot:
+        await settle(pilot)
         app.action_export()
-        await _settle(pilot)
+        await settle(pilot)
         form = app.screen
         form.query_one("#path", Input).value = "/nonexistent-dir/s.xlsx"
         form.query_one("#path", Input).focus()
         await pilot.press("enter")
-        await _settle(pilot)
-        notes = [(str(n.message), n.severity) for n in app._notifications]
-        assert any("/nonexistent-dir/s.xlsx: cannot write" in m and s == "error"
-                   for m, s in notes)
+        await settle(pilot)
+        assert any("/nonexistent-dir/s.xlsx: cannot write" in m
+                   for m in notices.of("error"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input, Static
-from tracker.screens.export import ExportForm
 
 from tests.screens.factory import make_app
+from tracker.screens.export import ExportForm
 
 
 async def _settle(pilot) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, Static
-from tracker.screens.forms import TextForm
-from tracker.screens.imports import ImportReview
 
 from tests.screens.factory import make_app
-from tests.screens.test_app import settle, text_of
+from tests.screens.pilot import Notices, settle
+from tests.screens.test_app import text_of
+from tracker.screens.forms import TextForm
+from tracker.screens.imports import ImportReview
 
 
 async def _import_through_palette(pilot, path: Path) -> None:
@@ -18,7 +19,8 @@ async def _import_through_palette(pilot, path: Path) -> None:
     await settle(pilot)
     assert isinstance(pilot.app.screen, CommandPalette)
     await pilot.press(*"Import county")
-    await pilot.pause(0.3)  # the palette searches its providers in the background
+    await settle(pilot)  # the palette searches its providers in a worker
+    assert pilot.app.screen.query_one(CommandList).highlighted == 0
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(pilot.app.screen, TextForm)
@@ -31,7 +33,8 @@ async def test_palette_import_reviews_then_applies(demo_db: Path, tmp_path: Path
     path = tmp_path / "绥中.csv"
     path.write_text("县区,日期,档案馆人员\n绥中县,2019-06-20,99\n", encoding="utf-8")
     app = make_app(demo_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    notices = Notices()
+    async with app.run_test(size=(120, 40), message_hook=notices) as pilot:
         await settle(pilot)
         old = app.view.latest("211421", "staff").value
         await _import_through_palette(pilot, path)
@@ -43,8 +46,7 @@ async def test_palette_import_reviews_then_applies(demo_db: Path, tmp_path: Path
         await settle(pilot)
         assert not isinstance(app.screen, ImportReview)
         assert app.view.latest("211421", "staff").value == 99
-        assert any("1 value(s) imported from 绥中.csv" in n.message
-                   for n in app._notifications)
+        assert any("1 value(s) imported from 绥中.csv" in m for m in notices.messages)
 
 
 async def test_palette_import_shows_problems_and_writes_nothing(demo_db: Path,

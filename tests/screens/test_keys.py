@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.widgets import Input
-from tracker.screens.base import FILTERED_ROWS, MAX_ROWS
-from tracker.screens.counties import CountiesScreen
 
 from tests.screens.factory import make_app
-from tests.screens.test_app import column, panel, settle, table, text_of
+from tests.screens.pilot import settle, until
+from tests.screens.test_app import column, panel, table, text_of
+from tracker.screens.base import FILTERED_ROWS, MAX_ROWS
+from tracker.screens.counties import CountiesScreen
 
 
 def status_text(app, selector: str) -> str:
@@ -191,20 +192,13 @@ async def test_snooze_keeps_the_cursor_on_the_row_position(demo_db: Path) -> Non
         before = queue_keys(app)
         assert table(app, "#queue").cursor_row == 0
         await pilot.press("z")
-        await settle(pilot)
-        for _ in range(20):  # the save and the reload run in workers
-            if queue_keys(app) != before:
-                break
-            await pilot.pause(0.05)
+        # the save and the reload run in workers
+        await until(pilot, lambda: queue_keys(app) != before, "the snoozed row to move")
         after = queue_keys(app)
         assert after != before and after[0] == before[1]
         assert table(app, "#queue").cursor_row == 0
         await pilot.press("down", "z")  # the second row: the third task moves up
-        await settle(pilot)
-        for _ in range(20):
-            if queue_keys(app) != after:
-                break
-            await pilot.pause(0.05)
+        await until(pilot, lambda: queue_keys(app) != after, "the second snoozed row to move")
         assert table(app, "#queue").cursor_row == 1
         assert queue_keys(app)[1] == after[2]
 
@@ -221,11 +215,6 @@ async def test_reassign_keeps_the_cursor_on_the_row_position(demo_db: Path) -> N
         await settle(pilot)
         app.screen.query_one("#text", Input).value = "G05"
         await pilot.press("enter")
-        await settle(pilot)
-        for _ in range(20):
-            if app.view.task(task).owner == "G05":
-                break
-            await pilot.pause(0.05)
-        await settle(pilot)
+        await until(pilot, lambda: app.view.task(task).owner == "G05", "the reassignment")
         assert app.view.task(task).owner == "G05"
         assert table(app, "#queue").cursor_row == 2

@@ -7,15 +7,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.screens.factory import make_app
+from tests.screens.pilot import settle
+from tests.screens.test_app import panel
+from tracker.domain.commands import SetFields
 from tracker.screens.counties import CountiesScreen
 from tracker.screens.linetable import LineTable
 from tracker.screens.recommendations import RecommendationScreen
 from tracker.screens.widgets import Footer
 from tracker.storage.store import Store
-
-from tests.screens.factory import make_app
-from tests.screens.test_app import panel, settle
-from tracker.domain.commands import SetFields
 
 
 async def open_counties(pilot) -> LineTable:

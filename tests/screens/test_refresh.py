@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.screens.factory import Clock, make_app
+from tests.screens.pilot import settle
+from tests.screens.test_app import TASK, table, text_of
+from tracker.app import DataChanged
+from tracker.domain.commands import AddUser, SetFields
 from tracker.screens.dashboard import DashboardScreen
 from tracker.screens.followups import FollowupsScreen
 from tracker.screens.linetable import LineTable
 from tracker.screens.task import TaskScreen
 from tracker.storage.store import Store
-
-from tests.screens.factory import Clock, make_app
-from tests.screens.test_app import TASK, settle, table, text_of
-from tracker.app import DataChanged
-from tracker.domain.commands import AddUser, SetFields
 
 
 def changed(app) -> DataChanged:

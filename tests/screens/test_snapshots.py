@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tracker.screens.datatable import Table
 
 from tests.screens.factory import make_app
+from tests.screens.pilot import settle
+
+pytestmark = pytest.mark.slow  # 22 screens rendered: about 15-25 s
 
 SCREENS = {
     "dashboard": (),
@@ -37,15 +39,6 @@ def test_screen(snap_compare, demo_db: Path, screen: str, lang: str) -> None:
         for key in SCREENS[screen]:
             await pilot.press(key)
             await pilot.pause()
-        # Settled: no worker left (a screen may start its loader a frame after it shows)
-        # and every DataTable has sized its columns to the rows a worker added, which it
-        # does on an idle a busy machine may not have reached yet. A condition, not a time.
-        for _ in range(100):
-            await pilot.app.workers.wait_for_complete()
-            await pilot.pause()
-            busy = any(not w.is_finished for w in pilot.app.workers)
-            pending = any(t._require_update_dimensions for t in pilot.app.screen.query(Table))
-            if not busy and not pending:
-                break
+        await settle(pilot)  # a screen may start its loader a frame after it shows
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.screens.factory import make_app
-from tests.screens.test_app import settle
+from tests.screens.pilot import settle
 from tracker.domain.demo import DEFAULT_TODAY
 
 

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker import i18n
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 from .storage_helpers import TRACKER, RunTracker, cli_env, unprivileged_prefix
 

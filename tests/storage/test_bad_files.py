@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import AUTO_BACKUPS_KEPT, Store
 
 from tracker.domain.commands import AddNote, AddUser, Measure, SetFields
 from tracker.domain.errors import StorageError
 from tracker.domain.events import SCHEMA_VERSION
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import AUTO_BACKUPS_KEPT, Store
 
 from .storage_helpers import OTHER_ACCOUNT, RunTracker, catalog_fragments, hand_over, task_ids
 
@@ -124,6 +124,7 @@ DAMAGES: list[Damage] = [truncated, garbage, binary, empty, foreign_json, newer_
                          missing, journal_missing, journal_truncated]
 
 
+@pytest.mark.slow  # every damage x every command, in CLI processes: about 4-9 s
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize("damage", DAMAGES, ids=lambda d: d.__name__)
 def test_damaged_database_is_refused_in_one_line_and_left_alone(

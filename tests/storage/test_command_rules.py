@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import (
     MAX_VALUE,
@@ -28,6 +27,7 @@ from tracker.domain.commands import (
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.fields import FollowupKind, Status
 from tracker.domain.plan import IndicatorKind, builtin_plan
+from tracker.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
 TODAY = date(2018, 3, 1)

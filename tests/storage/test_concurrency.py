@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddUser, SetFields
 from tracker.domain.errors import ConflictError
 from tracker.domain.plan import builtin_plan
 from tracker.i18n import translate
+from tracker.storage.store import Store
 
 from .storage_helpers import WORKERS, RunTracker, cli_env, task_ids
 from .workers import SHARED_FIELDS
@@ -53,6 +53,7 @@ def worker_of(event: dict[str, Any], own: list[str]) -> int:
     return SHARED_FIELDS.index(event["field"])
 
 
+@pytest.mark.slow  # 4 writer processes: about 1-6 s
 def test_concurrent_writers_lose_nothing(db: Path, tmp_path: Path, tracker: RunTracker) -> None:
     ids = task_ids(1 + WORKER_COUNT)
     shared, own = ids[0], ids[1:]

@@ -7,10 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tracker.domain.commands import AddNote, SetFields
 from tracker.storage.history import History
 from tracker.storage.store import Store
-
-from tracker.domain.commands import AddNote, SetFields
 
 from .storage_helpers import task_ids
 

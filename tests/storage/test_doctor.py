@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tracker.domain.plan import builtin_plan
 from tracker.storage import doctor
 from tracker.storage.doctor import ERROR, OK, WARNING, Doctor, filesystem_of
 from tracker.storage.store import Store
-
-from tracker.domain.plan import builtin_plan
 
 from .storage_helpers import TRACKER, cli_env, fill, remount, tmpfs
 

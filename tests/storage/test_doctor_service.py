@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracker.storage import doctor
-from tracker.storage.store import Store
 
 from tracker.domain.plan import builtin_plan
+from tracker.storage import doctor
+from tracker.storage.store import Store
 
 from .storage_helpers import TRACKER, cli_env
 

@@ -20,11 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, AddUser
 from tracker.domain.errors import StorageError
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 from .storage_helpers import RunTracker, task_ids
 

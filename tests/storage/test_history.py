@@ -8,10 +8,9 @@ import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
-from tracker.storage.store import Store
-
 from tracker.domain.commands import AddNote, Measure, SetFields
 from tracker.domain.plan import builtin_plan
+from tracker.storage.store import Store
 
 from .storage_helpers import RunTracker, catalog_fragments, task_ids
 
@@ -168,9 +167,8 @@ def test_the_tail_up_to_a_date_is_what_a_full_read_filtered_by_date_ends_with(
         tmp_path: Path) -> None:
     """The dashboard's recent changes as of a past date: a binary search on the
     journal's time order, checked against reading every event."""
-    from tracker.storage.history import History
-
     from tests.screens.factory import build_demo_files
+    from tracker.storage.history import History
 
     history = History(build_demo_files(tmp_path).with_name("demo.json.history"))
     everything = [json.loads(line) for line in history.path.read_bytes().splitlines()]

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from tracker.storage import keys
 
 from tracker.domain.errors import UsageError
+from tracker.storage import keys
 
 pytestmark = pytest.mark.skipif(
     subprocess.run(["sh", "-c", "command -v ssh-keygen"], capture_output=True).returncode != 0,

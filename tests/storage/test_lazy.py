@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tracker.storage.atomic import parse_json, split_lines
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, Measure, SetFields
 from tracker.domain.errors import StorageError
 from tracker.domain.plan import builtin_plan
+from tracker.storage.atomic import parse_json, split_lines
+from tracker.storage.store import Store
 
 
 @pytest.fixture

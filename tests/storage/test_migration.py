@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tracker.storage.store
-from tracker.storage.store import Store
 
 import tracker.domain.events
+import tracker.storage.store
 from tracker.domain.commands import AddNote, SetFields
 from tracker.domain.errors import StorageError
 from tracker.domain.migrations import MIGRATIONS
 from tracker.domain.roles import user_entry
+from tracker.storage.store import Store
 
 from .storage_helpers import task_ids
 

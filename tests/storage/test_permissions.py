@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tracker.storage import files
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, AddUser, SetFields
 from tracker.domain.plan import builtin_plan
+from tracker.storage import files
+from tracker.storage.store import Store
 
 from .storage_helpers import OTHER_ACCOUNT, RunTracker, task_ids
 

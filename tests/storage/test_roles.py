@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import (
     AddNote,
@@ -29,6 +28,7 @@ from tracker.domain.errors import AccessDenied, InvalidEdit, NotFoundError, Usag
 from tracker.domain.fields import FollowupKind
 from tracker.domain.plan import builtin_plan
 from tracker.domain.roles import user_entry
+from tracker.storage.store import Store
 
 ADMIN = "registrar"
 SUIZHONG = "211421"  # Suizhong County, Huludao (211400)
@@ -88,6 +88,7 @@ def _setup(db: Path, who: str) -> None:
         admin.apply(SetSetting("unknown_users", "deny"))
 
 
+@pytest.mark.slow  # every command x every account: about 3-7 s
 @pytest.mark.parametrize(("who", "role"), ACCOUNTS)
 @pytest.mark.parametrize("command", sorted(EDITS))
 def test_each_command_needs_its_role(db: Path, command: str, who: str, role: str) -> None:

@@ -14,11 +14,11 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from tracker.storage.identity import current_user
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, AddUser, SetFields, SetSetting
 from tracker.domain.plan import builtin_plan
+from tracker.storage.identity import current_user
+from tracker.storage.store import Store
 
 from .storage_helpers import OTHER_ACCOUNT, RunTracker, hand_over
 
@@ -92,6 +92,7 @@ BELOW = {"viewer": "denied", "editor": "viewer", "admin": "editor"}
 NAMES = sorted(commands(Path("/")))
 
 
+@pytest.mark.slow  # a CLI process per command: about 3-8 s
 @pytest.mark.parametrize("name", NAMES)
 def test_the_role_below_is_refused_naming_the_role_needed(
         roles_db: Path, tracker: RunTracker, name: str) -> None:
@@ -116,6 +117,7 @@ def test_the_role_below_is_refused_naming_the_role_needed(
     assert not (roles_db.parent.parent / "out.csv").exists()
 
 
+@pytest.mark.slow  # a CLI process per command: about 4-10 s
 @pytest.mark.parametrize("name", NAMES)
 def test_the_role_needed_is_enough(roles_db: Path, tracker: RunTracker, name: str) -> None:
     args, need = commands(roles_db.parent.parent)[name]

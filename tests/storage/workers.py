@@ -1,10 +1,9 @@
-"""Writer processes for the concurrency and crash tests (run as scripts, not collected).
+"""Writer processes for the concurrency tests (run as scripts, not collected).
 
 Each prints one JSON line, flushed, after every edit the store has acknowledged, so the
 test knows exactly which edits a user was told were saved.
 
     python workers.py concurrent DB BARRIER N EDITS SHARED OWN
-    python workers.py crash DB RUN NOTE_TASK SET_TASK
 """
 
 from __future__ import annotations
@@ -17,9 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tracker.storage.store import Store
-
 from tracker.domain.commands import AddNote, SetFields
+from tracker.storage.store import Store
 
 # The field of the shared task that worker N sets (each its own, so all of them merge).
 SHARED_FIELDS = ("owner", "cadence", "priority", "next_followup")
@@ -83,29 +81,10 @@ def concurrent(db: str, barrier: str, number: int, edits: int, shared: str, own:
         time.sleep(random.uniform(0, 0.002))
 
 
-def crash(db: str, run: str, note_task: str, set_task: str) -> None:
-    """Edit until killed: notes on one task, a changing date on another."""
-    store = Store(db, lock_timeout=60)
-    i = 0
-    while True:
-        text = f"run {run} edit {i}"
-        store.apply(AddNote(note_task, text))
-        report(type="note", task=note_task, text=text)
-        value = (date(2021, 1, 1) + timedelta(days=i % 3000)).isoformat()
-        current = store.view().task(set_task).next_followup
-        if current is None or current.isoformat() != value:
-            store.apply(SetFields(set_task, {"next_followup": value}))
-            report(type="set", task=set_task, field="next_followup", value=value)
-        i += 1
-
-
 def main(argv: list[str]) -> None:
     if argv[0] == "concurrent":
         db, barrier, number, edits, shared, own = argv[1:]
         concurrent(db, barrier, int(number), int(edits), shared, own)
-    elif argv[0] == "crash":
-        db, run, note_task, set_task = argv[1:]
-        crash(db, run, note_task, set_task)
     else:
         raise SystemExit(f"unknown worker {argv[0]!r}")
 

@@ -5,10 +5,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
+from tracker.domain.demo import build_demo
 from tracker.domain.plan import builtin_plan
 from tracker.i18n import set_language
+from tracker.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
 
@@ -36,6 +37,15 @@ def english() -> Iterator[None]:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(datetime(2018, 3, 1, 9, 0, tzinfo=CST))
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The demo database, built once for the session: tests read it and do not edit it
+    (one that reorders the cached copy in memory makes the store read the file again)."""
+    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
+    build_demo(store)
+    return store
 
 
 @pytest.fixture

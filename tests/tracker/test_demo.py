@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote
 from tracker.domain.demo import ANY_CALL, DEFAULT_TODAY, STORIES, build_demo
@@ -16,13 +15,7 @@ from tracker.domain.model import FollowupKind, Status
 from tracker.domain.plan import builtin_plan
 from tracker.domain.progress import ProgressStatus, county_progress, county_value
 from tracker.domain.queries import bucket, followup_queue
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
-    build_demo(store)
-    return store
+from tracker.storage.store import Store
 
 
 def test_2017_baseline(demo: Store) -> None:
@@ -63,6 +56,7 @@ def test_demo_progresses_toward_the_target(demo: Store) -> None:
     assert 5 < met < 100
 
 
+@pytest.mark.slow  # builds the demo twice more: about 1.5-3 s
 def test_same_seed_same_history(tmp_path: Path, demo: Store) -> None:
     again = Store(tmp_path / "again.json")
     build_demo(again)

@@ -14,7 +14,6 @@ from typing import Any
 import jsonschema
 import pandas as pd
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import LogFollowup, SetFields
 from tracker.domain.model import FollowupKind, Status
@@ -22,6 +21,7 @@ from tracker.formats.csvfile import csv_value, write_table
 from tracker.formats.export import Options, render
 from tracker.formats.tables import county_table, rollup_table, status_label, task_table
 from tracker.i18n import _, set_language
+from tracker.storage.store import Store
 
 from .conftest import Clock, measure_on
 from .test_snapshot import snap

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tracker.storage.store import Store
 
 from tracker.domain.commands import Measure
 from tracker.domain.errors import NotFoundError, TrackerError, UsageError
@@ -26,6 +25,7 @@ from tracker.formats.imports import (
     write_template,
 )
 from tracker.i18n import set_language
+from tracker.storage.store import Store
 
 SUIZHONG = "211421"
 ZH_TEXT = "县区,日期,档案馆人员（人）,档案事业经费列入年度预算\n绥中县,2017年12月31日,6,是\n"

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from itertools import product
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import AddNote, LogFollowup, SetFields
-from tracker.domain.errors import ConflictError, InvalidEdit
+from tracker.domain.errors import InvalidEdit
 from tracker.domain.lifecycle import ALLOWED, needs_reason
 from tracker.domain.model import FollowupKind, Status
+from tracker.storage.store import Store
 
 S = Status
 TASK = "211421-2.5"
@@ -99,25 +99,6 @@ def test_clearing_the_due_date_needs_a_reason(store: Store) -> None:
     store.apply(SetFields(TASK, {"due": None}, comment="county merged into a district"))
     task = store.view().task(TASK)
     assert task.due is None and task.due_revisions[-1].reason == "county merged into a district"
-
-
-def test_stale_edit_to_same_field_is_refused_naming_who_when_what(store: Store) -> None:
-    seen = store.view().task(TASK).version
-    store.apply(SetFields(TASK, {"owner": "G07"}, seen_version=seen))
-    with pytest.raises(ConflictError) as caught:
-        store.apply(SetFields(TASK, {"owner": "G08"}, seen_version=seen))
-    message = str(caught.value)
-    assert store.user in message and "2018-03-01 09:00" in message
-    assert "'G07'" in message and "owner" in message
-    assert store.view().task(TASK).owner == "G07"
-
-
-def test_stale_edit_to_other_field_merges(store: Store) -> None:
-    seen = store.view().task(TASK).version
-    store.apply(SetFields(TASK, {"owner": "G07"}, seen_version=seen))
-    store.apply(SetFields(TASK, {"priority": "high"}, seen_version=seen))
-    task = store.view().task(TASK)
-    assert (task.owner, task.priority.value) == ("G07", "high")
 
 
 def test_notes_never_conflict(store: Store) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tracker.storage.store import Store
 
 from tests.tracker.conftest import measure_on
 from tracker.domain.commands import parse_value
 from tracker.domain.errors import UsageError
 from tracker.domain.plan import builtin_plan
 from tracker.domain.progress import county_value, target_progress
+from tracker.storage.store import Store
 
 PLAN = builtin_plan()
 A, B, C = "211421", "210102", "210103"  # Suizhong, Heping, Shenhe

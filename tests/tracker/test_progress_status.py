@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from tracker.storage.store import Store
 
 from tests.tracker.conftest import measure_on
 from tracker.domain.commands import Measure
@@ -19,6 +18,7 @@ from tracker.domain.progress import (
     slope_per_day,
     target_progress,
 )
+from tracker.storage.store import Store
 
 PLAN = builtin_plan()
 SHARE = PLAN.indicator("digitized_share")  # >= 60 %, due 2020-12-31

@@ -15,27 +15,19 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import LogFollowup, Measure, SetFields
-from tracker.domain.demo import build_demo
 from tracker.domain.errors import SnapshotError
 from tracker.domain.model import FollowupKind, Status
 from tracker.formats.csvfile import neutralise
 from tracker.formats.export import Options, render
 from tracker.formats.snapshot import build_snapshot, diff_snapshots, load_snapshot, merge_snapshots
 from tracker.i18n import set_language
+from tracker.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
 BASELINE = date(2017, 6, 30)
 AT = datetime(2021, 3, 1, 10, 0, tzinfo=CST)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("demo") / "tracker.json")
-    build_demo(store)
-    return store
 
 
 def snap(store: Store, as_of: date | None = None, at: datetime = AT, **selection):
@@ -173,6 +165,7 @@ def test_xlsx_reads_back(demo: Store) -> None:
     assert set(frame["Rec"]) == {"R1.1", "R1.2", "R2.1", "R2.2", "R2.3", "R2.4", "R2.5"}
 
 
+@pytest.mark.slow  # reads a whole workbook back: about 3-7 s
 def test_xlsx_holds_what_a_spreadsheet_user_sees(store: Store) -> None:
     """Read back with openpyxl: every table sheet's header bold and frozen, widths set,
     numbers as numbers, text as text (also text that looks like a formula or a number,
@@ -298,6 +291,7 @@ def test_markdown_report(demo: Store) -> None:
     assert len(task_lines) == 700
 
 
+@pytest.mark.slow  # every format exported twice: about 4-10 s
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "json", "md", "html"])
 def test_deterministic_apart_from_generated_at(demo: Store, fmt: str) -> None:
     first = render(snap(demo, BASELINE, at=AT), fmt)
@@ -344,6 +338,7 @@ def test_diff_reports_moves_followups_values_and_crossings(store: Store, clock) 
                                             "indicator_changes": [], "crossed": []}
 
 
+@pytest.mark.slow  # merges 14 snapshots: about 5-10 s
 def test_merge_per_prefecture_snapshots_equals_the_whole(demo: Store) -> None:
     whole = snap(demo, BASELINE)
     parts = [(p.code, snap(demo, BASELINE, prefecture=p.code))

@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from tracker.storage.store import Store
 
 from tracker.domain.commands import SetFields
 from tracker.domain.errors import AccessDenied, UsageError
@@ -26,6 +25,7 @@ from tracker.domain.queries import (
 )
 from tracker.domain.roles import EDITOR, Access, require
 from tracker.i18n import set_language
+from tracker.storage.store import Store
 
 TODAY = date(2021, 3, 10)  # a Wednesday
 
