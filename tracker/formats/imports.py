@@ -233,6 +233,12 @@ def write_template(plan: Plan, path: Path) -> None:
         out = io.BytesIO()
         book.save(out)
         data = out.getvalue()
+    _write_new(path, data)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write a template to ``path``, which must not exist yet (a filled-in file is never
+    replaced by a blank one)."""
     try:
         with open(path, "xb") as handle:
             handle.write(data)
@@ -747,15 +753,7 @@ def write_county_templates(view: Any, folder: Path) -> list[Path]:
     written = []
     for county in view.plan.counties:
         path = folder / f"{county.code}-{county.name.zh}.xlsx"
-        data = county_template(view, county.code)
-        try:
-            with open(path, "xb") as handle:
-                handle.write(data)
-        except FileExistsError:
-            raise UsageError("import.template_exists", path=str(path)) from None
-        except OSError as error:
-            raise UsageError("import.unwritable", path=str(path),
-                             reason=error.strerror or str(error)) from None
+        _write_new(path, county_template(view, county.code))
         written.append(path)
     return written
 
