@@ -91,7 +91,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("palette", "command_palette", priority_keys="ctrl+p"),
     # -- the main screens ----------------------------------------------------------------
     Action("filter", "filter", "slash",
-           scopes=("counties", "recommendation", "history")),
+           scopes=("counties", "recommendation", "history", "followups")),
     Action("sort", "sort", "s", scopes=("counties",)),
     Action("mine", "mine", "m", scopes=("followups",)),
     Action("status", "status", "s", scopes=("task",), role=EDITOR, refusal=EDIT),
