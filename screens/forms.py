@@ -78,12 +78,9 @@ class Form(TrackerModal):
         self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter saves, from any field, as the hint says: a field still missing is named
+        by the form's checks, and the cursor goes there."""
         event.stop()
-        inputs = list(self.query(Input))
-        position = inputs.index(event.input)
-        if position + 1 < len(inputs) and not inputs[position + 1].value:
-            inputs[position + 1].focus()
-            return
         self.submit()
 
     def submit(self) -> None:
@@ -195,17 +192,23 @@ class StatusForm(Form):
 
 
 class FollowupForm(Form):
-    """Kind (arrows, Enter), outcome, and the next date prefilled from the cadence."""
+    """Kind (arrows), outcome, the day it happened (today by default, as `tracker
+    followup --date`), and the next date prefilled from the cadence. Enter on the kind
+    list saves once an outcome is typed, else goes to the outcome."""
 
-    def __init__(self, task_id: str, next_date: date | None) -> None:
+    def __init__(self, task_id: str, next_date: date | None,
+                 today: date | None = None) -> None:
         super().__init__(_("form.followup_title", task=task_id))
         self.next_date = next_date
+        self.today = today or date.today()
 
     def fields(self) -> ComposeResult:
         yield Label(_("form.kind"), classes="form-label")
         yield OptionList(*[Option(_(f"kind.{k.value}"), id=k.value) for k in FollowupKind],
                          id="kind", compact=True)
         yield from _labelled(_("form.outcome"), Input(id="outcome", compact=True))
+        yield from _labelled(_("form.when"), Input(self.today.isoformat(), id="on",
+                                                    compact=True))
         yield from _labelled(_("form.next"), Input(
             self.next_date.isoformat() if self.next_date else "", id="next", compact=True))
 
@@ -214,7 +217,10 @@ class FollowupForm(Form):
         self.query_one("#kind", OptionList).highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.query_one("#outcome", Input).focus()
+        if self.value("outcome").strip():
+            self.submit()
+        else:
+            self.query_one("#outcome", Input).focus()
 
     def result(self) -> Any:
         kinds = self.query_one("#kind", OptionList)
@@ -224,9 +230,11 @@ class FollowupForm(Form):
             self.show_error(_("form.required", field=_("form.outcome")))
             self.query_one("#outcome", Input).focus()
             return None
+        when = self.value("on").strip()
+        on = parse_date(when, today=self.today, option=_("form.when")) if when else self.today
         text = self.value("next").strip()
-        next_date = parse_date(text, option=_("form.next")) if text else None
-        return kind, outcome, next_date
+        next_date = parse_date(text, today=self.today, option=_("form.next")) if text else None
+        return kind, outcome, next_date, on
 
 
 class MeasureForm(Form):

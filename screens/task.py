@@ -302,8 +302,8 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
 
     def chosen(result: Any) -> None:
         if result:
-            kind, outcome, next_date = result
-            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=today,
+            kind, outcome, next_date, on = result
+            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=on,
                                     seen_version=task.version)], on_done, action="followup")
 
-    app.push_screen(FollowupForm(task.id, prefill), chosen)
+    app.push_screen(FollowupForm(task.id, prefill, today), chosen)
