@@ -226,7 +226,8 @@ def measures_text(view: StateView, task: Task, day: date) -> Text:
         line = Text(f"{mark} ", style=style)
         line.append(clean_text(indicator.title.get(), single_line=True), style="bold")
         line.append(f"  {county_value_text(indicator, standing)}")
-        line.append(f"  ({_('col.threshold')} {threshold_text(_Row(indicator))})", style="dim")
+        row: Any = _Row(indicator)  # threshold_text reads only the row's indicator
+        line.append(f"  ({_('col.threshold')} {threshold_text(row)})", style="dim")
         lines.append(line)
         for key in indicator.derived_from or (indicator.id,):
             # A fact behind a computed target is named; the target's own value is not.
