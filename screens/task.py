@@ -43,10 +43,11 @@ class TaskScreen(TrackerScreen):
         with VerticalScroll(id="task-scroll"):
             yield Static(id="task-title")
             yield Static(id="task-fields")
-            yield SectionTitle(_("show.measurements"))
-            yield Static(id="task-measures")
             yield SectionTitle(_("show.timeline"))
             yield Static(id="task-timeline")
+            # After the notes and follow-ups (the day's work), before the history.
+            yield SectionTitle(_("show.measurements"))
+            yield Static(id="task-measures")
             yield SectionTitle(_("show.history"))
             yield Table(id="task-history")
         yield Footer()
