@@ -91,7 +91,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("palette", "command_palette", priority_keys="ctrl+p"),
     # -- the main screens ----------------------------------------------------------------
     Action("filter", "filter", "slash",
-           scopes=("counties", "recommendation", "history")),
+           scopes=("counties", "recommendation", "history", "followups")),
     Action("sort", "sort", "s", scopes=("counties",)),
     Action("mine", "mine", "m", scopes=("followups",)),
     Action("status", "status", "s", scopes=("task",), role=EDITOR, refusal=EDIT),
@@ -102,6 +102,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("followup", "followup", "f",
            scopes=("task", "county", "recommendation", "followups"), role=EDITOR,
            refusal="role.action.followup"),
+    Action("measure", "measure", "m", scopes=("task", "county"), role=EDITOR,
+           refusal="role.action.measure"),
     Action("snooze", "snooze", "z", scopes=("followups",), role=EDITOR, refusal=EDIT),
     Action("reassign", "reassign", "o", scopes=("followups",), role=EDITOR, refusal=EDIT),
     # Escape goes back from every screen; the footer says so on the detail screens (the

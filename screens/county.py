@@ -100,6 +100,14 @@ class CountyScreen(TrackerScreen):
 
         self.app.push_screen(TaskScreen(event.key))
 
+    def action_measure(self) -> None:
+        from tracker.screens.task import first_key, record_measure
+
+        task_id = self.query_one("#county-tasks", TaskTable).current_task()
+        view = self.tracker.view
+        rec = view.task(task_id).recommendation if task_id else ""
+        record_measure(self.tracker, self.code, first_key(view, rec))
+
     def action_followup(self) -> None:
         from tracker.screens.task import log_followup
 

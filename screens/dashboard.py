@@ -1,19 +1,31 @@
-"""Dashboard (1): where the province stands against each target, status counts per
+"""Dashboard (1): where the province stands against each target and whether it is on
+track (met / on track / at risk / off track / no data, by the rule of docs/progress.md as
+the exports apply it: tracker.formats.trends.area_status), status counts per
 recommendation, the prefecture x recommendation matrix, and colleagues' recent changes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.events import DescendantFocus, Resize
+from textual.message import Message
 from textual.widgets import Header
 
 from tracker.domain.model import CLOSED_STATUSES, Status
-from tracker.domain.progress import status_counts, target_progress, target_value, threshold_text
-from tracker.formats.terminal import describe_event
+from tracker.domain.progress import (
+    ProgressStatus,
+    TargetProgress,
+    status_counts,
+    target_progress,
+    target_value,
+    threshold_text,
+)
+from tracker.formats.terminal import PROGRESS_STYLE, describe_event
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, status_cell, status_legend
@@ -38,7 +50,8 @@ class DashboardScreen(TrackerScreen):
         yield Header()
         # Not focusable itself: Tab goes from table to table (each scrolls into view).
         with VerticalScroll(id="dash-scroll", can_focus=False), Grid(id="dash"):
-            yield LineTable(id="targets", title=_("dash.targets"))
+            yield LineTable(id="targets", title=_("dash.targets"),
+                            legend=Text(_("dash.targets_legend"), style="dim"))
             yield LineTable(id="by-rec", title=_("dash.by_rec"), legend=status_legend())
             yield LineTable(id="matrix", title=_("dash.matrix"), cursor="cell")
             yield LineTable(id="recent", title=_("dash.recent"))
@@ -50,7 +63,8 @@ class DashboardScreen(TrackerScreen):
             Column("n", "#"),
             Column("title", _("col.indicator"), flex=True),
             Column("bar", _("dash.col.bar")),
-            Column("province", _("dash.col.province")),
+            Column("province", _("dash.col.province"), shrink=13),
+            Column("status", _("dash.col.status")),
             Column("days", _("dash.col.days"), justify="right"),
         ])
         self.query_one("#by-rec", LineTable).set_columns([
@@ -79,20 +93,60 @@ class DashboardScreen(TrackerScreen):
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width >= WIDE, "wide")
 
-    def refresh_data(self) -> None:
+    # The targets' statuses, judged off the quarter-end series (as the exports judge them):
+    # tens of milliseconds over the demo, so in a worker after the first frame, kept per
+    # (view, day). Until then the status column reads "…".
+    _judged: tuple[Any, date, dict[str, tuple[ProgressStatus, float | None]]] | None = None
+
+    class Judged(Message):
+        def __init__(self, view: Any, day: date,
+                     statuses: dict[str, tuple[ProgressStatus, float | None]]) -> None:
+            super().__init__()
+            self.view, self.day, self.statuses = view, day, statuses
+
+    @work(thread=True, exclusive=True, group="dash-judge")
+    def _judge(self, view: Any, day: date) -> None:
+        from tracker.formats.trends import area_status, build_trends
+
+        counties = [(c.code, c.prefecture) for c in view.plan.counties]
+        trends = build_trends(view, view.plan.indicators, counties, day)
+        statuses = {}
+        for indicator in view.plan.indicators:
+            found = trends["indicators"].get(indicator.id)
+            statuses[indicator.id] = (
+                area_status(indicator, trends["dates"], found["total"], len(counties), day)
+                if found else (ProgressStatus.NO_DATA, None))
+        self.post_message(self.Judged(view, day, statuses))
+
+    def on_dashboard_screen_judged(self, message: DashboardScreen.Judged) -> None:
+        self._judged = (message.view, message.day, message.statuses)
+        if message.view is self.tracker.view and message.day == self.tracker.day():
+            self._show_targets()
+
+    def _show_targets(self) -> None:
         view = self.tracker.view
         day = self.tracker.day()
+        judged = self._judged
+        statuses = judged[2] if judged and judged[0] is view and judged[1] == day else None
+        if statuses is None:
+            self._judge(view, day)
         targets: list[tuple[str, list[Text | str]]] = []
         for number, row in enumerate(target_progress(view, day), start=1):
-            days = Text(str(row.days_left), style="" if row.days_left >= 0 else "red")
             province = Text(target_value(row))
             province.append(f" ({threshold_text(row)})", style="dim")
             meeting = bar(row.meeting / row.counties if row.counties else 0, percent=False)
             meeting.append(f" {row.meeting:>3}/{row.counties}")
+            found = statuses.get(row.indicator.id) if statuses is not None else None
+            status = (Text("…", style="dim") if found is None else
+                      Text(_(f"progress.{found[0].value}"), style=PROGRESS_STYLE[found[0].value]))
             targets.append((row.indicator.recommendation + "#" + row.indicator.id,
                             [f"T{number}", cell(row.indicator.title.get()), meeting,
-                             province, days]))
+                             province, status, deadline_text(row)]))
         self.query_one("#targets", LineTable).set_rows(targets)
+
+    def refresh_data(self) -> None:
+        view = self.tracker.view
+        self._show_targets()
 
         self.query_one("#by-rec", LineTable).set_rows(
             (rec.id, [rec.id, cell(rec.title.get()),
@@ -162,3 +216,13 @@ class DashboardScreen(TrackerScreen):
             task = table.rows[table.cursor_row].cells[2].plain
             if task:
                 self.tracker.open_target(task)
+
+
+def deadline_text(row: TargetProgress) -> Text:
+    """When the target falls due, in words: "552 d left", "due today", or "closed
+    2020-12-31" once passed (a count of days since then says nothing useful)."""
+    if row.days_left < 0:
+        return Text(_("dash.closed", date=row.deadline.isoformat()), style="dim")
+    if row.days_left == 0:
+        return Text(_("dash.due_today"), style="bold yellow")
+    return Text(_("dash.days_left", days=row.days_left))

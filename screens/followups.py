@@ -1,9 +1,16 @@
-"""Follow-ups (4): what is due, overdue first. `m` toggles mine / everyone's; from a row,
-`f` logs a follow-up, `z` snoozes a week, `o` reassigns; Enter opens the task."""
+"""Follow-ups (4): the day's plan, overdue first. `/` filters by what is typed (survey
+group, owner, prefecture, county, recommendation: Chinese, English or codes, every word
+must match), `m` toggles mine / everyone's; both are kept for the user between sessions
+(QueueChoice). From a row, `f` logs a follow-up, `z` snoozes a week, `o` reassigns;
+Enter opens the task."""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -12,26 +19,75 @@ from textual.widgets import Header, Static
 
 from tracker.domain.commands import SetFields, validate_owner
 from tracker.domain.model import Task
-from tracker.domain.queries import bucket, my_owners
+from tracker.domain.queries import BUCKETS, bucket, followup_queue, my_owners
 from tracker.i18n import _
 from tracker.screens import actions
-from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
+from tracker.screens.base import FILTERED_ROWS, FilteredScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
 from tracker.screens.forms import TextForm
 from tracker.screens.task import log_followup
 from tracker.screens.tasks import name_width
-from tracker.screens.widgets import Footer
+from tracker.screens.widgets import FilterInput, Footer
 
 SNOOZE = timedelta(weeks=1)
+SHOWN = 400  # rows in the table at most (the title counts them all)
 
 
-class FollowupsScreen(TrackerScreen):
+class QueueChoice:
+    """What the user last chose on the queue (mine or everyone's, the filter text), kept
+    between sessions in ``$XDG_STATE_HOME/tracker/queue.json`` (~/.local/state), one
+    entry per tracker user name: in service mode every user runs as the one service
+    account, and each still finds their own choice. Best effort: a file that cannot be
+    read or written is the default choice, never an error."""
+
+    def __init__(self, user: str, path: Path | None = None) -> None:
+        self.user = user
+        self.path = path or self.default_path()
+
+    @staticmethod
+    def default_path() -> Path:
+        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(base) / "tracker" / "queue.json"
+
+    def _all(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self) -> tuple[bool, str]:
+        entry = self._all().get(self.user)
+        if not isinstance(entry, dict):
+            return False, ""
+        text = entry.get("filter")
+        return entry.get("mine") is True, text if isinstance(text, str) else ""
+
+    def save(self, mine: bool, text: str) -> None:
+        data = self._all()
+        data[self.user] = {"mine": mine, "filter": text}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".queue.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
+
+
+class FollowupsScreen(FilteredScreen):
+    FILTERED_TABLE = "#queue"
     ACTION_SCOPE = "followups"
     BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
         self.mine = False
+        self._choice: QueueChoice | None = None
+        self._saved: tuple[bool, str] | None = None
+        self._cache_key: Any = None
+        self._haystacks: dict[str, str] = {}
         # After the user's own snooze, follow-up or reassignment, the cursor stays at this
         # row position: the queue is worked top-down, the next task moves up under it.
         self._hold_row: int | None = None
@@ -39,6 +95,7 @@ class FollowupsScreen(TrackerScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="queue-title", classes="status-line")
+        yield FilterInput(id="filter")
         yield Table(id="queue")
         yield Footer()
 
@@ -47,27 +104,58 @@ class FollowupsScreen(TrackerScreen):
         for key in ("bucket", "next", "id", "county", "status", "owner", "last"):
             table.add_column(_(f"col.{key}"), key=key,
                              width=name_width(self.app, 10) if key == "county" else None)
+        self._choice = QueueChoice(self.tracker.store.user)
+        self.mine, text = self._saved = self._choice.load()
+        if text:
+            field = self.query_one("#filter", FilterInput)
+            field.value = text
+            field.show(focus=False)
         self.refresh_data()
         table.focus()
 
-    def tasks(self) -> list[Task]:
+    def _haystack(self, task: Task) -> str:
+        """What the filter looks in for a task: its id, county, prefecture and
+        recommendation (codes, Chinese and English names) and its owner, folded."""
         view = self.tracker.view
+        if self._cache_key is not view:
+            self._cache_key, self._haystacks = view, {}
+        found = self._haystacks.get(task.id)
+        if found is None:
+            county = view.plan.county(task.county)
+            pref = view.plan.prefecture(county.prefecture)
+            rec = view.plan.recommendation(task.recommendation)
+            found = " ".join((task.id, county.code, county.name.zh, county.name.en,
+                              pref.code, pref.name.zh, pref.name.en, rec.id, rec.title.zh,
+                              rec.title.en, task.owner or "")).casefold()
+            self._haystacks[task.id] = found
+        return found
+
+    def tasks(self) -> list[Task]:
+        """The queue as chosen: mine or everyone's, narrowed by every word typed."""
         owners = (my_owners(self.tracker.store.user, self.tracker.my_groups()) if self.mine
                   else None)
-        due = [t for t in view.tasks() if t.status.is_open and t.next_followup is not None
-               and (owners is None or (t.owner or "").lower() in owners)]
-        due.sort(key=lambda t: (t.next_followup, t.id))
-        return due
+        queue = followup_queue(self.tracker.view, self.tracker.day(), owners=owners)
+        words = self.filter_text().casefold().split()
+        if words:
+            queue = [t for t in queue if all(w in self._haystack(t) for w in words)]
+        return queue
+
+    def _keep_choice(self) -> None:
+        choice = (self.mine, self.filter_text().strip())
+        if self._choice is not None and choice != self._saved:
+            self._saved = choice
+            self._choice.save(*choice)
 
     def refresh_data(self) -> None:
         view = self.tracker.view
         today = self.tracker.day()
         tasks = self.tasks()
+        words = self.filter_text().strip()
         table = self.query_one("#queue", Table)
         styles = {"overdue": "bold red", "today": "bold yellow", "week": "cyan", "later": ""}
 
         def fill() -> None:
-            for task in tasks[:400]:
+            for task in tasks[:FILTERED_ROWS if self._typing and words else SHOWN]:
                 when = bucket(task, today)
                 last = task.last_followup
                 table.add_row(Text(_(f"bucket.{when}"), style=styles[when]),
@@ -79,12 +167,17 @@ class FollowupsScreen(TrackerScreen):
 
         keep_cursor(table, fill, row=self._hold_row)
         self._hold_row = None
-        counts = {b: 0 for b in ("overdue", "today", "week", "later")}
+        counts = dict.fromkeys(BUCKETS, 0)
         for task in tasks:
             counts[bucket(task, today)] += 1
-        self.query_one("#queue-title", Static).update(Text(_(
-            "queue.title", who=_("queue.mine") if self.mine else _("queue.everyone"),
-            **counts), style="bold"))
+        title = Text(_("queue.title", who=_("queue.mine") if self.mine
+                       else _("queue.everyone"), **counts), style="bold")
+        text = self.filter_text().strip()
+        if text:
+            title.append("   ")
+            title.append(_("queue.filtered", text=text), style="italic")
+        self.query_one("#queue-title", Static).update(title)
+        self._keep_choice()
 
     def _current(self) -> Task | None:
         table = self.query_one("#queue", Table)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,6 +21,7 @@ from tracker.domain.dates import parse_date
 from tracker.domain.errors import TrackerError
 from tracker.domain.lifecycle import ALLOWED, needs_reason
 from tracker.domain.model import FollowupKind, Status
+from tracker.domain.plan import Plan
 from tracker.domain.text import clean_text
 from tracker.i18n import _
 from tracker.screens import actions
@@ -48,9 +49,13 @@ class Form(TrackerModal):
     def fields(self) -> ComposeResult:
         yield from ()
 
+    # The field the cursor starts in (a selector); the first field if empty. (Not by
+    # overriding on_mount: Textual runs every class's on_mount along the MRO.)
+    FIRST_FIELD: ClassVar[str] = ""
+
     def on_mount(self) -> None:
         self._initial = {i.id or "": i.value for i in self.query(Input)}
-        fields = self.query("Input, OptionList")
+        fields = self.query(self.FIRST_FIELD or "Input, OptionList")
         if fields:
             fields.first().focus()
             self.call_after_refresh(self._place_cursor)
@@ -73,12 +78,9 @@ class Form(TrackerModal):
         self.dismiss(None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter saves, from any field, as the hint says: a field still missing is named
+        by the form's checks, and the cursor goes there."""
         event.stop()
-        inputs = list(self.query(Input))
-        position = inputs.index(event.input)
-        if position + 1 < len(inputs) and not inputs[position + 1].value:
-            inputs[position + 1].focus()
-            return
         self.submit()
 
     def submit(self) -> None:
@@ -190,17 +192,23 @@ class StatusForm(Form):
 
 
 class FollowupForm(Form):
-    """Kind (arrows, Enter), outcome, and the next date prefilled from the cadence."""
+    """Kind (arrows), outcome, the day it happened (today by default, as `tracker
+    followup --date`), and the next date prefilled from the cadence. Enter on the kind
+    list saves once an outcome is typed, else goes to the outcome."""
 
-    def __init__(self, task_id: str, next_date: date | None) -> None:
+    def __init__(self, task_id: str, next_date: date | None,
+                 today: date | None = None) -> None:
         super().__init__(_("form.followup_title", task=task_id))
         self.next_date = next_date
+        self.today = today or date.today()
 
     def fields(self) -> ComposeResult:
         yield Label(_("form.kind"), classes="form-label")
         yield OptionList(*[Option(_(f"kind.{k.value}"), id=k.value) for k in FollowupKind],
                          id="kind", compact=True)
         yield from _labelled(_("form.outcome"), Input(id="outcome", compact=True))
+        yield from _labelled(_("form.when"), Input(self.today.isoformat(), id="on",
+                                                    compact=True))
         yield from _labelled(_("form.next"), Input(
             self.next_date.isoformat() if self.next_date else "", id="next", compact=True))
 
@@ -209,7 +217,10 @@ class FollowupForm(Form):
         self.query_one("#kind", OptionList).highlighted = 0
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.query_one("#outcome", Input).focus()
+        if self.value("outcome").strip():
+            self.submit()
+        else:
+            self.query_one("#outcome", Input).focus()
 
     def result(self) -> Any:
         kinds = self.query_one("#kind", OptionList)
@@ -219,9 +230,43 @@ class FollowupForm(Form):
             self.show_error(_("form.required", field=_("form.outcome")))
             self.query_one("#outcome", Input).focus()
             return None
+        when = self.value("on").strip()
+        on = parse_date(when, today=self.today, option=_("form.when")) if when else self.today
         text = self.value("next").strip()
-        next_date = parse_date(text, option=_("form.next")) if text else None
-        return kind, outcome, next_date
+        next_date = parse_date(text, today=self.today, option=_("form.next")) if text else None
+        return kind, outcome, next_date, on
+
+
+class MeasureForm(Form):
+    """A county's figure: what (a fact or indicator id, or its title in either language),
+    the value, the day it is as of (today if left empty) and its source, read by the
+    same parsers as `tracker measure` (the store then checks part <= whole)."""
+
+    FIRST_FIELD = "#value"  # the figure is prefilled from where the form was opened
+
+    def __init__(self, title: str, plan: Plan, key: str, today: date) -> None:
+        super().__init__(title)
+        self.plan = plan
+        self.key = key
+        self.today = today
+
+    def fields(self) -> ComposeResult:
+        yield from _labelled(_("form.indicator"), Input(self.key, id="indicator",
+                                                         compact=True))
+        yield from _labelled(_("form.value"), Input(id="value", compact=True))
+        yield from _labelled(_("form.date"), Input(self.today.isoformat(), id="date",
+                                                    compact=True))
+        yield from _labelled(_("form.source"), Input(id="source", compact=True))
+
+    def result(self) -> Any:
+        from tracker.domain.commands import parse_value
+        from tracker.domain.queries import resolve_indicator
+
+        key = resolve_indicator(self.plan, self.value("indicator"))
+        value = parse_value(self.plan, key, self.value("value"), today=self.today)
+        text = self.value("date").strip()
+        on = parse_date(text, today=self.today, option=_("form.date")) if text else self.today
+        return key, value, on, self.value("source").strip() or None
 
 
 class ConfirmQuit(Form):

@@ -14,17 +14,19 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Header, Static
 
-from tracker.domain.commands import AddNote, LogFollowup, SetFields, validate_owner
+from tracker.domain.commands import AddNote, LogFollowup, Measure, SetFields, validate_owner
 from tracker.domain.dates import next_followup
 from tracker.domain.errors import ConflictError, NotFoundError, TrackerError
 from tracker.domain.model import Task
+from tracker.domain.progress import county_value, threshold_text
+from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
-from tracker.formats.terminal import describe_event, task_fields, task_timeline
+from tracker.formats.terminal import county_value_text, describe_event, task_fields, task_timeline
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
-from tracker.screens.forms import DateForm, FollowupForm, Notice, StatusForm, TextForm
+from tracker.screens.forms import DateForm, FollowupForm, MeasureForm, Notice, StatusForm, TextForm
 from tracker.screens.widgets import Footer, SectionTitle
 
 
@@ -43,6 +45,9 @@ class TaskScreen(TrackerScreen):
             yield Static(id="task-fields")
             yield SectionTitle(_("show.timeline"))
             yield Static(id="task-timeline")
+            # After the notes and follow-ups (the day's work), before the history.
+            yield SectionTitle(_("show.measurements"))
+            yield Static(id="task-measures")
             yield SectionTitle(_("show.history"))
             yield Table(id="task-history")
         yield Footer()
@@ -82,6 +87,7 @@ class TaskScreen(TrackerScreen):
             grid.add_row("", cell(f"{revision.at:%Y-%m-%d} {revision.by}: {revision.previous}"
                                   f" → {revision.due}  {revision.reason or ''}", "dim"))
         self.query_one("#task-fields", Static).update(grid)
+        self.query_one("#task-measures", Static).update(measures_text(view, task, day))
         self._load_history(task.id)
 
     @work(thread=True, exclusive=True, group="task-history")
@@ -200,6 +206,89 @@ class TaskScreen(TrackerScreen):
     def action_followup(self) -> None:
         log_followup(self.tracker, self.current, self._done)
 
+    def action_measure(self) -> None:
+        task = self.current
+        record_measure(self.tracker, task.county, first_key(self.tracker.view,
+                                                            task.recommendation))
+
+
+MEASURES_SHOWN = 5  # a key's latest measurements on the task screen (the CLI shows all)
+
+
+def measures_text(view: StateView, task: Task, day: date) -> Text:
+    """Each indicator of the task's recommendation: met or not, the county's latest value
+    against the threshold, and the latest measurements behind it, newest first."""
+    plan = view.plan
+    lines: list[Text] = []
+    for indicator in (i for i in plan.indicators if i.recommendation == task.recommendation):
+        standing = county_value(view, task.county, indicator, day)
+        mark, style = {True: ("✔", "green"), False: ("✗", "red"),
+                       None: ("?", "dim")}[standing.met]
+        line = Text(f"{mark} ", style=style)
+        line.append(clean_text(indicator.title.get(), single_line=True), style="bold")
+        line.append(f"  {county_value_text(indicator, standing)}")
+        row: Any = _Row(indicator)  # threshold_text reads only the row's indicator
+        line.append(f"  ({_('col.threshold')} {threshold_text(row)})", style="dim")
+        lines.append(line)
+        for key in indicator.derived_from or (indicator.id,):
+            # A fact behind a computed target is named; the target's own value is not.
+            name = f"{plan.fact(key).title.get()}  " if indicator.derived_from else ""
+            for m in reversed(view.measurements(task.county, key)[-MEASURES_SHOWN:]):
+                lines.append(cell(f"    {m.date}  {name}{_measure_value(m.value)}  "
+                                  f"{m.source or ''}  {m.by}", "dim"))
+    if not lines:
+        return Text(_("task.no_measures"), style="dim")
+    text = Text("\n").join(lines)
+    text.no_wrap, text.overflow = True, "ellipsis"  # one line each, at 80 columns too
+    return text
+
+
+def _measure_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("value.yes") if value else _("value.no")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+class _Row:
+    """What threshold_text reads of a target row: its indicator."""
+
+    def __init__(self, indicator: Any) -> None:
+        self.indicator = indicator
+
+
+def first_key(view: StateView, rec: str) -> str:
+    """What a figure for ``rec`` most likely is: the first fact behind its first
+    indicator (or that indicator); the plan's headline target's otherwise."""
+    plan = view.plan
+    indicator = next((i for i in plan.indicators if i.recommendation == rec),
+                     plan.indicators[0])
+    return (indicator.derived_from or (indicator.id,))[0]
+
+
+def record_measure(app: Any, county: str, key: str, on_done: Any = None) -> None:
+    """The figure form for ``county``: the same checks as `tracker measure`, the same
+    value on the same day changes nothing (and says so), the store enforces the rest."""
+    if not app.can_edit(county=county, action="measure"):
+        return
+    today = app.today()
+    name = app.view.plan.county(county).name.get()
+
+    def chosen(result: Any) -> None:
+        if not result:
+            return
+        key, value, on, source = result
+        same = [m for m in app.view.measurements(county, key) if m.date == on]
+        if same and same[-1].value == value:
+            app.notify(_("measure.same", county=name, key=key, value=str(value),
+                         date=on.isoformat()), markup=False)
+            return
+        app.submit([Measure(county, key, value, on, source)], on_done, action="measure")
+
+    app.push_screen(MeasureForm(_("form.measure_title", county=name), app.view.plan, key,
+                                today), chosen)
+
 
 def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
     """The follow-up form, its next date prefilled along the task's cadence."""
@@ -215,8 +304,8 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
 
     def chosen(result: Any) -> None:
         if result:
-            kind, outcome, next_date = result
-            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=today,
+            kind, outcome, next_date, on = result
+            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=on,
                                     seen_version=task.version)], on_done, action="followup")
 
-    app.push_screen(FollowupForm(task.id, prefill), chosen)
+    app.push_screen(FollowupForm(task.id, prefill, today), chosen)

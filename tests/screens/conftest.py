@@ -20,6 +20,15 @@ def demo_db(demo_source: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps what the app remembers between sessions (the follow-up queue's
+    choice) in a folder of its own, never in the user's ~/.local/state."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state
+
+
+@pytest.fixture(autouse=True)
 def english_after() -> Iterator[None]:
     yield
     set_language("en")
