@@ -15,6 +15,7 @@ from tracker.cli.common import (
     open_store,
     print_changes,
     print_json,
+    read_stdin,
     refuse_as_of,
     service,
 )
@@ -113,7 +114,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if args.file == "-":
         with tempfile.TemporaryDirectory(prefix="tracker-restore-") as folder:
             source = Path(folder) / "stdin.json"
-            data = sys.stdin.buffer.read()
+            data = read_stdin()
             source.write_bytes(data)
             # The checksum beside a backup guards a file in a folder others can write;
             # a stream from an authenticated admin has none to check against. Its
@@ -252,7 +253,7 @@ def _read_key(source: str) -> tuple[str, str, str]:
     from tracker.storage.keys import MAX_KEY_BYTES, parse_public_key
 
     if source == "-":
-        data = sys.stdin.buffer.read(MAX_KEY_BYTES + 1)
+        data = read_stdin(MAX_KEY_BYTES + 1)
         shown = "-"
     else:
         try:

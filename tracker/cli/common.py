@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker.domain.errors import UsageError
+from tracker.domain.text import clean_text
 from tracker.i18n import _
 
 if TYPE_CHECKING:
@@ -85,6 +86,20 @@ def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
 
     return Store(db_path(args), lazy=lazy,
                  user=_service.user if _service is not None else None)
+
+
+def read_stdin(limit: int | None = None) -> bytes:
+    """What ``-`` names: standard input (a file sent over ssh in service mode), at most
+    ``limit`` bytes. A terminal is refused (the command would wait for typing that never
+    comes), and a stream that cannot be read is one line, not a traceback."""
+    stream = sys.stdin
+    try:
+        if stream is None or stream.isatty():
+            raise UsageError("cli.stdin_terminal")
+        return stream.buffer.read() if limit is None else stream.buffer.read(limit)
+    except (OSError, ValueError, AttributeError) as error:
+        raise UsageError("cli.stdin_unreadable",
+                         reason=clean_text(str(error), single_line=True)) from None
 
 
 def as_of_date(args: argparse.Namespace, store: Any = None) -> date | None:

@@ -15,6 +15,7 @@ from tracker.cli.common import (
     demo_banner,
     open_store,
     print_json,
+    read_stdin,
     refuse_as_of,
     store_today,
     value_text,
@@ -96,7 +97,7 @@ def _stdin_file(limit: int) -> Iterator[Path]:
     read (the reader refuses a file over its limit)."""
     import tempfile
 
-    data = sys.stdin.buffer.read(limit + 1)
+    data = read_stdin(limit + 1)
     name = "stdin.xlsx" if data.startswith(b"PK\x03\x04") else "stdin.csv"
     with tempfile.TemporaryDirectory(prefix="tracker-import-") as folder:
         path = Path(folder) / name
