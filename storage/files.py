@@ -201,6 +201,8 @@ def check_fd(fd: int, path: Path, *, directory: bool = False,
     else:
         if not stat.S_ISREG(st.st_mode):
             raise _refuse(path, "unsafe.not_regular")
+        if st.st_nlink == 0:  # removed (or renamed over) since it was opened: gone
+            raise FileNotFoundError(errno.ENOENT, "removed while it was opened", str(path))
         if st.st_nlink != 1:
             raise _refuse(path, "unsafe.hard_link")
     if device is not None and st.st_dev != device:
@@ -218,7 +220,8 @@ def database_device(path: Path) -> int | None:
 
 def open_checked(path: Path, flags: int, *, create: bool = False,
                  directory: bool = False, mode: int | None = None,
-                 dir_fd: int | None = None, name: str | None = None) -> int:
+                 dir_fd: int | None = None, name: str | None = None,
+                 _retries: int = 3) -> int:
     """Open a database file (or folder) safely: ``O_NOFOLLOW`` (a symlink is refused),
     created with ``O_EXCL`` when ``create`` and missing (with :func:`shared_mode` of its
     folder, or ``mode``), then :func:`check_fd`. ``dir_fd``/``name``: relative to an open
@@ -255,6 +258,14 @@ def open_checked(path: Path, flags: int, *, create: bool = False,
         device = None if directory else _device_of(path, dir_fd)
         check_fd(fd, path, directory=directory, device=device)
         os.set_blocking(fd, True)
+    except FileNotFoundError:
+        os.close(fd)
+        if not _retries:
+            raise
+        # Removed or replaced (an atomic rename) between our open and our fstat: not a
+        # hard link, just gone. Open what is at the path now (FileNotFoundError if none).
+        return open_checked(path, flags, create=create, mode=mode, dir_fd=dir_fd,
+                            name=name, _retries=_retries - 1)
     except BaseException:
         os.close(fd)
         raise
