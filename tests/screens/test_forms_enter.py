@@ -17,14 +17,20 @@ from tracker.screens.forms import FollowupForm
 TASK = "211421-2.5"
 
 
+async def _followup_form(app, pilot) -> FollowupForm:  # type: ignore[no-untyped-def]
+    """`f` on the task screen, settled: the follow-up form."""
+    await settle(pilot)
+    await pilot.press("f")
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, FollowupForm)
+    return form
+
+
 async def test_enter_in_the_date_field_saves_the_call_on_that_day(demo_db: Path) -> None:
     app = make_app(demo_db, start=TASK)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FollowupForm)
+        form = await _followup_form(app, pilot)
         assert form.query_one("#on", Input).value == app.today().isoformat()
         form.query_one("#outcome", Input).value = "电话确认进度"
         yesterday = app.today() - timedelta(days=1)
@@ -43,11 +49,7 @@ async def test_enter_in_the_date_field_saves_the_call_on_that_day(demo_db: Path)
 async def test_enter_on_the_kind_list_saves_once_an_outcome_is_typed(demo_db: Path) -> None:
     app = make_app(demo_db, start=TASK)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.press("f")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, FollowupForm)
+        form = await _followup_form(app, pilot)
         await pilot.press("enter")  # no outcome yet: to the outcome, nothing saved
         await settle(pilot)
         assert app.screen is form and form.focused is form.query_one("#outcome", Input)
