@@ -123,8 +123,6 @@ ACTIONS: tuple[Action, ...] = (
     Action("import_yes", "yes", "y,enter", scopes=("import_review",)),
     Action("yes", "yes", "y", scopes=("confirm_quit",)),
     Action("no", "cancel", "n,escape", scopes=("confirm_quit",)),
-    Action("reload", "reload", "enter,r", scopes=("notice",)),
-    Action("dismiss", "cancel", "escape", scopes=("notice",)),
 )
 
 BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}

@@ -38,6 +38,15 @@ class Form(TrackerModal):
         super().__init__()
         self.form_title = title
         self._initial: dict[str, str] = {}
+        self._typed: dict[str, str] = {}
+        self._notice: str | None = None
+
+    def filled(self, typed: dict[str, str], notice: str | None = None) -> Form:
+        """This form opened again after a refused save: its fields (by id: an Input's
+        text, an OptionList's option id) hold what was typed, and ``notice`` says why
+        it was refused. What was typed counts as unsaved (quitting asks first)."""
+        self._typed, self._notice = dict(typed), notice
+        return self
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -55,6 +64,19 @@ class Form(TrackerModal):
 
     def on_mount(self) -> None:
         self._initial = {i.id or "": i.value for i in self.query(Input)}
+        for field in self.query("Input, OptionList"):
+            typed = self._typed.get(field.id or "")
+            if typed is None:
+                continue
+            if isinstance(field, Input):
+                field.value = typed
+            elif isinstance(field, OptionList):
+                ids = [field.get_option_at_index(n).id for n in range(field.option_count)]
+                if typed in ids:
+                    field.highlighted = ids.index(typed)
+        if self._notice:
+            self.query_one(".form-error", Static).update(Text.assemble(
+                (clean_text(self._notice), "bold yellow"), "\n", (_("form.again"), "dim")))
         fields = self.query(self.FIRST_FIELD or "Input, OptionList")
         if fields:
             fields.first().focus()
@@ -280,26 +302,6 @@ class ConfirmQuit(Form):
         yield Label(_("form.quit_question"), classes="form-label")
 
     def action_yes(self) -> None:
-        self.dismiss(True)
-
-
-class Notice(Form):
-    """A refusal shown plainly (a conflicting edit): Enter reloads, Escape closes."""
-
-    ACTION_SCOPE = "notice"
-    BINDINGS = actions.bindings(ACTION_SCOPE)
-
-    def __init__(self, title: str, message: str) -> None:
-        super().__init__(title)
-        self.message = message
-
-    def fields(self) -> ComposeResult:
-        yield Static(Text(clean_text(self.message)), classes="form-message")
-
-    def on_mount(self) -> None:
-        self.query_one(".form-hint", Label).update(_("form.notice_hint"))
-
-    def action_reload(self) -> None:
         self.dismiss(True)
 
 

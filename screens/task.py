@@ -26,7 +26,7 @@ from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
 from tracker.screens.datatable import Table
-from tracker.screens.forms import DateForm, FollowupForm, MeasureForm, Notice, StatusForm, TextForm
+from tracker.screens.forms import DateForm, FollowupForm, MeasureForm, StatusForm, TextForm
 from tracker.screens.widgets import Footer, SectionTitle
 
 
@@ -89,6 +89,7 @@ class TaskScreen(TrackerScreen):
         self.query_one("#task-fields", Static).update(grid)
         self.query_one("#task-measures", Static).update(measures_text(view, task, day))
         self._load_history(task.id)
+        self._reopen()
 
     @work(thread=True, exclusive=True, group="task-history")
     def _load_history(self, task_id: str) -> None:
@@ -121,75 +122,75 @@ class TaskScreen(TrackerScreen):
         keep_cursor(history, fill)
 
     # -- edits ---------------------------------------------------------------------------
-    def _set(self, task: Task, changes: dict[str, Any], comment: str | None = None, *,
-             action: str) -> None:
-        """Submit ``changes`` as based on ``task`` as it was when the user opened the
-        form: a colleague's save meanwhile (even one already reloaded on screen) to the
-        same field is then refused, not silently overwritten."""
-        self.tracker.submit([SetFields(task.id, changes, task.version, comment)],
-                            self._done, action=action)
+    # A form opens on the task as it stands; its save is based on that version, so that a
+    # colleague's save meanwhile to the same field (even one already reloaded on screen) is
+    # refused, not silently overwritten. After a refusal the screen reloads and the same
+    # form opens again with what was typed and the refusal, which names the new value: a
+    # second Enter saves it over that value (now seen), Escape keeps the colleague's.
+    _retry: tuple[Any, dict[str, str], str] | None = None
+
+    def _edit(self, form: Any, changes: Any, *, action: str,
+              typed: dict[str, str] | None = None, notice: str | None = None) -> None:
+        """Open ``form(task)`` (filled with ``typed``, showing ``notice``); its result
+        ``changes(result)`` gives (fields, comment, what to type again on a refusal)."""
+        if not self.tracker.can_edit(task=self.task_id, action=action):
+            return
+        task = self.current
+
+        def chosen(result: Any) -> None:
+            if not result:
+                return
+            fields, comment, again = changes(result)
+
+            def done(error: TrackerError | None) -> None:
+                if isinstance(error, ConflictError):
+                    self._retry = (lambda t, n: self._edit(form, changes, action=action,
+                                                           typed=t, notice=n),
+                                   again, error.message)
+                    self.tracker.reload()  # refresh_data reopens the form
+
+            self.tracker.submit([SetFields(task.id, fields, task.version, comment)], done,
+                                action=action)
+
+        self.app.push_screen(form(task).filled(typed or {}, notice), chosen)
+
+    def _reopen(self) -> None:
+        """The form of a refused edit, again, once the view shows what it was refused for."""
+        if self._retry is not None and self.is_current:
+            reopen, typed, notice = self._retry
+            self._retry = None
+            reopen(typed, notice)
 
     def _done(self, error: TrackerError | None) -> None:
-        if isinstance(error, ConflictError):
-            def reload(yes: bool | None) -> None:
-                if yes:
-                    self.tracker.reload()
-
-            self.app.push_screen(Notice(_("task.conflict_title"), error.message), reload)
+        """Notes and follow-ups add to the task: nothing of theirs can conflict."""
 
     def action_status(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="status"):
-            return
-        task = self.current
-
-        def chosen(result: Any) -> None:
-            if result:
-                status, reason = result
-                self._set(task, {"status": status}, reason, action="status")
-
-        self.app.push_screen(StatusForm(task.id, task.status), chosen)
+        self._edit(lambda task: StatusForm(task.id, task.status),
+                   lambda result: ({"status": result[0]}, result[1],
+                                   {"moves": result[0].value, "reason": result[1] or ""}),
+                   action="status")
 
     def action_owner(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="owner"):
-            return
-        task = self.current
         groups, user = self.tracker.view.survey_groups, self.tracker.store.user
         known = self.tracker.store.owner_known
-
-        def chosen(owner: Any) -> None:
-            if owner is not None:
-                self._set(task, {"owner": owner[0]}, action="owner")
-
-        self.app.push_screen(TextForm(_("form.owner_title", task=task.id), _("form.owner"),
-                                      task.owner or "",
-                                      lambda text: (validate_owner(text, groups, user,
-                                                                    known_account=known),)),
-                             chosen)
+        self._edit(lambda task: TextForm(
+                       _("form.owner_title", task=task.id), _("form.owner"), task.owner or "",
+                       lambda text: (validate_owner(text, groups, user, known_account=known),)),
+                   lambda owner: ({"owner": owner[0]}, None, {"text": owner[0] or ""}),
+                   action="owner")
 
     def action_due(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="due"):
-            return
-        task = self.current
-
-        def chosen(result: Any) -> None:
-            if result:
-                day, reason = result
-                self._set(task, {"due": day}, reason, action="due")
-
-        self.app.push_screen(DateForm(_("form.due_title", task=task.id), task.due,
-                                      reason_after=task.due or date.max), chosen)
+        self._edit(lambda task: DateForm(_("form.due_title", task=task.id), task.due,
+                                         reason_after=task.due or date.max),
+                   lambda result: ({"due": result[0]}, result[1],
+                                   {"date": result[0].isoformat(), "reason": result[1] or ""}),
+                   action="due")
 
     def action_next(self) -> None:
-        if not self.tracker.can_edit(task=self.task_id, action="next"):
-            return
-        task = self.current
-
-        def chosen(day: Any) -> None:
-            if day:
-                self._set(task, {"next_followup": day}, action="next")
-
-        self.app.push_screen(DateForm(_("form.next_title", task=task.id),
-                                      task.next_followup), chosen)
+        self._edit(lambda task: DateForm(_("form.next_title", task=task.id),
+                                         task.next_followup),
+                   lambda day: ({"next_followup": day}, None, {"date": day.isoformat()}),
+                   action="next")
 
     def action_note(self) -> None:
         if not self.tracker.can_edit(task=self.task_id, action="note"):

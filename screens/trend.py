@@ -97,3 +97,19 @@ def indicator_points(view: StateView, indicator: Indicator,
     threshold = charted_threshold(indicator)
     top = 100.0 if percent else max([threshold, *[v for _d, v in points]]) * 1.2
     return points, threshold, "%" if percent else "", top
+
+
+def sparkline(values: Sequence[float | None], *, top: float, ascii_only: bool = False) -> Text:
+    """One line of eighth-blocks, a point per character (no data: a blank), scaled to
+    ``top``: the dashboard's trend column."""
+    out = Text(style="blue")
+    for value in values:
+        if value is None:
+            out.append(" ")
+            continue
+        level = round(max(0.0, min(value, top)) / top * 8) if top > 0 else 0
+        if ascii_only:
+            out.append("_.-=#"[min(4, level // 2)])
+        else:
+            out.append(BLOCKS[max(1, level)])  # a measured zero still shows as a floor
+    return out

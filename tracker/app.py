@@ -410,6 +410,12 @@ class TrackerApp(App[None]):
 
         self.push_screen(HelpScreen(self.screen))
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C (a reflex): say how to quit, in the user's language. (Textual's own
+        notice looks for an action named "quit" and, finding ours named otherwise, said
+        nothing. In a text field Ctrl+C copies, as in every Textual input.)"""
+        self.notify(_("app.how_to_quit"), title=_("app.how_to_quit_title"), markup=False)
+
     def action_quit_app(self) -> None:
         from tracker.screens.forms import ConfirmQuit, has_unsaved_input
 

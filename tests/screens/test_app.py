@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from tests.screens.factory import NOW, Clock, make_app
 from tests.screens.pilot import Notices, settle, until
@@ -15,7 +15,7 @@ from tracker.domain.model import Status
 from tracker.screens.counties import CountiesScreen
 from tracker.screens.dashboard import DashboardScreen
 from tracker.screens.followups import FollowupsScreen
-from tracker.screens.forms import FollowupForm, Notice, StatusForm
+from tracker.screens.forms import FollowupForm, StatusForm, TextForm
 from tracker.screens.help import HelpScreen
 from tracker.screens.linetable import LineTable
 from tracker.screens.task import TaskScreen
@@ -129,7 +129,7 @@ async def test_log_followup_from_queue_advances_next_date(demo_db: Path) -> None
         assert after.next_followup > task.next_followup
 
 
-async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
+async def test_conflicting_edit_is_refused_and_keeps_what_was_typed(demo_db: Path) -> None:
     app = make_app(demo_db, start=TASK)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -146,12 +146,45 @@ async def test_conflicting_edit_is_refused_plainly(demo_db: Path) -> None:
         field.value = "G09"
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, Notice)
-        message = app.screen.message
-        assert "owner was changed by" in message and "'G03'" in message
-        await pilot.press("enter")  # reload
+        # Not saved; the form is back with what was typed, and says what it is now.
+        assert app.view.task(TASK).owner == "G03"  # reloaded: the screen shows theirs
+        assert isinstance(app.screen, TextForm)
+        assert app.screen.query_one("#text", Input).value == "G09"
+        shown = str(app.screen.query_one(".form-error", Static).content)
+        assert "owner was changed by" in shown and "'G03'" in shown
+        assert "Enter saves it over the new value" in shown
+        assert app.screen.unsaved()  # quitting now would ask first
+        await pilot.press("enter")  # saved over the value now seen
         await settle(pilot)
-        assert app.view.task(TASK).owner == "G03"
+        assert isinstance(app.screen, TaskScreen)
+        assert app.view.task(TASK).owner == "G09"
+
+
+async def test_a_refused_status_change_keeps_its_reason(demo_db: Path) -> None:
+    app = make_app(demo_db, start=TASK)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        before = app.view.task(TASK)
+        await pilot.press("s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, StatusForm)
+        moves = form.query_one("#moves", OptionList)
+        target = next(n for n in range(moves.option_count)
+                      if moves.get_option_at_index(n).id == "blocked")
+        Store(demo_db, clock=Clock()).apply(SetFields(TASK, {"status": "blocked"},
+                                                      before.version, "县里先动手了"))
+        moves.highlighted = target
+        form.query_one("#reason", Input).value = "等待县财政批复"
+        await pilot.press("tab", "enter")  # from the reason field: Enter saves
+        await settle(pilot)
+        assert isinstance(app.screen, StatusForm)  # refused: open again
+        assert app.screen.query_one("#reason", Input).value == "等待县财政批复"
+        assert app.view.task(TASK).status.value == "blocked"
+        await pilot.press("escape")  # keeps the colleague's
+        await settle(pilot)
+        assert isinstance(app.screen, TaskScreen)
+        assert app.view.task(TASK).status.value == "blocked"
 
 
 async def test_as_of_a_year_back_shows_older_state_and_blocks_editing(demo_db: Path) -> None:
@@ -386,3 +419,15 @@ async def test_as_of_a_past_date_lists_the_changes_made_before_it(demo_db: Path)
         when = recent.column_text("when")
         assert len(when) == 8 and all("2018-01" <= w[:10] <= "2018-06-26" for w in when)
         assert when == sorted(when, reverse=True)
+
+
+async def test_ctrl_c_says_how_to_quit(demo_db: Path) -> None:
+    for lang, words in (("en", "Press q to quit"), ("zh", "按 q 退出")):
+        app = make_app(demo_db, lang=lang)
+        notices = Notices()
+        async with app.run_test(size=(80, 24), message_hook=notices) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+c")
+            await settle(pilot)
+            assert app.is_running  # it does not quit behind the user's back
+            assert any(words in m for m in notices.messages)

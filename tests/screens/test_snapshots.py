@@ -13,7 +13,7 @@ import pytest
 from tests.screens.factory import make_app
 from tests.screens.pilot import settle
 
-pytestmark = pytest.mark.slow  # 22 screens rendered: about 15-25 s
+pytestmark = pytest.mark.slow  # 30 screens rendered: about 20-35 s
 
 SCREENS = {
     "dashboard": (),
@@ -27,6 +27,11 @@ SCREENS = {
     "status_form": ("2", "enter", "enter", "s"),
     "followup_form": ("2", "enter", "enter", "f"),
     "help": ("2", "enter", "enter", "question_mark"),
+    # the working day (issue 13): the queue narrowed to a survey group, a figure entered
+    # where the county is
+    "followups_group": ("4", "slash", *"G07", "enter"),
+    "measure_form": ("2", "enter", "enter", "m"),
+    "county_measure_form": ("2", "enter", "m"),
 }
 
 
@@ -42,3 +47,14 @@ def test_screen(snap_compare, demo_db: Path, screen: str, lang: str) -> None:
         await settle(pilot)  # a screen may start its loader a frame after it shows
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_wide_dashboard(snap_compare, demo_db: Path, lang: str) -> None:
+    """At 160x48 the targets take the whole width: bars, a year of trend, whole dates."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(make_app(demo_db, lang=lang), terminal_size=(160, 48),
+                        run_before=run_before)
