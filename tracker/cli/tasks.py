@@ -78,7 +78,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         demo_banner(view, to_stderr=True)
         print_json([_task_json(view, task, today) for task in tasks])
         return 0
-    from tracker.formats.terminal import render_task_list
+    from tracker.formats.lines import render_task_list
 
     render_task_list(view, tasks, today)
     return 0

@@ -78,6 +78,61 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]], width: in
     return lines
 
 
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis (never padded)."""
+    return text if cell_len(text) <= width else fit(text, width).rstrip()
+
+
+def render_task_list(view: StateView, tasks: Sequence[Task], today: date, *,
+                     out: TextIO | None = None) -> None:
+    """`tracker list`: one aligned line per task, then the count. Plain columns, not a
+    Rich table: Rich's layout of 700 rows costs several times the rest of the command
+    (docs/performance.md). Ids, statuses and dates are never cut; on a terminal narrower
+    than 110 columns the prefecture is left out and the county and owner give way."""
+    from tracker.domain.model import Status
+
+    stream = out or sys.stdout
+    on = colour(stream)
+    width = width_of(stream)
+    wide = width >= 110
+    plan = view.plan
+    stale_days = view.stale_days
+    statuses = {s: _(f"status.{s.value}") for s in Status}
+    overdue, stale = _("flag.overdue"), _("flag.stale")
+    rows = []
+    for task in tasks:
+        county = plan.county(task.county)
+        name, owner = county.name.get(), clean_text(task.owner or "-", single_line=True)
+        if not wide:
+            name, owner = cut(name, 14), cut(owner, 12)
+        flags = [word for word, on_task in ((overdue, task.is_overdue(today)),
+                                            (stale, task.is_stale(today, stale_days)))
+                 if on_task]
+        rows.append([task.id, *([plan.prefecture(county.prefecture).name.get()] if wide
+                                else []),
+                     name, task.recommendation, statuses[task.status], owner,
+                     task.due.isoformat() if task.due else "-",
+                     task.next_followup.isoformat() if task.next_followup else "-",
+                     " ".join(flags)])
+    keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
+            "due", "next", "flags"]
+    lines: list[str] = []
+    if view.demo:
+        day = view.meta.get("demo_today")
+        lines.append(paint(_("demo.banner_dated", date=day) if day else _("demo.banner"),
+                           "bold", on))
+    if view.as_of is not None:
+        lines.append(paint(_("asof.banner", date=view.as_of.isoformat()), "bold", on))
+    table = table_lines([_(f"col.{key}") for key in keys], rows, width)
+    if on:  # the flags (the last column) in red
+        table[2:] = [line if not row[-1] else line[:len(line) - len(row[-1])]
+                     + paint(row[-1], "overdue", on) for line, row in zip(
+                         table[2:], rows, strict=True)]
+    lines += table
+    lines.append(_("list.count", count=len(tasks)))
+    stream.write("\n".join(lines) + "\n")
+
+
 def agenda_rows(view: StateView, tasks: Sequence[Task], today: date, *,
                 wide: bool) -> list[tuple[str, list[str]]]:
     """(bucket, cells) for each task of the agenda, as `tracker agenda` prints them."""
