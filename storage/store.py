@@ -749,9 +749,10 @@ class Store:
         return {code: rows for code, rows in found.items() if rows}
 
     # -- history and verify --------------------------------------------------------------
-    def events(self) -> Iterator[Event]:
-        events, _end = self.history.read_from(0)
-        yield from events
+    def events(self, end: int | None = None) -> Iterator[Event]:
+        """Every committed event, oldest first, read and parsed as iterated (bounded
+        memory); with ``end``, those before that journal offset."""
+        return self.history.stream(0, end)
 
     def task_events(self, task_id: str, end: int | None = None) -> list[Event]:
         """One task's events, oldest first, without parsing everyone else's; with

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, TextIO
 
@@ -131,6 +131,79 @@ def render_task_list(view: StateView, tasks: Sequence[Task], today: date, *,
     lines += table
     lines.append(_("list.count", count=len(tasks)))
     stream.write("\n".join(lines) + "\n")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken at the last space that fits
+    (or anywhere in a word longer than a line, as in Chinese text)."""
+    lines: list[str] = []
+    line, used = "", 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width and line:
+            space = line.rfind(" ")
+            if char != " " and space > 0 and cell_len(line[space + 1:]) < width // 3:
+                lines.append(line[:space])
+                line = line[space + 1:]
+            else:
+                lines.append(line)
+                line = ""
+            used = cell_len(line)
+            if char == " " and not line:
+                continue
+        line += char
+        used += size
+    lines.append(line)
+    return [piece.rstrip() for piece in lines]
+
+
+def stream_history(view: StateView, events: Iterable[dict[str, Any]], *, with_task: bool = True,
+                   out: TextIO | None = None) -> int:
+    """`tracker history`: one event after another as it is read, never the whole
+    journal in memory (500,000 events), so the first screen is out at once and a reader
+    that stops (``| head``, ``| less`` then ``q``) stops the reading. The columns have
+    fixed widths (seq as wide as the head's; who and task cut), since a width taken from
+    every row would mean reading them all first. On a terminal the change (then the
+    comment) wraps under itself; to a pipe each event is one line. Returns the count."""
+    from tracker.formats.terminal import describe_event
+
+    stream = out or sys.stdout
+    tty = stream.isatty()
+    width = width_of(stream)
+    plan = view.plan
+    widths = [max(len(str(view.head.get("seq") or 0)), cell_len(_("col.seq"))), 16,
+              max(12, cell_len(_("col.who")))]
+    headers = [_("col.seq"), _("col.when"), _("col.who")]
+    if with_task:
+        widths.append(max(10, cell_len(_("col.task"))))
+        headers.append(_("col.task"))
+    indent = sum(widths) + 2 * len(widths)
+    room = max(width - indent, 20)
+    comment = _("col.comment")
+    stream.write("  ".join(fit(h, w) for h, w in zip(headers, widths, strict=True))
+                 + "  " + _("col.change") + "\n")
+    stream.write("─" * min(width, indent + room) + "\n")
+    count = 0
+    for e in events:
+        cells = [str(e["seq"]), e["ts"][:16].replace("T", " "),
+                 clean_text(str(e.get("user") or ""), single_line=True)]
+        if with_task:
+            cells.append(clean_text(str(e.get("task") or e.get("county") or ""),
+                                    single_line=True))
+        change = clean_text(describe_event(e, plan), single_line=True)
+        note = e.get("comment")
+        if note:
+            change += f"  {comment}: {clean_text(str(note), single_line=True)}"
+        head = "  ".join(fit(c, w) for c, w in zip(cells, widths, strict=True)) + "  "
+        if tty:
+            pieces = wrap(change, room)
+            stream.write(head + pieces[0] + "".join(
+                "\n" + " " * indent + piece for piece in pieces[1:]) + "\n")
+        else:
+            stream.write(head + change + "\n")
+        count += 1
+    stream.write(_("history.count", count=count) + "\n")
+    return count
 
 
 def agenda_rows(view: StateView, tasks: Sequence[Task], today: date, *,
