@@ -50,7 +50,7 @@ def test_streamed_history_equals_the_whole_read(db: Path, seed: int) -> None:
     for raw in _tail_variants(db):
         _journal(db).write_bytes(raw)
         history = History(_journal(db))
-        whole, end = history.read_from(0)
+        whole, _end = history.read_from(0)
         assert len(whole) > 40
         for chunk in (7, 64, 333, 4096, 1 << 20):  # lines cut anywhere across chunks
             assert list(history.stream(0, chunk=chunk)) == whole

@@ -362,11 +362,11 @@ def render_report(view: StateView, as_of: date) -> None:
     for number, _row in enumerate(rows, start=1):
         by_pref.add_column(f"T{number}", justify="right", no_wrap=True)
     for prefecture in plan.prefectures:
-        counts, pref_rows = report.prefectures[prefecture.code]
-        closed = sum(counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
+        pref_counts, pref_rows = report.prefectures[prefecture.code]
+        closed = sum(pref_counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
                                                  Status.NOT_APPLICABLE))
         cells = [f"{r.meeting}/{r.counties}" for r in pref_rows]
-        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(counts.values())}", *cells)
+        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(pref_counts.values())}", *cells)
     out.print(by_pref)
 
 
