@@ -244,6 +244,66 @@ def state_as_of(db: Path, history: History, until: date,
     return tables, index
 
 
+VERIFIED = "verified.json"  # the last checkpoint a verify found sound, with its digest
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mark_verified(db: Path, sound: list[Checkpoint], known: dict[str, str]) -> None:
+    """Remember the checkpoints a verify found sound (``sound``, by seq; ``known``: the
+    digests of those found sound before) with their digests, the last one to start the
+    next verify from. Best effort: a reader who may not write the folder simply
+    verifies everything again next time."""
+    folder = folder_of(db)
+    with contextlib.suppress(OSError, StorageError):
+        digests = {**known, **{c.name: _digest(folder / c.name) for c in sound}}
+        data = json.dumps({"name": sound[-1].name, "sha256": digests}).encode()
+        fd = open_backups(folder)
+        try:
+            write_in(fd, folder, VERIFIED, data, mode=private_mode(folder))
+        finally:
+            os.close(fd)
+
+
+def verified(db: Path, history: History) -> tuple[Checkpoint, dict[str, str]] | None:
+    """The checkpoint the last verify found sound, if it is still there unchanged and
+    still a point of this journal (its event's hash), with the digests of every
+    checkpoint found sound up to it; None: verify from the start."""
+    folder = folder_of(db)
+    try:
+        mark = json.loads((folder / VERIFIED).read_bytes())
+        digests = {str(k): str(v) for k, v in mark["sha256"].items()}
+        checkpoint = {c.name: c for c in listed(folder)}[mark["name"]]
+        if _digest(folder / checkpoint.name) != digests[checkpoint.name]:
+            return None
+        header, _tables = read(folder, checkpoint)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StorageError):
+        return None
+    if _hash_at(history, checkpoint.size) != header.get("hash"):
+        return None
+    return checkpoint, digests
+
+
+def changed_since_verified(db: Path, digests: dict[str, str], before: int) -> list[str]:
+    """The checkpoints before seq ``before`` whose file is not the one a verify found
+    sound (edited or damaged since), or that no verify has seen."""
+    folder = folder_of(db)
+    changed = []
+    for checkpoint in listed(folder):
+        if checkpoint.seq < before:
+            try:
+                same = _digest(folder / checkpoint.name) == digests.get(checkpoint.name)
+            except OSError:
+                same = False
+            if not same:
+                changed.append(checkpoint.name)
+    return changed
+
+
 def each(db: Path) -> Iterator[Checkpoint]:
     """The checkpoints of the database at ``db``, by seq (for verify)."""
     yield from listed(folder_of(db))

@@ -331,11 +331,13 @@ class History:
         handle.readline()
         return handle.tell()
 
-    def iter_lines(self) -> Iterator[tuple[int, bytes]]:
-        """Every complete line with its byte offset (for verify, which checks each)."""
+    def iter_lines(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Every complete line from byte ``start`` (a line's start) with its byte offset
+        (for verify, which checks each)."""
         try:
             with self._reader() as handle:
-                offset = 0
+                handle.seek(start)
+                offset = start
                 for line in handle:
                     if not line.endswith(b"\n"):
                         return

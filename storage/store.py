@@ -104,6 +104,16 @@ class Repaired(NamedTuple):
     copy: Path | None
 
 
+class Checked(NamedTuple):
+    """What a verify checked: events ``first`` to ``last`` (seq), from checkpoint
+    ``since`` (None: from the start), journal offset ``offset`` on."""
+
+    first: int
+    last: int
+    since: str | None
+    offset: int
+
+
 class Finding(NamedTuple):
     """One thing `verify` found: where (event seq, task, county) and what."""
 
@@ -798,18 +808,31 @@ class Store:
         needle = (f'"{field}":' + json.dumps(ident, ensure_ascii=False)).encode()
         return [e for e in self.history.matching(needle, end) if e.get(field) == ident]
 
-    def verify(self) -> list[Finding]:
-        """Check the chain, then that the state equals the replay of history."""
+    def verify(self, *, full: bool = True) -> list[Finding]:
+        """Check the chain, then that the state equals the replay of history, and each
+        checkpoint the replay at its seq. Not ``full``: from the last checkpoint a
+        verify found sound (``checkpoints.verified``), the events since; what was
+        checked is left in ``self.checked``."""
         from tracker.domain.verify import compare_tables
 
         self.check_reader()
         findings: list[Finding] = []
-        tables = empty_tables()
+        verified = None if full else checkpoints.verified(self.path, self.history)
+        start, known = verified if verified is not None else (None, {})
+        if start is not None:
+            findings.extend(Finding("verify.checkpoint_changed", {"name": name}) for name
+                            in checkpoints.changed_since_verified(self.path, known, start.seq))
+            header, tables = checkpoints.read(checkpoints.folder_of(self.path), start)
+            previous, first, begin = header["hash"], start.seq + 1, start.size
+        else:
+            tables, previous, first, begin = empty_tables(), GENESIS, 1, 0
         index = Index(tables)
-        previous, last = GENESIS, None
+        last: Event | None = None
         pending: list[Event] = []  # the events of a group not yet whole
-        marks = {c.seq: c for c in checkpoints.each(self.path)}
-        for seq, (offset, line) in enumerate(self.history.iter_lines(), start=1):
+        marks = {c.seq: c for c in checkpoints.each(self.path) if c.seq >= first}
+        sound: list[checkpoints.Checkpoint] = []  # checkpoints found sound, by seq
+        self.checked = Checked(first, first - 1, start.name if start else None, begin)
+        for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
                 event = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
@@ -848,8 +871,11 @@ class Store:
             pending = []
             last = event
             if event.get("seq") in marks:
-                findings.extend(self._check_checkpoint(marks.pop(event["seq"]), event,
-                                                       tables))
+                mark = marks.pop(event["seq"])
+                wrong = self._check_checkpoint(mark, event, tables)
+                findings.extend(wrong)
+                if not wrong:
+                    sound.append(mark)
         findings.extend(Finding("verify.checkpoint_stale", {"name": c.name})
                         for c in marks.values())
         state, _raw, _st = load_json(self.path)
@@ -858,9 +884,12 @@ class Store:
         except (KeyError, TypeError):
             findings.append(Finding("verify.no_head", {}))
             return findings
-        if last is None:
+        if last is None and start is None:
             findings.append(Finding("verify.empty_history", {}))
             return findings
+        self.checked = self.checked._replace(last=last["seq"] if last else first - 1)
+        if last is None:  # nothing since the checkpoint: the state is the checkpoint's
+            last = {"seq": start.seq, "hash": previous}  # type: ignore[union-attr]
         if head.get("seq") != last["seq"] or head.get("hash") != last["hash"]:
             if head.get("seq", 0) < last["seq"]:
                 # The last writer died between journal and state: the next write rolls the
@@ -873,6 +902,8 @@ class Store:
                 findings.append(Finding("verify.head_mismatch", {"seq": head.get("seq")}))
         _as_current_schema(state, tables)
         findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
+        if not findings and sound:
+            checkpoints.mark_verified(self.path, sound, known)
         return findings
 
     def _check_checkpoint(self, checkpoint: checkpoints.Checkpoint, event: Event,
@@ -894,12 +925,13 @@ class Store:
         return [Finding("verify.checkpoint_differs", {"name": checkpoint.name,
                                                       "seq": checkpoint.seq})]
 
-    def warnings(self) -> list[Finding]:
+    def warnings(self, start: int = 0) -> list[Finding]:
         """What `verify` reports without failing: a command cut short at the end of the
         journal (a writer killed mid-append: not applied, and cut by the next write or
-        `tracker repair`), and event times out of order or in the future."""
+        `tracker repair`), and event times out of order or in the future; those from
+        journal offset ``start`` on (an incremental verify's)."""
         found: list[Finding] = []
-        raw = self.history._read(0)
+        raw = self.history._read(start)
         whole = raw.rfind(b"\n") + 1
         committed = committed_end(raw, whole)
         if committed < whole:

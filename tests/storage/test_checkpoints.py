@@ -125,15 +125,21 @@ def test_verify_names_a_tampered_or_damaged_checkpoint(tmp_path: Path, small_che
         doc["status"] = "verified"
 
     _rewrite(tampered, done)
+    # The incremental verify (from the last checkpoint found sound) sees the file changed;
+    # the full one replays to it and names the difference.
     result = tracker(store.path, "verify")
     assert result.returncode == 1
+    assert f"checkpoint {found[1].name}: changed since a verify found it sound" \
+        in result.stdout
+    result = tracker(store.path, "verify", "--full")
+    assert result.returncode == 1
     assert f"checkpoint {found[1].name}: differs from the history" in result.stdout
-    # As-of views do not trust it either way: verify's advice is to delete it.
+    # verify's advice is to delete it: a cache of the journal.
     tampered.unlink()
-    assert tracker(store.path, "verify").returncode == 0
+    assert tracker(store.path, "verify", "--full").returncode == 0
     damaged = checkpoints.folder_of(store.path) / found[2].name
     damaged.write_bytes(damaged.read_bytes()[:40])
-    result = tracker(store.path, "verify")
+    result = tracker(store.path, "verify", "--full")
     assert result.returncode == 1
     assert f"checkpoint {found[2].name}: cannot be read" in result.stdout
 
@@ -153,3 +159,35 @@ def test_checkpoints_built_over_an_old_journal_serve_the_same_past(
             is not None or offset < 10
         assert _same(store.replay(day), store.replay(day, from_checkpoint=False)), day
     assert not store.verify()
+
+
+def test_verify_checks_since_the_last_sound_checkpoint_and_says_so(
+        tmp_path: Path, small_checkpoints: None, tracker: RunTracker) -> None:
+    store = _random_history(tmp_path / "tracker.json", 6, commits=60)
+    first = tracker(store.path, "verify")
+    assert first.returncode == 0, first.stdout
+    assert "since checkpoint" not in first.stdout  # nothing verified before: all of it
+    found = checkpoints.listed(checkpoints.folder_of(store.path))
+    for n in range(5):
+        store.apply(AddNote(TASKS[n], f"later call {n}"))
+    head = store.view().head["seq"]
+    again = json.loads(tracker(store.path, "verify", "--json").stdout)
+    assert again["ok"]
+    assert again["checked"] == {"first": found[-1].seq + 1, "last": head,
+                                "since_checkpoint": found[-1].name, "full": False}
+    text = tracker(store.path, "verify").stdout
+    assert (f"checked events {found[-1].seq + 1} to {head}, since checkpoint "
+            f"{found[-1].name}") in text
+    full = json.loads(tracker(store.path, "verify", "--full", "--json").stdout)
+    assert full["ok"] and full["checked"]["first"] == 1 and full["checked"]["full"]
+    # An event after the checkpoint edited: the incremental verify finds it.
+    journal = store.history.path
+    raw = journal.read_bytes()
+    journal.write_bytes(raw.replace(b"later call 3", b"later call 8"))
+    result = tracker(store.path, "verify")
+    assert result.returncode == 1 and "event" in result.stdout
+    journal.write_bytes(raw)
+    # The checkpoint it starts from changed since: back to the whole history.
+    _rewrite(checkpoints.folder_of(store.path) / found[-1].name, lambda tables: None)
+    result = json.loads(tracker(store.path, "verify", "--json").stdout)
+    assert result["checked"]["first"] == 1
