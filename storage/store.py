@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+import orjson
 from tinydb import TinyDB
 
 from tracker.domain.errors import StorageError, UsageError
@@ -834,7 +835,7 @@ class Store:
         self.checked = Checked(first, first - 1, start.name if start else None, begin)
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
-                event = json.loads(line)
+                event = _parse_line(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 findings.append(Finding("verify.event_unreadable", {"seq": seq,
                                                                     "offset": offset}))
@@ -844,7 +845,7 @@ class Store:
                                                              "found": event.get("seq")}))
             if event.get("prev") != previous:
                 findings.append(Finding("verify.event_chain", {"seq": seq}))
-            if event_hash(event) != event.get("hash"):
+            if not _line_hashes_to(line, event) and event_hash(event) != event.get("hash"):
                 findings.append(Finding("verify.event_hash", {"seq": seq,
                                                               "user": event.get("user"),
                                                               "ts": event.get("ts")}))
@@ -919,6 +920,8 @@ class Store:
             return [Finding("verify.checkpoint_stale", {"name": checkpoint.name})]
         if header.get("schema") != SCHEMA_VERSION:
             return []  # written before a migration: never used (storage.checkpoints)
+        if tables == replayed:  # the common case, at C speed (verify at 500 checkpoints)
+            return []
         differs = next(compare_tables(tables, replayed), None)
         if differs is None:
             return []
@@ -955,7 +958,7 @@ class Store:
             if not line:
                 continue
             try:
-                event = json.loads(line)
+                event = _parse_line(line)
                 when = datetime.fromisoformat(event["ts"])
                 seq = int(event["seq"])
                 if when.tzinfo is None:
@@ -980,6 +983,30 @@ class Store:
                 break
             apply_event(tables, index, event)
         return (tables, index) if seq else (None, None)
+
+
+def _parse_line(line: bytes) -> Any:
+    """A journal line parsed: orjson (twice the standard parser, verify at 500,000
+    events), the standard parser for what orjson refuses (integers past 64 bits)."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+
+
+def _line_hashes_to(line: bytes, event: dict[str, Any]) -> bool:
+    """Whether the journal line, without its hash field, hashes to its hash: the line is
+    its event's canonical JSON (invariant 3), so this is event_hash without encoding the
+    event again (verify at 500,000 events). False: the caller computes event_hash."""
+    import hashlib
+
+    digest = event.get("hash")
+    if not isinstance(digest, str):
+        return False
+    field = b'"hash":"' + digest.encode() + b'"'
+    body = line.replace(b"," + field, b"", 1) if b"," + field in line \
+        else line.replace(field + b",", b"", 1)
+    return hashlib.sha256(body).hexdigest() == digest
 
 
 def _as_current_schema(state: Any, replay: Tables) -> None:
