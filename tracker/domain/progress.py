@@ -152,8 +152,6 @@ def _is_share(indicator: Indicator) -> bool:
 
 def county_value(view: StateView, code: str, indicator: Indicator, as_of: date) -> CountyValue:
     """The county's latest value and whether it meets the threshold (no trend)."""
-    if view.as_of is None and not _measured(view.county_doc(code)["measurements"], indicator):
-        return NO_DATA
     return _value_and_points(view, code, indicator, as_of, _last)[0]
 
 
