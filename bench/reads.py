@@ -48,8 +48,19 @@ def _run(cmd: list[str] | str, env: dict[str, str], cwd: Path) -> float:
     return seconds
 
 
-def _database(work: Path, tasks: int) -> Path:
-    db = work / f"reads-{tasks}" / "tracker.json"
+def _turn(cmd: list[str] | str, i: int) -> list[str] | str:
+    """``cmd`` with each ``{a|b}`` as its i-th choice: an edit that changes something on
+    every run."""
+    def pick(word: str) -> str:
+        if word.startswith("{") and word.endswith("}") and "|" in word:
+            return word[1:-1].split("|")[i % 2]
+        return word.replace("{H|L}", "HL"[i % 2])
+
+    return cmd if isinstance(cmd, str) else [pick(word) for word in cmd]
+
+
+def _database(work: Path, tasks: int, name: str = "") -> Path:
+    db = work / f"reads-{name or tasks}" / "tracker.json"
     db.parent.mkdir(parents=True, exist_ok=True)
     plan = builtin_plan() if tasks == 700 else synth.synthetic_plan(tasks // 700, 100)
     Store(db).create(plan, when=synth.HISTORY_START - timedelta(days=1))
@@ -87,8 +98,8 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool,
         ours = [*tracker, "--db", str(db)]
         middle = str(size // 2)
         pairs: list[tuple[str, list[str] | str, list[str] | str | None, float | None]] = [
-            ("set / modify", [*ours, "set", task_id, "--priority", "high"],
-             tw.command(middle, "modify", "priority:H") if tw else None, None),
+            ("set / modify", [*ours, "set", task_id, "--priority", "{high|low}"],
+             tw.command(middle, "modify", "priority:{H|L}") if tw else None, None),
             ("note / annotate", [*ours, "note", task_id, "called the bureau"],
              tw.command(middle, "annotate", "called the bureau") if tw else None, None),
             ("list --prefecture / project: list", [*ours, "list", "--prefecture", prefecture],
@@ -99,7 +110,7 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool,
              tw.command(middle, "info") if tw else None, None),
             ("report / summary", [*ours, "report"],
              tw.command("summary") if tw else None, 1.0),
-            ("export json / export", [*ours, "export", "-f", "json", "-o", "-"],
+            ("export json / export", [*ours, "export", "--format", "json", "-o", "-"],
              tw.command("export") if tw else None, None),
         ]
         floor_cmds = {
@@ -112,14 +123,14 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool,
             rows.append([f"{size:,}", f"floor: {what}", ms(median_ms(
                 [_run(cmd, env, work) for _ in range(runs)])), "", "", ""])
         for what, mine, theirs, limit in pairs:
-            _run(mine, env, work)
-            if theirs is not None and tw is not None:
-                _run(theirs, tw.env, work)
             a, b = [], []
-            for _ in range(runs):
-                a.append(_run(mine, env, work))
-                if theirs is not None and tw is not None:
-                    b.append(_run(theirs, tw.env, work))
+            for i in range(runs + 1):  # the first: a warm-up
+                x = _run(_turn(mine, i), env, work)
+                y = _run(_turn(theirs, i), tw.env, work) if theirs and tw else None
+                if i:
+                    a.append(x)
+                    if y is not None:
+                        b.append(y)
             ours_ms, theirs_ms = median_ms(a), (median_ms(b) if b else None)
             r = ours_ms / theirs_ms if theirs_ms else None
             target = ""
@@ -137,7 +148,7 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool,
 def _past(work: Path, env: dict[str, str], tracker: list[str], add_target: Callable[..., None],
           runs: int, *, events: int) -> None:
     """The reads only we have, at 700 tasks and ``events`` more journal events."""
-    db = _database(work, 700).with_name("tracker.json")
+    db = _database(work, 700, "past-seed")
     grown = work / "reads-past" / "tracker.json"
     grown.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", ".history"):
