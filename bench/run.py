@@ -8,6 +8,10 @@ same run, and what plain TinyDB loses under concurrent writers.
 2. Whole process: ``tracker set`` as a subprocess beside Taskwarrior's ``task ID modify``
    on the same number of tasks; and a check that CLI commands do not import Textual.
 3. Four processes x 50 updates at once: plain TinyDB against our Store.
+0. reads (bench/reads.py): every common command (set, note, list, show, history, report,
+   export) beside its Taskwarrior equivalent at 700, 14,000 and 70,000 tasks, the floors
+   in the same run, and the past on a long journal (report --as-of, history's first
+   screen, verify of a day's events at 500,000 events).
 4. The app (bench/app.py): start-up to the first interactive frame beside a hello-world
    Textual app, filtering per keystroke at 700 and 14,000 tasks, idle CPU.
 
@@ -36,6 +40,7 @@ import app as app_bench
 import export as export_bench
 import load
 import lose
+import reads
 import synth
 import taskw
 from timing import in_child, median_ms, ms, ratio, table, verdict
@@ -421,6 +426,15 @@ def installed_python(*, reuse: bool = False) -> tuple[Path | None, str]:
     return python, f"pip install . into {venv.relative_to(ROOT)}"
 
 
+def reads_part(quick: bool, targets: Any) -> None:
+    """Every common command beside Taskwarrior's (bench/reads.py), the tracker installed
+    as users install it."""
+    python, installed = installed_python(reuse=True)
+    reads.part(WORK, targets.add, quick=quick,
+               tracker=tracker_cmd(python) if python else tracker_cmd(),
+               installed=installed if python else "")
+
+
 def export_part(quick: bool, targets: Any) -> None:
     """The export part, timing the tracker installed as users install it (as part 1 and
     the app's terminal runs do)."""
@@ -627,12 +641,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/ afterwards")
     parser.add_argument("--events", type=int, help="journal events to add (default 500,000)")
-    parser.add_argument("--only", metavar="PARTS", default="1,2,3,app,export,load",
-                        help="comma-separated parts to run: 1, 2, 3, app, export, load "
-                             "(default: all)")
+    parser.add_argument("--only", metavar="PARTS", default="reads,1,2,3,app,export,load",
+                        help="comma-separated parts to run: reads, 1, 2, 3, app, export, "
+                             "load (default: all)")
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
-    unknown = only - {"1", "2", "3", "app", "export", "load"}
+    unknown = only - {"reads", "1", "2", "3", "app", "export", "load"}
     if unknown:
         parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     app_settings = app_bench.QUICK if args.quick else app_bench.AppSettings()
@@ -663,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
             gc.collect()
             say(f"  built in {time.perf_counter() - t0:.1f} s")
         failed = []
-        for name, run in (("1", lambda: part1(settings, dbs, targets)),
+        for name, run in (("reads", lambda: reads_part(args.quick, targets)),
+                          ("1", lambda: part1(settings, dbs, targets)),
                           ("1 (breakdown)", lambda: part1_breakdown(dbs)),
                           ("2", lambda: part2(settings, dbs, targets)),
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),

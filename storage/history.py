@@ -186,6 +186,50 @@ class History:
             position += len(line) + 1
         return events, offset + end
 
+    def stream(self, offset: int = 0, end: int | None = None, *,
+               chunk: int = 1 << 20) -> Iterator[dict[str, Any]]:
+        """The complete events from byte ``offset`` (a line's start) up to ``end``,
+        parsed as they are read, ``chunk`` bytes at a time: memory bounded by a chunk
+        and the largest commit group, whatever the journal's length (`tracker history`
+        on 500,000 events). The same events as ``read_from``: a torn last line is left,
+        and so is a trailing group whose last event is not there (``committed_end``),
+        which is why the events of an unfinished group wait until it ends."""
+        pending: list[dict[str, Any]] = []  # events of a group not yet seen to its end
+        position = offset
+        try:
+            with self._reader() as handle:
+                handle.seek(offset)
+                rest = b""
+                while True:
+                    size = chunk if end is None else min(chunk, end - position - len(rest))
+                    data = handle.read(size) if size > 0 else b""
+                    if not data:
+                        break
+                    lines = (rest + data).split(b"\n")
+                    rest = lines.pop()  # no newline yet: the next chunk ends it
+                    for line in lines:
+                        try:
+                            event = json.loads(line)
+                        except (json.JSONDecodeError, UnicodeDecodeError):
+                            raise StorageError("history.corrupt", path=str(self.path),
+                                               offset=position) from None
+                        position += len(line) + 1
+                        part = group_part(event)
+                        if part is not None and part[0] < part[1]:
+                            pending.append(event)
+                            continue
+                        yield from pending
+                        pending.clear()
+                        yield event
+        except FileNotFoundError:
+            raise StorageError("history.missing", path=shown_path(self.path)) from None
+        except OSError as error:
+            raise StorageError("db.unreadable", path=shown_path(self.path),
+                               reason=describe_os_error(error)) from None
+        if pending:  # a trailing group cut short: its first events are not a commit
+            part = group_part(pending[-1])
+            yield from pending[:len(pending) - (part[0] if part else 0)]
+
     def _read(self, offset: int) -> bytes:
         """The journal's bytes from ``offset``; a missing or unreadable journal is a
         StorageError."""
@@ -287,11 +331,13 @@ class History:
         handle.readline()
         return handle.tell()
 
-    def iter_lines(self) -> Iterator[tuple[int, bytes]]:
-        """Every complete line with its byte offset (for verify, which checks each)."""
+    def iter_lines(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+        """Every complete line from byte ``start`` (a line's start) with its byte offset
+        (for verify, which checks each)."""
         try:
             with self._reader() as handle:
-                offset = 0
+                handle.seek(start)
+                offset = start
                 for line in handle:
                     if not line.endswith(b"\n"):
                         return

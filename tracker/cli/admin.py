@@ -55,10 +55,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     store = open_store(args)
-    findings = store.verify()
-    notes = store.warnings()  # reported, not failed: a cut-short last command, clocks
+    findings = store.verify(full=args.full)
+    checked = store.checked
+    # Reported, not failed: a cut-short last command, clocks (since where verify began).
+    notes = store.warnings(checked.offset)
     if args.json:
         print_json({"ok": not findings,
+                     "checked": {"first": checked.first, "last": checked.last,
+                                 "since_checkpoint": checked.since, "full": checked.since is None},
                      "findings": [{"key": f.key, "message": _(f.key, **f.params), **f.params}
                                   for f in findings],
                      "warnings": [{"key": f.key, "message": _(f.key, **f.params), **f.params}
@@ -73,6 +77,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         head = store.view().head
         print(_("verify.ok", events=head.get("seq", 0), hash=head.get("hash", "")[:16]))
+    if checked.since is not None:
+        print(_("verify.since_checkpoint", first=checked.first, last=checked.last,
+                checkpoint=checked.since))
     return 1 if findings else 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -147,6 +147,19 @@ def refuse_as_of(args: argparse.Namespace) -> None:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+
+
+def write_json_array(items: Iterable[Any]) -> None:
+    """``print_json(list(items))``, byte for byte, written item by item: a long list
+    (`tracker history --json`) is never held whole."""
+    out = sys.stdout
+    first = True
+    for item in items:
+        # A JSON string holds no raw newline, so indenting every line is safe.
+        out.write(("[\n  " if first else ",\n  ")
+                  + json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def demo_banner(view: StateView, *, to_stderr: bool = False) -> None:

@@ -304,6 +304,10 @@ def _history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
 
 
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--full", action="store_true", help=_("cli.opt.verify_full"))
+
+
 def _backup_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.backup_output"))
 
@@ -389,7 +393,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "import": Subcommand(cmd_import, _import_arguments),
     "report": Subcommand(cmd_report, None, data=True),
     "history": Subcommand(cmd_history, _history_arguments, data=True),
-    "verify": Subcommand(cmd_verify, None, data=True),
+    "verify": Subcommand(cmd_verify, _verify_arguments, data=True),
     "repair": Subcommand(cmd_repair, None),
     "doctor": Subcommand(cmd_doctor, None, data=True),
     "backup": Subcommand(cmd_backup, _backup_arguments),

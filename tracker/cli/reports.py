@@ -22,7 +22,6 @@ from tracker.cli.common import (
 )
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
-from tracker.formats.export import snapshot_of, write_snapshot
 from tracker.i18n import _
 
 
@@ -135,7 +134,7 @@ def _export_format(fmt: str | None, path: Path) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from tracker.formats.export import STDOUT, Options, export_snapshot
+    from tracker.formats.export import STDOUT, Options, export_snapshot, snapshot_of
 
     to_stdout = args.output == STDOUT
     path = Path(args.output).expanduser()
@@ -189,6 +188,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _live_tables(store: Any, view: Any, table: str, selection: dict[str, Any]) -> dict[str, Any]:
     """The measurements or the history of the selection, read off the database."""
     from tracker.formats import tables
+    from tracker.formats.export import snapshot_of
 
     snapshot = snapshot_of(store, view, trends=False, **selection)
     if table == "measurements":
@@ -201,6 +201,7 @@ def _live_tables(store: Any, view: Any, table: str, selection: dict[str, Any]) -
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from tracker.formats.export import snapshot_of
     from tracker.formats.snapshot import check_compatible, day_before, diff_snapshots, load_snapshot
 
     since = date_option(args.since, "--since")
@@ -271,6 +272,7 @@ def _print_diff(changes: dict[str, Any], snapshots: list[Any], *, live: bool) ->
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from tracker.formats.export import write_snapshot
     from tracker.formats.snapshot import load_snapshot, merge_snapshots
     from tracker.storage.identity import current_user
     from tracker.storage.store import local_now

@@ -48,7 +48,7 @@ SAFE: dict[str, frozenset[str]] = {
     "import": frozenset({"dry_run"}),
     "report": frozenset(),
     "history": frozenset({"task", "user", "since"}),
-    "verify": frozenset(),
+    "verify": frozenset({"full"}),
     "repair": frozenset(),
     "doctor": frozenset(),
     "backup": frozenset(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from tracker.cli.common import (
     refuse_as_of,
     service,
     store_today,
+    write_json_array,
 )
 from tracker.domain.errors import NotFoundError, UsageError
 from tracker.domain.queries import parse_word, resolve_county, resolve_task
@@ -78,7 +80,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         demo_banner(view, to_stderr=True)
         print_json([_task_json(view, task, today) for task in tasks])
         return 0
-    from tracker.formats.terminal import render_task_list
+    from tracker.formats.lines import render_task_list
 
     render_task_list(view, tasks, today)
     return 0
@@ -276,31 +278,36 @@ def cmd_measure(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    """The changes, oldest first: streamed as they are read (text and JSON), so that
+    memory stays bounded and the first lines come at once on any journal's length.
+    To page: ``tracker history | less`` (docs/performance.md)."""
     store = open_store(args)
     view = store.view()
     task_id = resolve_task(view, args.task) if args.task else None
     until = as_of_date(args, store)
     since = date_option(args.since, "--since", store.clock().date())
-    events = []
-    for event in store.task_events(task_id) if task_id else store.events():
-        day = event["ts"][:10]
-        if task_id and event.get("task") != task_id:
-            continue
-        if args.user is not None and event.get("user") != args.user:
-            continue
-        if since and day < since.isoformat():
-            continue
-        if until and day > until.isoformat():
-            break
-        events.append(event)
+
+    def chosen() -> Iterator[dict[str, Any]]:
+        for event in store.task_events(task_id) if task_id else store.events():
+            day = event["ts"][:10]
+            if task_id and event.get("task") != task_id:
+                continue
+            if args.user is not None and event.get("user") != args.user:
+                continue
+            if since and day < since.isoformat():
+                continue
+            if until and day > until.isoformat():
+                break
+            yield event
+
     if args.json:
-        print_json([{k: v for k, v in e.items() if k != "new" or e["type"] != "init"}
-                     for e in events])
+        write_json_array({k: v for k, v in e.items() if k != "new" or e["type"] != "init"}
+                         for e in chosen())
         return 0
-    from tracker.formats.terminal import render_history
+    from tracker.formats.lines import stream_history
 
     demo_banner(view)
-    render_history(view, events)
+    stream_history(view, chosen())
     return 0
 
 

@@ -382,6 +382,81 @@ def _province(indicator: Indicator, known: list[CountyValue],
     return 100.0 * sum(1 for v in known if v.met) / len(known), None
 
 
+class RecCounts(NamedTuple):
+    statuses: Counter[Status]
+    overdue: int
+    stale: int
+
+
+class PrefectureRollup(NamedTuple):
+    statuses: Counter[Status]
+    targets: list[TargetProgress]  # one per indicator, over the prefecture's counties
+
+
+class Report(NamedTuple):
+    targets: list[TargetProgress]  # one per indicator, over every county
+    recommendations: dict[str, RecCounts]  # by recommendation id, in the plan's order
+    prefectures: dict[str, PrefectureRollup]  # by prefecture code, in the plan's order
+
+
+def report_rollups(view: StateView, as_of: date) -> Report:
+    """Every roll-up of `tracker report` in one pass over the tasks and one over the
+    counties (O(tasks + counties x indicators)): each county's value of each indicator
+    is judged once and rolled up both into the province's row and its prefecture's.
+    The same figures as ``target_progress`` and ``status_counts`` per recommendation
+    and per prefecture, and ``Task.is_overdue``/``is_stale`` over the tasks
+    (tests/tracker/test_report_rollups.py compares them)."""
+    from tracker.domain.model import OPEN_STATUSES
+
+    plan = view.plan
+    prefecture_of = {c.code: c.prefecture for c in plan.counties}
+    by_rec: dict[str, Counter[str]] = {r.id: Counter() for r in plan.recommendations}
+    by_pref: dict[str, Counter[str]] = {p.code: Counter() for p in plan.prefectures}
+    overdue: Counter[str] = Counter()
+    stale: Counter[str] = Counter()
+    today = as_of.isoformat()
+    # Task.is_stale: (as_of - updated_at's own date).days >= stale_days
+    stale_on = date.fromordinal(as_of.toordinal() - view.stale_days).isoformat()
+    open_codes = {s.value for s in OPEN_STATUSES}
+    for doc in view.tables["tasks"].values():
+        rec, status = doc["rec"], doc["status"]
+        counts = by_rec.get(rec)
+        if counts is None:  # a recommendation the plan no longer has
+            counts = by_rec[rec] = Counter()
+        counts[status] += 1
+        pref = prefecture_of.get(doc["county"])
+        if pref is not None:
+            by_pref[pref][status] += 1
+        if status in open_codes:
+            due = doc["due"]
+            if due and due < today:
+                overdue[rec] += 1
+            if doc["updated_at"][:10] <= stale_on:
+                stale[rec] += 1
+    values: dict[str, dict[str, CountyValue]] = {i.id: {} for i in plan.indicators}
+    for county in plan.counties:
+        code = county.code
+        measured = view.county_doc(code)["measurements"] if view.as_of is None else None
+        for i in plan.indicators:  # as county_value, the county's keys looked up once
+            values[i.id][code] = (NO_DATA if measured is not None and not _measured(measured, i)
+                                  else county_value(view, code, i, as_of))
+    targets = [rollup(i, list(values[i.id].values()), as_of, count_statuses=False)
+               for i in plan.indicators]
+    prefectures = {}
+    for p in plan.prefectures:
+        codes = [c.code for c in plan.counties_in(p.code)]
+        prefectures[p.code] = PrefectureRollup(
+            _statuses(by_pref[p.code]),
+            [rollup(i, [values[i.id][code] for code in codes], as_of, count_statuses=False)
+             for i in plan.indicators])
+    return Report(targets, {rec: RecCounts(_statuses(counts), overdue[rec], stale[rec])
+                            for rec, counts in by_rec.items()}, prefectures)
+
+
+def _statuses(counts: Counter[str]) -> Counter[Status]:
+    return Counter({Status(status): n for status, n in counts.items()})
+
+
 def status_counts(view: StateView, rec: str | None = None,
                   counties: set[str] | None = None) -> Counter[Status]:
     counts: Counter[str] = Counter()

@@ -76,7 +76,19 @@ class TaskFilter(NamedTuple):
 
 
 def filter_tasks(view: StateView, task_filter: TaskFilter, today: date) -> list[Task]:
-    return [t for t in view.tasks() if task_filter.matches(t, today, view.stale_days)]
+    """The tasks ``task_filter`` keeps, in the state's order. The county, recommendation
+    and status are tested on the stored documents first, so that a Task is built only
+    for a task those keep (`tracker list --prefecture P` builds one prefecture's);
+    ``matches`` then judges every condition, those three again included."""
+    counties, recs = task_filter.counties, task_filter.recs
+    statuses = (None if task_filter.statuses is None
+                else {s.value for s in task_filter.statuses})
+    docs = [doc for doc in view.tables["tasks"].values()
+            if (counties is None or doc["county"] in counties)
+            and (recs is None or doc["rec"] in recs)
+            and (statuses is None or doc["status"] in statuses)]
+    stale_days = view.stale_days
+    return [t for t in map(Task.from_doc, docs) if task_filter.matches(t, today, stale_days)]
 
 
 # -- what a user typed ---------------------------------------------------------------------

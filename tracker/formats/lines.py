@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, TextIO
 
@@ -76,6 +76,134 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]], width: in
     for row in rows:
         lines.append("  ".join(fit(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
     return lines
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` cut to ``width`` cells with an ellipsis (never padded)."""
+    return text if cell_len(text) <= width else fit(text, width).rstrip()
+
+
+def render_task_list(view: StateView, tasks: Sequence[Task], today: date, *,
+                     out: TextIO | None = None) -> None:
+    """`tracker list`: one aligned line per task, then the count. Plain columns, not a
+    Rich table: Rich's layout of 700 rows costs several times the rest of the command
+    (docs/performance.md). Ids, statuses and dates are never cut; on a terminal narrower
+    than 110 columns the prefecture is left out and the county and owner give way."""
+    from tracker.domain.model import Status
+
+    stream = out or sys.stdout
+    on = colour(stream)
+    width = width_of(stream)
+    wide = width >= 110
+    plan = view.plan
+    stale_days = view.stale_days
+    statuses = {s: _(f"status.{s.value}") for s in Status}
+    overdue, stale = _("flag.overdue"), _("flag.stale")
+    rows = []
+    for task in tasks:
+        county = plan.county(task.county)
+        name, owner = county.name.get(), clean_text(task.owner or "-", single_line=True)
+        if not wide:
+            name, owner = cut(name, 14), cut(owner, 12)
+        flags = [word for word, on_task in ((overdue, task.is_overdue(today)),
+                                            (stale, task.is_stale(today, stale_days)))
+                 if on_task]
+        rows.append([task.id, *([plan.prefecture(county.prefecture).name.get()] if wide
+                                else []),
+                     name, task.recommendation, statuses[task.status], owner,
+                     task.due.isoformat() if task.due else "-",
+                     task.next_followup.isoformat() if task.next_followup else "-",
+                     " ".join(flags)])
+    keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
+            "due", "next", "flags"]
+    lines: list[str] = []
+    if view.demo:
+        day = view.meta.get("demo_today")
+        lines.append(paint(_("demo.banner_dated", date=day) if day else _("demo.banner"),
+                           "bold", on))
+    if view.as_of is not None:
+        lines.append(paint(_("asof.banner", date=view.as_of.isoformat()), "bold", on))
+    table = table_lines([_(f"col.{key}") for key in keys], rows, width)
+    if on:  # the flags (the last column) in red
+        table[2:] = [line if not row[-1] else line[:len(line) - len(row[-1])]
+                     + paint(row[-1], "overdue", on) for line, row in zip(
+                         table[2:], rows, strict=True)]
+    lines += table
+    lines.append(_("list.count", count=len(tasks)))
+    stream.write("\n".join(lines) + "\n")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells, broken at the last space that fits
+    (or anywhere in a word longer than a line, as in Chinese text)."""
+    lines: list[str] = []
+    line, used = "", 0
+    for char in text:
+        size = cell_len(char)
+        if used + size > width and line:
+            space = line.rfind(" ")
+            if char != " " and space > 0 and cell_len(line[space + 1:]) < width // 3:
+                lines.append(line[:space])
+                line = line[space + 1:]
+            else:
+                lines.append(line)
+                line = ""
+            used = cell_len(line)
+            if char == " " and not line:
+                continue
+        line += char
+        used += size
+    lines.append(line)
+    return [piece.rstrip() for piece in lines]
+
+
+def stream_history(view: StateView, events: Iterable[dict[str, Any]], *, with_task: bool = True,
+                   out: TextIO | None = None) -> int:
+    """`tracker history`: one event after another as it is read, never the whole
+    journal in memory (500,000 events), so the first screen is out at once and a reader
+    that stops (``| head``, ``| less`` then ``q``) stops the reading. The columns have
+    fixed widths (seq as wide as the head's; who and task cut), since a width taken from
+    every row would mean reading them all first. On a terminal the change (then the
+    comment) wraps under itself; to a pipe each event is one line. Returns the count."""
+    from tracker.formats.terminal import describe_event
+
+    stream = out or sys.stdout
+    tty = stream.isatty()
+    width = width_of(stream)
+    plan = view.plan
+    widths = [max(len(str(view.head.get("seq") or 0)), cell_len(_("col.seq"))), 16,
+              max(12, cell_len(_("col.who")))]
+    headers = [_("col.seq"), _("col.when"), _("col.who")]
+    if with_task:
+        widths.append(max(10, cell_len(_("col.task"))))
+        headers.append(_("col.task"))
+    indent = sum(widths) + 2 * len(widths)
+    room = max(width - indent, 20)
+    comment = _("col.comment")
+    stream.write("  ".join(fit(h, w) for h, w in zip(headers, widths, strict=True))
+                 + "  " + _("col.change") + "\n")
+    stream.write("─" * min(width, indent + room) + "\n")
+    count = 0
+    for e in events:
+        cells = [str(e["seq"]), e["ts"][:16].replace("T", " "),
+                 clean_text(str(e.get("user") or ""), single_line=True)]
+        if with_task:
+            cells.append(clean_text(str(e.get("task") or e.get("county") or ""),
+                                    single_line=True))
+        change = clean_text(describe_event(e, plan), single_line=True)
+        note = e.get("comment")
+        if note:
+            change += f"  {comment}: {clean_text(str(note), single_line=True)}"
+        head = "  ".join(fit(c, w) for c, w in zip(cells, widths, strict=True)) + "  "
+        if tty:
+            pieces = wrap(change, room)
+            stream.write(head + pieces[0] + "".join(
+                "\n" + " " * indent + piece for piece in pieces[1:]) + "\n")
+        else:
+            stream.write(head + change + "\n")
+        count += 1
+    stream.write(_("history.count", count=count) + "\n")
+    return count
 
 
 def agenda_rows(view: StateView, tasks: Sequence[Task], today: date, *,

@@ -16,7 +16,7 @@ from rich.text import Text
 from tracker.domain.errors import NotFoundError
 from tracker.domain.fields import field_value as field_value
 from tracker.domain.model import Status, Task
-from tracker.domain.progress import status_counts, target_progress, target_value, threshold_text
+from tracker.domain.progress import report_rollups, target_value, threshold_text
 from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
 from tracker.domain.timeline import timeline_of
@@ -53,34 +53,6 @@ def _banner(out: Console, view: StateView) -> None:
                        style="bold yellow"))
     if view.as_of is not None:
         out.print(Text(_("asof.banner", date=view.as_of.isoformat()), style="bold"))
-
-
-def render_task_list(view: StateView, tasks: list[Task], today: date) -> None:
-    out = console()
-    _banner(out, view)
-    wide = out.width >= 110
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
-    keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
-            "due", "next", "flags"]
-    # Ids, statuses and dates are never cut; names and flags give way on narrow screens.
-    fixed = {"id": 10, "rec": 3, "status": max(cell_len(_(f"status.{s.value}")) for s in Status),
-             "owner": 5, "due": 10, "next": 10}
-    for key in keys:
-        table.add_column(_(f"col.{key}"), no_wrap=True, overflow="ellipsis",
-                         min_width=fixed.get(key), max_width=None if wide else
-                         {"county": 14, "flags": 8}.get(key))
-    for task in tasks:
-        county = view.plan.county(task.county)
-        flags = task_flags(task, today, view.stale_days)
-        row: list[Any] = [task.id]
-        if wide:
-            row.append(view.plan.prefecture(county.prefecture).name.get())
-        row += [county.name.get(), task.recommendation, _status(task.status), _t(task.owner),
-                _t(task.due, "red" if task.is_overdue(today) else ""),
-                _t(task.next_followup), Text(" ".join(flags), style="bold red")]
-        table.add_row(*row)
-    out.print(table)
-    out.print(_("list.count", count=len(tasks)))
 
 
 def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
@@ -307,6 +279,7 @@ def _days(days: int) -> Text:
 
 def report_json(view: StateView, as_of: date) -> dict[str, Any]:
     plan = view.plan
+    report = report_rollups(view, as_of)
     return {
         "plan": plan.id,
         "as_of": as_of.isoformat(),
@@ -317,19 +290,17 @@ def report_json(view: StateView, as_of: date) -> dict[str, Any]:
              "counties": r.counties, "with_data": r.with_data, "meeting": r.meeting,
              "province_value": r.province_value, "province_required": r.province_required,
              "deadline": r.deadline.isoformat(), "days_left": r.days_left}
-            for r in target_progress(view, as_of)
+            for r in report.targets
         ],
         "recommendations": [
             {"id": rec.id, "status": {s.value: n for s, n in
-                                      status_counts(view, rec.id).items()}}
+                                      report.recommendations[rec.id].statuses.items()}}
             for rec in plan.recommendations
         ],
         "prefectures": [
             {"code": p.code, "name": p.name.get(),
-             "status": {s.value: n for s, n in status_counts(
-                 view, counties={c.code for c in plan.counties_in(p.code)}).items()},
-             "targets": {r.indicator.id: r.meeting for r in target_progress(
-                 view, as_of, [c.code for c in plan.counties_in(p.code)])}}
+             "status": {s.value: n for s, n in report.prefectures[p.code].statuses.items()},
+             "targets": {r.indicator.id: r.meeting for r in report.prefectures[p.code].targets}}
             for p in plan.prefectures
         ],
     }
@@ -346,7 +317,8 @@ def render_report(view: StateView, as_of: date) -> None:
     if view.as_of is None:
         out.print(_("report.as_of", date=as_of.isoformat()))
 
-    rows = target_progress(view, as_of)
+    report = report_rollups(view, as_of)
+    rows = report.targets
     targets = Table(title=_("report.targets"), box=box.SIMPLE_HEAD, title_justify="left",
                     caption=_("report.targets_caption"), caption_justify="left", expand=True,
                     collapse_padding=True)
@@ -376,14 +348,11 @@ def render_report(view: StateView, as_of: date) -> None:
         by_rec.add_column(_status(status), justify="right", min_width=7)
     by_rec.add_column(_("flag.overdue"), justify="right", min_width=7)
     by_rec.add_column(_("flag.stale"), justify="right", min_width=7)
-    tasks = view.tasks()
     for rec in plan.recommendations:
-        counts = status_counts(view, rec.id)
-        mine = [t for t in tasks if t.recommendation == rec.id]
+        counts = report.recommendations[rec.id]
         by_rec.add_row(rec.id, *([rec.title.get()] if wide else []),
-                       *[str(counts.get(s, 0)) for s in Status],
-                       str(sum(t.is_overdue(as_of) for t in mine)),
-                       str(sum(t.is_stale(as_of, view.stale_days) for t in mine)))
+                       *[str(counts.statuses.get(s, 0)) for s in Status],
+                       str(counts.overdue), str(counts.stale))
     out.print(by_rec)
 
     by_pref = Table(title=_("report.by_prefecture"), box=box.SIMPLE_HEAD, title_justify="left",
@@ -393,12 +362,11 @@ def render_report(view: StateView, as_of: date) -> None:
     for number, _row in enumerate(rows, start=1):
         by_pref.add_column(f"T{number}", justify="right", no_wrap=True)
     for prefecture in plan.prefectures:
-        codes = [c.code for c in plan.counties_in(prefecture.code)]
-        counts = status_counts(view, counties=set(codes))
-        closed = sum(counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
+        pref_counts, pref_rows = report.prefectures[prefecture.code]
+        closed = sum(pref_counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
                                                  Status.NOT_APPLICABLE))
-        cells = [f"{r.meeting}/{r.counties}" for r in target_progress(view, as_of, codes)]
-        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(counts.values())}", *cells)
+        cells = [f"{r.meeting}/{r.counties}" for r in pref_rows]
+        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(pref_counts.values())}", *cells)
     out.print(by_pref)
 
 
