@@ -48,6 +48,8 @@ SAFE: dict[str, frozenset[str]] = {
     "import": frozenset({"dry_run"}),
     "report": frozenset(),
     "history": frozenset({"task", "user", "since"}),
+    "search": frozenset({"text", "task", "user", "since"}),
+    "undo": frozenset({"event"}),
     "verify": frozenset(),
     "repair": frozenset(),
     "doctor": frozenset(),
