@@ -234,6 +234,28 @@ class TrackerApp(App[None]):
         if message.error is None:
             self.reload()
 
+    # -- undo --------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        """`u`: take back your last change (tracker.domain.commands.Undo), in a worker:
+        finding it reads the journal."""
+        if self.can_edit(action="undo"):
+            self._undo()
+
+    @work(thread=True, group="apply")
+    def _undo(self) -> None:
+        try:
+            result = self.writer.apply(self.writer.undo_command())
+        except TrackerError as error:
+            self.post_message(CommandDone([], error, None))
+            return
+        undone = ", #".join(str(e["undoes"]) for e in result.events)
+
+        def done(error: TrackerError | None) -> None:
+            if error is None:
+                self.notify(_("undo.app_done", undone=undone), markup=False)
+
+        self.post_message(CommandDone(result.events, None, done))
+
     # -- import ------------------------------------------------------------------------
     def action_import(self) -> None:
         """Ask for a file, check it in a worker, show what it changes, apply on yes."""

@@ -33,7 +33,9 @@ EN: dict[str, str] = {
     "undo.done": "undid {undone} (recorded as {seq})",
     "undo.app_done": "Undid #{undone}",
     "bind.undo": "Undo",
-    "help.undo": "undo your last change (an undo of an undo redoes it)",
+    "palette.undo": "Undo my last change",
+    "palette.undo_help": "Take back your last change of a task's fields (again: redo)",
+    "palette.hit": "#{seq} {task} {field}: {text}",
 }
 
 ZH: dict[str, str] = {
@@ -69,5 +71,7 @@ ZH: dict[str, str] = {
     "undo.done": "已撤销 {undone}（记为 {seq}）",
     "undo.app_done": "已撤销 #{undone}",
     "bind.undo": "撤销",
-    "help.undo": "撤销您最近的一次修改（撤销一次撤销即重做）",
+    "palette.undo": "撤销我最近的一次修改",
+    "palette.undo_help": "撤销您最近对任务字段的一次修改（再次撤销即重做）",
+    "palette.hit": "#{seq} {task} {field}：{text}",
 }
