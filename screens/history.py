@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import Header, Static
 
 from tracker.domain.errors import TrackerError
+from tracker.domain.pinyin import keys_of
 from tracker.domain.search import EventFilter, event_search_text, split_filter
 from tracker.formats.terminal import describe_event
 from tracker.i18n import _
@@ -62,7 +63,8 @@ class HistoryScreen(FilteredScreen):
             limit = self.tracker.as_of.isoformat()
             events = [e for e in events if e["ts"][:10] <= limit]
         plan = self.tracker.view.plan
-        names = {c.code: f"{c.name.zh} {c.name.en}" for c in plan.counties}
+        names = {c.code: f"{c.name.zh} {c.name.en} {keys_of(c.name.zh)}"
+                 for c in plan.counties}
         texts = []
         for e in events:
             task = e.get("task") or ""

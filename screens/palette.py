@@ -12,6 +12,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from tracker.domain.errors import TrackerError
+from tracker.domain.pinyin import keys_of
 from tracker.i18n import _
 
 TEXT_HITS = 20  # the palette lists the latest few of what was written; History has all
@@ -28,7 +29,8 @@ class NavigationProvider(Provider):
             items.append((f"{rec.id} {rec.title.zh} {rec.title.en}",
                           _("palette.rec", id=rec.id, title=rec.title.get()), rec.id))
         for county in plan.counties:
-            items.append((f"{county.code} {county.name.zh} {county.name.en}",
+            items.append((f"{county.code} {county.name.zh} {county.name.en} "
+                          f"{keys_of(county.name.zh)}",
                           _("palette.county", code=county.code, name=county.name.get()),
                           county.code))
         return items

@@ -127,6 +127,16 @@ class TrackerApp(App[None]):
         reads the store) and keep the loaded state out of the collector's way."""
         runtime.end_app_start()
         runtime.freeze_loaded()
+        self._warm_pinyin()
+
+    @work(thread=True, group="pinyin")
+    def _warm_pinyin(self) -> None:
+        """The plan's Chinese names in pinyin (tracker.domain.pinyin), once the first
+        frame is up: the first filter or sort by name then need not load pypinyin."""
+        from tracker.domain.pinyin import warm
+
+        plan = self.view.plan
+        warm([c.name.zh for c in plan.counties] + [p.name.zh for p in plan.prefectures])
 
     def on_unmount(self) -> None:
         runtime.thaw()

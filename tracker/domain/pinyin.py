@@ -113,3 +113,8 @@ def warm(names: list[str]) -> None:
     for name in names:
         pinyin_keys(name)
         sort_key(name)
+
+
+def keys_of(*names: str) -> str:
+    """The pinyin keys of several names in one string, for a filter's search text."""
+    return " ".join(k for k in map(pinyin_keys, names) if k)
