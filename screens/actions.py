@@ -89,6 +89,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("screenshot", "take_screenshot", palette=True),
     Action("quit", "quit_app", "q", priority_keys="ctrl+q", palette=True),
     Action("palette", "command_palette", priority_keys="ctrl+p"),
+    # Undo is the app's: it takes back your last change wherever you are (tasks, the
+    # queue, history), and names what it undid.
+    Action("undo", "undo", "u", show=False, role=EDITOR, refusal="role.action.undo",
+           palette=True),
     # -- the main screens ----------------------------------------------------------------
     Action("filter", "filter", "slash",
            scopes=("counties", "recommendation", "history", "followups")),

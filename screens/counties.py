@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Header, Static
 
+from tracker.domain.pinyin import keys_of, name_order
 from tracker.domain.progress import county_value
 from tracker.i18n import _
 from tracker.screens import actions
@@ -71,7 +72,8 @@ class CountiesScreen(FilteredScreen):
         for county in view.plan.counties:
             prefecture = view.plan.prefecture(county.prefecture)
             haystack = " ".join((county.code, county.name.zh, county.name.en,
-                                 prefecture.name.zh, prefecture.name.en)).lower()
+                                 prefecture.name.zh, prefecture.name.en,
+                                 keys_of(county.name.zh, prefecture.name.zh))).lower()
             value = county_value(view, county.code, share, day).value if share else None
             entry = by_county.get(county.code, {"tasks": {}, "next": None})
             rows.append((county.code, prefecture.name.get(), county.name.get(),
@@ -89,6 +91,9 @@ class CountiesScreen(FilteredScreen):
             rows.sort(key=lambda r: (r[4] is None, r[4] or 0))
         elif key == "next":
             rows.sort(key=lambda r: (r[5] is None, r[5] or date.max))
+        elif key in ("prefecture", "county"):  # Chinese names in pinyin order
+            column = SORTS.index(key)
+            rows.sort(key=lambda r: (name_order(r[column]), r[0]))
         else:
             rows.sort(key=lambda r: r[SORTS.index(key)])
         return rows

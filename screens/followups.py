@@ -19,6 +19,7 @@ from textual.widgets import Header, Static
 
 from tracker.domain.commands import SetFields, validate_owner
 from tracker.domain.model import Task
+from tracker.domain.pinyin import keys_of
 from tracker.domain.queries import BUCKETS, bucket, followup_queue, my_owners
 from tracker.i18n import _
 from tracker.screens import actions
@@ -126,7 +127,8 @@ class FollowupsScreen(FilteredScreen):
             rec = view.plan.recommendation(task.recommendation)
             found = " ".join((task.id, county.code, county.name.zh, county.name.en,
                               pref.code, pref.name.zh, pref.name.en, rec.id, rec.title.zh,
-                              rec.title.en, task.owner or "")).casefold()
+                              rec.title.en, task.owner or "",
+                              keys_of(county.name.zh, pref.name.zh))).casefold()
             self._haystacks[task.id] = found
         return found
 

@@ -1,5 +1,8 @@
 """History (5): everyone's changes, newest first; `/` filters by user, county,
-recommendation or date (every word must match)."""
+recommendation or date, and finds what people wrote (notes, follow-up outcomes, reasons,
+the values changed: tracker.domain.search, as `tracker search` does); every word must
+match. ``since:DATE``, ``until:DATE`` and ``user:NAME`` in the filter narrow it to a date
+range and a person."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Header, Static
 
+from tracker.domain.errors import TrackerError
+from tracker.domain.pinyin import keys_of
+from tracker.domain.search import EventFilter, event_search_text, split_filter
 from tracker.formats.terminal import describe_event
 from tracker.i18n import _
 from tracker.screens import actions
@@ -57,13 +63,15 @@ class HistoryScreen(FilteredScreen):
             limit = self.tracker.as_of.isoformat()
             events = [e for e in events if e["ts"][:10] <= limit]
         plan = self.tracker.view.plan
-        names = {c.code: f"{c.name.zh} {c.name.en}" for c in plan.counties}
+        names = {c.code: f"{c.name.zh} {c.name.en} {keys_of(c.name.zh)}"
+                 for c in plan.counties}
         texts = []
         for e in events:
             task = e.get("task") or ""
             county = e.get("county") or task.split("-")[0]
             texts.append(" ".join((e.get("user", ""), task, county, names.get(county, ""),
-                                   e["ts"][:10], e.get("type", ""))).lower())
+                                   e["ts"][:10], e.get("type", ""))).lower()
+                         + " " + event_search_text(e))
         # A message, not call_from_thread: dropped if the screen has closed meanwhile.
         self.post_message(self.Read(events, texts))
 
@@ -82,10 +90,15 @@ class HistoryScreen(FilteredScreen):
     def _fill(self) -> None:
         query = self.query_one("#filter", FilterInput).value
         limit = self.row_limit()
-        words = query.lower().split()
+        note = ""
+        try:
+            words, keep = split_filter(query, self.tracker.today())
+        except TrackerError as error:  # a since:/until: date being typed: say so
+            words, keep, note = [], EventFilter(), error.message
         picked = [e for e, text in zip(self.events, self._texts, strict=True)
-                  if all(word in text or (word == e.get("task", "").split("-")[-1])
-                         for word in words)]
+                  if keep.keeps(e)
+                  and all(word in text or (word == e.get("task", "").split("-")[-1])
+                          for word in words)]
         picked.reverse()
         table = self.query_one("#history", Table)
         plan = self.tracker.view.plan
@@ -101,6 +114,7 @@ class HistoryScreen(FilteredScreen):
         status = _("history.count", count=len(picked))
         if len(picked) > limit:
             status += "  " + self.hidden_hint(len(picked) - limit)
+        status += "  " + (note or _("search.history_hint"))
         self.query_one("#history-status", Static).update(Text(status, style="dim"))
 
     def filter_changed(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from tracker.domain.model import Task
+from tracker.domain.pinyin import keys_of
 from tracker.domain.state import StateView
 from tracker.formats.terminal import task_flags
 from tracker.i18n import _
@@ -27,7 +28,8 @@ def search_text(view: StateView, task: Task) -> str:
     county = view.plan.county(task.county)
     prefecture = view.plan.prefecture(county.prefecture)
     return " ".join((task.id, county.name.zh, county.name.en, prefecture.name.zh,
-                     prefecture.name.en, task.owner or "", task.status.value)).lower()
+                     prefecture.name.en, task.owner or "", task.status.value,
+                     keys_of(county.name.zh, prefecture.name.zh))).lower()
 
 
 class Searcher:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 from tinydb import TinyDB
 
-from tracker.domain.errors import StorageError, UsageError
+from tracker.domain.errors import InvalidEdit, NotFoundError, StorageError, UsageError
 from tracker.domain.events import (
     META_ID,
     PLAN_ID,
@@ -52,6 +52,7 @@ from tracker.domain.roles import (
     require_reader,
     users_of,
 )
+from tracker.domain.search import EventFilter, Hit
 from tracker.domain.state import StateView
 from tracker.storage import checkpoints
 from tracker.storage.atomic import AtomicJSONStorage, load_json
@@ -70,7 +71,7 @@ from tracker.storage.identity import account_exists, current_user
 from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
 if TYPE_CHECKING:
-    from tracker.domain.commands import Command
+    from tracker.domain.commands import Command, Undo
     from tracker.domain.plan import Plan
 
     Item = tuple[Command, str, datetime | None]  # a command, its user, its time (None: now)
@@ -120,6 +121,19 @@ class Finding(NamedTuple):
 
     key: str
     params: dict[str, Any]
+
+
+def _lines_with(haystack: bytes, raw: bytes, needle: bytes) -> Iterator[bytes]:
+    """The lines of ``raw`` in which ``haystack`` (``raw``, or ``raw`` ASCII-lowered:
+    the same length, line for line) contains ``needle``, each once."""
+    start = 0
+    while (found := haystack.find(needle, start)) >= 0:
+        begin = haystack.rfind(b"\n", 0, found) + 1
+        end = haystack.find(b"\n", found)
+        if end < 0:
+            return
+        yield raw[begin:end]
+        start = end + 1
 
 
 class Store:
@@ -808,6 +822,81 @@ class Store:
     def _subject_events(self, field: str, ident: str, end: int | None) -> list[Event]:
         needle = (f'"{field}":' + json.dumps(ident, ensure_ascii=False)).encode()
         return [e for e in self.history.matching(needle, end) if e.get(field) == ident]
+
+    # -- search and undo ------------------------------------------------------------------
+    def search(self, query: str, event_filter: EventFilter | None = None,
+               end: int | None = None) -> list[Hit]:
+        """Where ``query`` is found in what people wrote (notes, follow-up outcomes,
+        reasons, sources, the values of changes), oldest first, kept by ``event_filter``
+        (a task, a user, dates); ``end``: only events before that journal offset.
+
+        A scan of the journal's bytes, not an index: the query as it is written inside a
+        line's JSON (tracker.domain.search.needle_bytes, ASCII case folded for Latin
+        letters) picks the lines to parse, and each is then checked on its parsed texts
+        (a hit in an id or a hash is no hit). 500,000 events: docs/performance.md."""
+        from tracker.domain.search import fold, hits_in, needle_bytes
+
+        text = fold(query.strip())
+        if not text:
+            return []
+        keep = event_filter or EventFilter()
+        raw = self.history._read(0)
+        if end is not None:
+            raw = raw[:end]
+        raw = raw[:committed_end(raw, raw.rfind(b"\n") + 1)]
+        needle = needle_bytes(text)
+        hits: list[Hit] = []
+        if needle is None:  # a cased letter outside ASCII: parse every event
+            lines: Iterable[bytes] = raw.split(b"\n")[:-1]
+        else:
+            lines = _lines_with(raw.lower() if needle[1] else raw, raw, needle[0])
+        for line in lines:
+            try:
+                event = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise StorageError("history.corrupt", path=str(self.history.path),
+                                   offset=raw.find(line)) from None
+            if keep.keeps(event):
+                hits.extend(hits_in(event, text))
+        return hits
+
+    def event(self, seq: int) -> Event:
+        """The event numbered ``seq`` (byte search for its number, then parsed)."""
+        for event in self.history.matching(f'"seq":{int(seq)},'.encode()):
+            if event.get("seq") == seq:
+                return event
+        raise NotFoundError("undo.no_event", seq=seq)
+
+    def undo_command(self, seq: int | None = None) -> Undo:
+        """The command that takes back this user's last change (their last commit), or
+        the event ``seq``: the events to take back and, for a status, the reason it had
+        before. The command itself checks that they are the user's field changes and
+        that nobody changed those fields since (tracker.domain.commands.Undo)."""
+        from tracker.domain.commands import Undo
+
+        if seq is not None:
+            targets = [self.event(seq)]
+        else:
+            needle = ('"user":' + json.dumps(self.user, ensure_ascii=False)).encode()
+            mine = [e for e in self.history.matching(needle) if e.get("user") == self.user]
+            if not mine:
+                raise InvalidEdit("undo.nothing", user=self.user)
+            last = mine[-1]
+            part = group_part(last)
+            first = last["seq"] - (part[0] - 1 if part else 0)
+            targets = [e for e in mine if first <= e["seq"] <= last["seq"]]
+        reasons = []
+        for target in targets:
+            reason = None
+            if target.get("type") == "set" and target.get("field") == "status" \
+                    and target.get("task"):
+                for event in self.task_events(str(target["task"])):
+                    if event["seq"] >= target["seq"]:
+                        break
+                    if event.get("type") == "set" and event.get("field") == "status":
+                        reason = event.get("comment")
+            reasons.append(reason)
+        return Undo(tuple(reversed(targets)), tuple(reversed(reasons)))
 
     def verify(self, *, full: bool = True) -> list[Finding]:
         """Check the chain, then that the state equals the replay of history, and each

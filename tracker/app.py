@@ -127,6 +127,16 @@ class TrackerApp(App[None]):
         reads the store) and keep the loaded state out of the collector's way."""
         runtime.end_app_start()
         runtime.freeze_loaded()
+        self._warm_pinyin()
+
+    @work(thread=True, group="pinyin")
+    def _warm_pinyin(self) -> None:
+        """The plan's Chinese names in pinyin (tracker.domain.pinyin), once the first
+        frame is up: the first filter or sort by name then need not load pypinyin."""
+        from tracker.domain.pinyin import warm
+
+        plan = self.view.plan
+        warm([c.name.zh for c in plan.counties] + [p.name.zh for p in plan.prefectures])
 
     def on_unmount(self) -> None:
         runtime.thaw()
@@ -233,6 +243,28 @@ class TrackerApp(App[None]):
             message.on_done(message.error)
         if message.error is None:
             self.reload()
+
+    # -- undo --------------------------------------------------------------------------
+    def action_undo(self) -> None:
+        """`u`: take back your last change (tracker.domain.commands.Undo), in a worker:
+        finding it reads the journal."""
+        if self.can_edit(action="undo"):
+            self._undo()
+
+    @work(thread=True, group="apply")
+    def _undo(self) -> None:
+        try:
+            result = self.writer.apply(self.writer.undo_command())
+        except TrackerError as error:
+            self.post_message(CommandDone([], error, None))
+            return
+        undone = ", #".join(str(e["undoes"]) for e in result.events)
+
+        def done(error: TrackerError | None) -> None:
+            if error is None:
+                self.notify(_("undo.app_done", undone=undone), markup=False)
+
+        self.post_message(CommandDone(result.events, None, done))
 
     # -- import ------------------------------------------------------------------------
     def action_import(self) -> None:

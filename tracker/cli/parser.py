@@ -20,6 +20,7 @@ from tracker.cli.admin import (
     cmd_users,
     cmd_verify,
 )
+from tracker.cli.find import cmd_search, cmd_undo
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
 from tracker.cli.shell import cmd_shell
 from tracker.cli.tasks import (
@@ -306,6 +307,15 @@ def _history_arguments(p: argparse.ArgumentParser) -> None:
 
 def _verify_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--full", action="store_true", help=_("cli.opt.verify_full"))
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", metavar="TEXT", help=_("cli.arg.search_text"))
+    p.add_argument("--task", metavar="TASK", help=_("cli.opt.search_task"))
+    p.add_argument("--user", metavar="U", help=_("cli.opt.user"))
+    p.add_argument("--since", metavar="DATE", help=_("cli.opt.since"))
+
+
+def _undo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("event", metavar="EVENT", nargs="?", help=_("cli.arg.undo_event"))
 
 
 def _backup_arguments(p: argparse.ArgumentParser) -> None:
@@ -394,6 +404,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "report": Subcommand(cmd_report, None, data=True),
     "history": Subcommand(cmd_history, _history_arguments, data=True),
     "verify": Subcommand(cmd_verify, _verify_arguments, data=True),
+    "search": Subcommand(cmd_search, _search_arguments, data=True),
+    "undo": Subcommand(cmd_undo, _undo_arguments),
     "repair": Subcommand(cmd_repair, None),
     "doctor": Subcommand(cmd_doctor, None, data=True),
     "backup": Subcommand(cmd_backup, _backup_arguments),

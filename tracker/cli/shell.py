@@ -49,6 +49,8 @@ SAFE: dict[str, frozenset[str]] = {
     "report": frozenset(),
     "history": frozenset({"task", "user", "since"}),
     "verify": frozenset({"full"}),
+    "search": frozenset({"text", "task", "user", "since"}),
+    "undo": frozenset({"event"}),
     "repair": frozenset(),
     "doctor": frozenset(),
     "backup": frozenset(),

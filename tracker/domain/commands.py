@@ -254,6 +254,63 @@ class SetFields(Command):
         return events
 
 
+@dataclass(frozen=True, slots=True)
+class Undo(Command):
+    """Take back field changes of one's own (``tracker undo``, ``u`` in the app) as new
+    ``set`` events that name what they undo (``"undoes": seq``). ``targets`` are the
+    ``set`` events to take back, as the journal has them (the store finds them:
+    tracker.storage.store.Store.undo_command); ``reasons`` is, for each, the task's status
+    reason before it (restored with the status, so that it need not be typed again).
+
+    Refused: an event that is not the user's own, or not a change of a task field (notes
+    and follow-ups stay: they happened); a field that anyone changed since (the conflict
+    message of an edit based on that event's version). The status goes back to what it
+    was without the lifecycle's move rules: it was a status the task had. An undo is a
+    change like any other: undoing it redoes."""
+
+    targets: tuple[dict[str, Any], ...]
+    reasons: tuple[str | None, ...] = ()
+
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.undo"
+
+    @property
+    def subject_task(self) -> str | None:
+        return next((str(t["task"]) for t in self.targets if t.get("task")), None)
+
+    def events(self, ctx: Context) -> list[Event]:
+        if not self.targets:
+            raise InvalidEdit("undo.nothing", user=ctx.user)
+        events: list[Event] = []
+        for number, target in enumerate(self.targets):
+            seq = target.get("seq")
+            if target.get("user") != ctx.user:
+                raise InvalidEdit("undo.not_yours", seq=seq,
+                                  user=clean_text(str(target.get("user")), single_line=True))
+            field = target.get("field")
+            if target.get("type") != "set" or not target.get("task") \
+                    or field not in EDITABLE_FIELDS:
+                raise InvalidEdit("undo.not_a_change", seq=seq,
+                                  kind=_(f"undo.kind.{target.get('type')}")
+                                  if target.get("type") in UNDO_KINDS else target.get("type"))
+            doc = ctx.task_doc(str(target["task"]))
+            seen = target.get("version")
+            if isinstance(seen, int):
+                _check_conflicts(doc, [field], seen)
+            if doc[field] != target.get("new"):  # an old journal without versions
+                _check_conflicts(doc, [field], -1)
+            old = _checked_field(ctx, field, target.get("old"))
+            reason = self.reasons[number] if number < len(self.reasons) else None
+            events.append({"type": "set", "task": target["task"], "field": field,
+                           "old": doc[field], "new": old,
+                           "comment": reason if field == "status" else None,
+                           "undoes": seq})
+        return events
+
+
+UNDO_KINDS = ("note", "followup", "measure", "init", "setting", "user", "put", "migrate")
+
+
 def _checked_field(ctx: Context, name: str, value: Any) -> Any:
     """A task field's new value as stored (words, ISO dates), once it has passed its
     field's rules."""

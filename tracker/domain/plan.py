@@ -362,19 +362,40 @@ class Plan:
         exact = self._county_names.get(q) or self._county_names.get(folded)
         if exact:
             return list(exact)
-        return [
+        found = [
             c
             for c in self.counties
             if folded in c.name.zh.casefold() or folded in c.name.en.casefold()
         ]
+        if found or not q.isascii():
+            return found
+        # Pinyin, as colleagues type it: full (suizhong) or initials (szx).
+        from tracker.domain.pinyin import matches
+
+        return [c for c in self.counties if matches(q, c.name.zh)]
 
     def find_prefecture(self, query: str) -> Prefecture:
         """The prefecture named by code, zh name (with or without 市) or en name, any case."""
         q = query.strip()
         found = self._prefecture_keys.get(q) or self._prefecture_keys.get(q.casefold())
+        if found is None and q.isascii():
+            found = self._prefecture_pinyin(q)
         if found is None:
             raise NotFoundError("plan.unknown_prefecture", query=query)
         return found
+
+    def _prefecture_pinyin(self, query: str) -> Prefecture | None:
+        """The prefecture whose name's pinyin, full or initials, with or without 市, is
+        ``query`` (huludao, hld, huludaoshi): a whole name, as the other keys are."""
+        from tracker.domain.pinyin import pinyin_keys, search_word
+
+        word = search_word("".join(query.split()))
+        for p in self.prefectures:
+            keys = {*pinyin_keys(p.name.zh).split(),
+                    *pinyin_keys(p.name.zh.removesuffix("市")).split()}
+            if word in keys:
+                return p
+        return None
 
 
 # ---------------------------------------------------------------------------------------

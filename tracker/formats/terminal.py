@@ -219,6 +219,9 @@ def render_history(view: StateView, events: list[dict[str, Any]], *, out: Consol
 def describe_event(e: dict[str, Any], plan: Any = None) -> str:
     """One line for a history event; with ``plan``, fact and indicator titles."""
     kind = e["type"]
+    if kind == "set" and e.get("undoes"):
+        return _("event.undo", seq=e["undoes"], change=describe_event(
+            {k: v for k, v in e.items() if k != "undoes"}, plan))
     if kind == "set":
         return _("event.set", field=_(f"field.{e['field']}"),
                  old=field_value(e["field"], e.get("old")),
