@@ -194,3 +194,22 @@ def test_attach_refuses_what_is_not_a_file(db: Path, tmp_path: Path) -> None:
     assert "not a regular file" in run(db, "attach", TASK, str(tmp_path), check=2).stderr
     assert "cannot be read" in run(db, "attach", TASK, str(tmp_path / "no.pdf"),
                                    check=2).stderr
+
+
+def test_exports_list_attachments_with_their_hashes_and_backup_says_it_has_none(
+        db: Path, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    source = tmp_path / "agreement.pdf"
+    source.write_bytes(b"%PDF agreement")
+    run(db, "attach", TASK, str(source), "--note", "signed")
+    out = run(db, "export", "--format", "csv", "--table", "attachments", "-o", "-").stdout
+    [row] = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
+    assert (row["task"], row["name"], row["size"]) == (TASK, "agreement.pdf", "14")
+    assert row["sha256"] == hashlib.sha256(b"%PDF agreement").hexdigest()
+    history = run(db, "export", "--format", "csv", "--table", "history", "-o", "-").stdout
+    assert row["sha256"] in history
+    said = run(db, "backup", "-o", str(tmp_path / "b.json")).stdout
+    assert "Attachments are not in the backup" in said
+    assert str(_attachments(db)) in said

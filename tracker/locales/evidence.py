@@ -68,6 +68,11 @@ EN: dict[str, str] = {
     "verify.attachment_unsafe": "event {seq}: the attachment {name} of {task} (sha256 {sha}) cannot be read safely (a symlink, a hard link or not a regular file)",
     "backup.no_attachments": "Attachments are not in the backup: copy {folder} with it (its files never change; restore leaves them as they are).",
     "form.attachment": "File (a document's copy, optional)",
+    "export.attachments": "Attachments",
+    "export.col.attachment_name": "File",
+    "export.col.attachment_size": "Bytes",
+    "export.col.media_type": "Media type",
+    "export.col.sha256": "SHA-256",
     "form.attachment_placeholder": "path to the file, e.g. ~/agreement.pdf",
 }
 
@@ -135,5 +140,10 @@ ZH: dict[str, str] = {
     "verify.attachment_unsafe": "事件 {seq}：{task} 的附件 {name}（sha256 {sha}）无法安全读取（符号链接、硬链接或非普通文件）",
     "backup.no_attachments": "备份中不含附件：请连同 {folder} 一起复制（其中文件从不改动；恢复时保持原样）。",
     "form.attachment": "文件（文件副本，可选）",
+    "export.attachments": "附件",
+    "export.col.attachment_name": "文件",
+    "export.col.attachment_size": "字节",
+    "export.col.media_type": "媒体类型",
+    "export.col.sha256": "SHA-256",
     "form.attachment_placeholder": "文件路径，例如 ~/agreement.pdf",
 }
