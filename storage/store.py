@@ -337,18 +337,21 @@ class Store:
             self.migrate()
         raise StorageError("db.needs_migration", path=str(self.path))
 
-    def preview(self, *commands: Command) -> list[Event]:
+    def preview(self, *commands: Command, tables: Tables | None = None) -> list[Event]:
         """The events ``commands`` would make, as the current user, against the current
-        state, without writing anything: every check of a write (role, limits, the
-        commands' own rules) is made, so that a refusal is said before a bulk change
-        is applied (the write checks again under the lock)."""
+        state (or ``tables``: the state a screen shows), without writing anything: every
+        check of a write (role, limits, the commands' own rules) is made, so that a
+        refusal is said before a bulk change is applied (the write checks again under
+        the lock)."""
         import copy
 
         from tracker.domain.commands import Context
 
-        tables, _index = self._current()
-        tables = copy.deepcopy(tables)
-        self.storage.forget()
+        if tables is None:
+            tables, _index = self._current()
+            tables = copy.deepcopy(tables)
+        else:
+            tables = copy.deepcopy(tables)
         index = Index(tables)
         events: list[Event] = []
         for command in commands:
