@@ -86,7 +86,7 @@ class TaskTable(LineTable):
             flags = task_flags(task, day, view.stale_days)
             rows.append((task.id, [
                 Text("● " + task.id, style="bold") if task.id in self.marked
-                else "  " + task.id,
+                else task.id,
                 *([cell(county.name.get())] if self.with_county else []),
                 *([task.recommendation] if self.with_rec else []),
                 status_cell(task.status), cell(task.owner),

@@ -113,6 +113,27 @@ def store(db: Path, source: IO[bytes], name: str, limit: int, limit_mb: int) -> 
         os.close(fd)
 
 
+def open_source(path: str | Path) -> IO[bytes]:
+    """A user's own file to attach, opened for reading: a regular file (a folder, a fifo
+    or a device is refused), never run or rendered. UsageError naming it otherwise."""
+    from tracker.domain.errors import UsageError
+
+    shown = shown_path(path)
+    try:
+        fd = os.open(os.path.expanduser(str(path)), os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as error:
+        raise UsageError("attach.unreadable", path=shown,
+                         reason=error.strerror or str(error)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError("attach.not_file", path=shown)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb", closefd=True)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def remove(db: Path, sha256: str) -> None:
     """Take back a file this process just stored, whose record was refused."""
     with contextlib.suppress(OSError, StorageError):

@@ -105,3 +105,61 @@ async def test_a_due_date_later_needs_the_one_reason_for_all(demo_db: Path) -> N
             task = app.view.task(task_id)
             assert task.due is not None and task.due.isoformat() == "2021-06-30"
             assert task.due_revisions[-1].reason == "省局同意延期"
+
+
+# -- a document follow-up carries its file ---------------------------------------------------
+async def test_a_document_follow_up_carries_a_file_listed_on_the_task(
+        demo_db: Path, tmp_path: Path) -> None:
+    import hashlib
+
+    from textual.widgets import OptionList
+
+    from tracker.screens.forms import FollowupForm
+
+    document = tmp_path / "安全责任书.pdf"
+    document.write_bytes(b"%PDF-1.4 signed agreement")
+    app = make_app(demo_db, start="211421-2.5", lang="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FollowupForm)
+        form.query_one("#outcome", Input).value = "agreement received"
+        form.query_one("#attachment", Input).value = str(document)
+        form.query_one("#outcome", Input).focus()
+        await pilot.press("enter")  # kind "call": a file is for a document
+        await settle(pilot)
+        assert app.screen is form
+        assert "document" in str(form.query_one(".form-error", Static).render())
+        form.query_one("#kind", OptionList).highlighted = 2  # document
+        form.query_one("#outcome", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, FollowupForm)
+        attach = _journal(demo_db)[-1]
+        assert attach["type"] == "attach"
+        count = attach["txn"][1]  # one write: the follow-up, its next date, the file
+        written = _journal(demo_db)[-count:]
+        assert written[0]["type"] == "followup" and written[0]["txn"] == [1, count]
+        assert written[0]["new"]["kind"] == "document"
+        sha = hashlib.sha256(document.read_bytes()).hexdigest()
+        assert attach["new"]["sha256"] == sha and attach["new"]["name"] == "安全责任书.pdf"
+        shown = str(app.screen.query_one("#task-timeline", Static).render())
+        assert "安全责任书.pdf" in shown and sha[:12] in shown
+
+
+async def test_in_service_mode_the_follow_up_form_takes_no_path(demo_db: Path) -> None:
+    from tests.screens.factory import Clock
+    from tracker.app import TrackerApp
+    from tracker.screens.forms import FollowupForm
+    from tracker.storage.store import Store
+
+    app = TrackerApp(Store(demo_db, clock=Clock()), lang="en", start="211421-2.5",
+                     service=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupForm)
+        assert not app.screen.query("#attachment")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -37,20 +36,11 @@ def cmd_attach(args: argparse.Namespace) -> int:
                              reason=clean_text(str(error), single_line=True)) from None
         name = args.name
         return _attach(store, task_id, source, name, args.note)
+    from tracker.storage.attachments import open_source
+
     path = Path(args.file)
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
-    except OSError as error:
-        raise UsageError("attach.unreadable", path=clean_text(str(path), single_line=True),
-                         reason=error.strerror or str(error)) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UsageError("attach.not_file", path=clean_text(str(path), single_line=True))
-        os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return _attach(store, task_id, handle, args.name or path.name, args.note)
-    finally:
-        os.close(fd)
+    with open_source(path) as handle:
+        return _attach(store, task_id, handle, args.name or path.name, args.note)
 
 
 def _attach(store: Any, task_id: str, source: IO[bytes], name: str, note: str | None) -> int:
