@@ -127,7 +127,7 @@ class BulkMarks:
         try:
             events = tracker.store.preview(*commands, tables=tracker.view.tables)
         except TrackerError as error:
-            tracker.notify(_("bulk.refused", count=len(commands)) + "\n" + error.message,
+            tracker.notify(_("bulk.refused", count=len(commands), reason=error.message),
                            severity="error", timeout=10, markup=False)
             return
         lines = preview_lines(events)

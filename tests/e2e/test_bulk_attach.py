@@ -93,8 +93,9 @@ def test_one_refused_task_refuses_the_batch_naming_it(tmp_path: Path) -> None:
     journal = db.with_name(db.name + ".history").read_bytes()
     for extra in ((), ("--yes",)):
         refused = run(db, "set", "--rec", "2.5", "--owner", "G03", *extra, check=1)
-        assert ("The change of 100 tasks is refused as a whole: nothing was written."
+        assert ("The change of 100 tasks is refused as a whole, nothing was written: "
                 in refused.stderr)
+        assert len(refused.stderr.splitlines()) == 1
         assert (f"{current_user()} may edit only tasks within prefectures 211400: "
                 "210102-2.5 is in prefecture 210100") in refused.stderr
     assert db.with_name(db.name + ".history").read_bytes() == journal

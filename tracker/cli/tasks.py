@@ -21,7 +21,7 @@ from tracker.cli.common import (
     service,
     store_today,
 )
-from tracker.domain.errors import NotFoundError, UsageError
+from tracker.domain.errors import NotFoundError, TrackerError, UsageError
 from tracker.domain.queries import parse_word, resolve_county, resolve_task
 from tracker.i18n import _
 
@@ -277,17 +277,24 @@ def _bulk_tasks(args: argparse.Namespace, view: StateView, today: date) -> list[
     return tasks
 
 
+def _refused(error: TrackerError, count: int) -> TrackerError:
+    """The refusal of one task, as the refusal of the batch (one line, its exit code)."""
+    import copy
+
+    refused = copy.copy(error)
+    refused.key, refused.params = "bulk.refused", {"count": count, "reason": error.message}
+    return refused
+
+
 def _bulk_apply(store: Any, commands: list[Any], count: int, yes: bool) -> int:
     """Say what the commands would change (every rule checked, nothing written); with
     ``yes``, apply them in one write (one commit group: all or nothing)."""
-    from tracker.domain.errors import TrackerError
     from tracker.formats.lines import preview_lines
 
     try:
         events = store.preview(*commands)
-    except TrackerError:
-        print(_("bulk.refused", count=count), file=sys.stderr)
-        raise
+    except TrackerError as error:
+        raise _refused(error, count) from None
     if not yes:
         print(_("bulk.preview", count=count))
         for line in preview_lines(events):
@@ -296,9 +303,8 @@ def _bulk_apply(store: Any, commands: list[Any], count: int, yes: bool) -> int:
         return 0
     try:
         result = store.apply(*commands)
-    except TrackerError:
-        print(_("bulk.refused", count=count), file=sys.stderr)
-        raise
+    except TrackerError as error:
+        raise _refused(error, count) from None
     print_changes(result.events)
     print(_("bulk.done", count=count, events=len(result.events)))
     return 0
