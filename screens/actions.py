@@ -69,6 +69,7 @@ _ABOVE = ("counties", "county", "recommendations", "recommendation", "followups"
           "task")
 _PANELS = ("dashboard", "county")  # screens taller than the terminal, with several tables
 EDIT = "role.action.edit"  # how a refusal names a change to a task's fields
+_LISTS = ("county", "recommendation")  # the task lists, where rows are marked
 
 ACTIONS: tuple[Action, ...] = (
     # -- everywhere ----------------------------------------------------------------------
@@ -109,6 +110,17 @@ ACTIONS: tuple[Action, ...] = (
     Action("measure", "measure", "m", scopes=("task", "county"), role=EDITOR,
            refusal="role.action.measure"),
     Action("snooze", "snooze", "z", scopes=("followups",), role=EDITOR, refusal=EDIT),
+    # -- bulk changes in the task lists (screens/bulk.py) --------------------------------
+    Action("mark", "mark", "space", scopes=_LISTS),
+    Action("bulk_status", "bulk_status", "s", scopes=_LISTS, role=EDITOR, refusal=EDIT),
+    Action("bulk_owner", "bulk_owner", "o", scopes=_LISTS, role=EDITOR, refusal=EDIT),
+    Action("bulk_due", "bulk_due", "d", scopes=_LISTS, role=EDITOR, refusal=EDIT,
+           show=False),
+    Action("bulk_next", "bulk_next", "x", scopes=_LISTS, role=EDITOR, refusal=EDIT,
+           show=False),
+    Action("bulk_snooze", "bulk_snooze", "z", scopes=_LISTS, role=EDITOR, refusal=EDIT,
+           show=False),
+    Action("unmark_all", "unmark_all", "u", scopes=_LISTS, show=False, palette=False),
     Action("reassign", "reassign", "o", scopes=("followups",), role=EDITOR, refusal=EDIT),
     # Escape goes back from every screen; the footer says so on the detail screens (the
     # lists are left with a number key).

@@ -13,6 +13,7 @@ from tracker.domain.progress import county_value
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell
+from tracker.screens.bulk import BulkMarks
 from tracker.screens.tasks import TaskTable
 from tracker.screens.trend import TrendChart, indicator_points
 from tracker.screens.widgets import Footer, SectionTitle
@@ -20,8 +21,9 @@ from tracker.screens.widgets import Footer, SectionTitle
 SERIES = ("digitized_permanent_volumes", "permanent_volumes", "holdings", "staff")
 
 
-class CountyScreen(TrackerScreen):
+class CountyScreen(BulkMarks, TrackerScreen):
     ACTION_SCOPE = "county"
+    BULK_TABLE = "#county-tasks"
     BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, code: str) -> None:

@@ -219,10 +219,13 @@ class FollowupForm(Form):
     list saves once an outcome is typed, else goes to the outcome."""
 
     def __init__(self, task_id: str, next_date: date | None,
-                 today: date | None = None) -> None:
+                 today: date | None = None, *, files: bool = True) -> None:
         super().__init__(_("form.followup_title", task=task_id))
         self.next_date = next_date
         self.today = today or date.today()
+        # A document follow-up may carry the document's file (a path on this machine);
+        # not in service mode, where a path would name a file of the server's.
+        self.files = files
 
     def fields(self) -> ComposeResult:
         yield Label(_("form.kind"), classes="form-label")
@@ -233,6 +236,9 @@ class FollowupForm(Form):
                                                     compact=True))
         yield from _labelled(_("form.next"), Input(
             self.next_date.isoformat() if self.next_date else "", id="next", compact=True))
+        if self.files:
+            yield from _labelled(_("form.attachment"), Input(
+                id="attachment", compact=True, placeholder=_("form.attachment_placeholder")))
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -256,7 +262,12 @@ class FollowupForm(Form):
         on = parse_date(when, today=self.today, option=_("form.when")) if when else self.today
         text = self.value("next").strip()
         next_date = parse_date(text, today=self.today, option=_("form.next")) if text else None
-        return kind, outcome, next_date, on
+        attachment = self.value("attachment").strip() if self.files else ""
+        if attachment and kind is not FollowupKind.DOCUMENT:
+            self.show_error(_("form.attachment_document_only"))
+            self.query_one("#attachment", Input).focus()
+            return None
+        return kind, outcome, next_date, on, attachment or None
 
 
 class MeasureForm(Form):

@@ -13,6 +13,7 @@ from tracker.domain.model import CLOSED_STATUSES
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import FilteredScreen, TrackerScreen, cell, keep_cursor
+from tracker.screens.bulk import BulkMarks
 from tracker.screens.datatable import Table
 from tracker.screens.tasks import Searcher, TaskTable
 from tracker.screens.trend import TrendChart, indicator_points
@@ -79,12 +80,13 @@ class RecommendationsScreen(TrackerScreen):
         self.app.push_screen(RecommendationScreen(str(event.row_key.value)))
 
 
-class RecommendationScreen(FilteredScreen):
+class RecommendationScreen(BulkMarks, FilteredScreen):
     """One recommendation's county tasks (optionally opened on one prefecture)."""
 
     FILTERED_TABLE = "#rec-tasks"
 
     ACTION_SCOPE = "recommendation"
+    BULK_TABLE = "#rec-tasks"
     BINDINGS = actions.bindings(ACTION_SCOPE)
 
     def __init__(self, rec_id: str, prefecture: str | None = None,

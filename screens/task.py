@@ -305,8 +305,13 @@ def log_followup(app: Any, task: Task, on_done: Any = None) -> None:
 
     def chosen(result: Any) -> None:
         if result:
-            kind, outcome, next_date, on = result
-            app.submit([LogFollowup(task.id, kind, outcome, next=next_date, on=on,
-                                    seen_version=task.version)], on_done, action="followup")
+            kind, outcome, next_date, on, attachment = result
+            command = LogFollowup(task.id, kind, outcome, next=next_date, on=on,
+                                  seen_version=task.version)
+            if attachment:  # the document's file: stored, and recorded in the same write
+                app.submit_attachment(task.id, attachment, [command], on_done,
+                                      action="followup")
+            else:
+                app.submit([command], on_done, action="followup")
 
-    app.push_screen(FollowupForm(task.id, prefill, today), chosen)
+    app.push_screen(FollowupForm(task.id, prefill, today, files=not app.service), chosen)

@@ -62,6 +62,7 @@ class TaskTable(LineTable):
         super().__init__(id=id)
         self.with_county = county
         self.with_rec = rec
+        self.marked: set[str] = set()  # rows marked with Space, for a bulk change
 
     def on_mount(self) -> None:
         self.set_columns([
@@ -86,7 +87,8 @@ class TaskTable(LineTable):
             county = view.plan.county(task.county)
             flags = task_flags(task, day, view.stale_days)
             rows.append((task.id, [
-                task.id,
+                Text("● " + task.id, style="bold") if task.id in self.marked
+                else task.id,
                 *([cell(county.name.get())] if self.with_county else []),
                 *([task.recommendation] if self.with_rec else []),
                 status_cell(task.status), cell(task.owner),
@@ -98,3 +100,6 @@ class TaskTable(LineTable):
 
     def current_task(self) -> str | None:
         return self.cursor_key
+
+    def row_keys(self) -> list[str]:
+        return [row.key for row in self.rows]

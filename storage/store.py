@@ -375,6 +375,69 @@ class Store:
             self.migrate()
         raise StorageError("db.needs_migration", path=str(self.path))
 
+    def preview(self, *commands: Command, tables: Tables | None = None) -> list[Event]:
+        """The events ``commands`` would make, as the current user, against the current
+        state (or ``tables``: the state a screen shows), without writing anything: every
+        check of a write (role, limits, the commands' own rules) is made, so that a
+        refusal is said before a bulk change is applied (the write checks again under
+        the lock)."""
+        import copy
+
+        from tracker.domain.commands import Context
+
+        if tables is None:
+            tables, _index = self._current()
+            tables = copy.deepcopy(tables)
+        else:
+            tables = copy.deepcopy(tables)
+        index = Index(tables)
+        events: list[Event] = []
+        for command in commands:
+            moment = self.clock()
+            ctx = Context(tables, index, self.user, moment.date(), moment.isoformat(),
+                          known_account=self.known_account, source=str(self.path))
+            scope = _authorize(command, self.user, tables, index)
+            new_events = command.events(ctx)
+            for event in new_events:
+                if scope is not None:
+                    scope.check(task=event.get("task"), county=event.get("county"))
+                stamped = {"ts": ctx.ts, "user": self.user, **event}
+                apply_event(tables, index, stamped)
+                events.append(stamped)
+        return events
+
+    # -- attachments (tracker.storage.attachments) --------------------------------------
+    def attach(self, task: str, source: Any, name: str, note: str | None = None, *,
+               before: Iterable[Command] = ()) -> Result:
+        """Store the file ``source`` (a binary stream) and record it for ``task``, after
+        the commands ``before`` (a document follow-up it is the evidence of), in one
+        write. The record is checked first (role, limits, the task), so that a refused
+        one leaves no file behind; a file larger than the database's limit is refused
+        while it is read, naming the limit."""
+        from tracker.domain.commands import Attach, attachment_limit, attachment_name
+        from tracker.storage import attachments
+
+        before = list(before)
+        shown = attachment_name(name)
+        settings = self.view().meta["settings"]
+        limit = attachment_limit(settings)
+        self.preview(*before, Attach(task, "0" * 64, shown, 0, "", note))
+        stored = attachments.store(self.path, source, shown, limit, limit // (1024 * 1024))
+        try:
+            return self.apply(*before, Attach(task, stored.sha256, shown, stored.size,
+                                              stored.media_type, note))
+        except BaseException:
+            if stored.created and not self.attachment_records(stored.sha256):
+                attachments.remove(self.path, stored.sha256)
+            raise
+
+    def attachment_records(self, sha256: str | None = None) -> list[Event]:
+        """The attach events of the journal (of one file, by its hash)."""
+        needle = b'"type":"attach"' if sha256 is None else f'"sha256":"{sha256}"'.encode()
+        return [e for e in self.history.matching(needle)
+                if e.get("type") == "attach" and (sha256 is None
+                                                  or e["new"].get("sha256") == sha256)]
+
     def _commit(self, tables: Tables, index: Index,
                 items: Iterable[Item], *,
                 auto_backup: bool = False) -> Result:
@@ -992,6 +1055,10 @@ class Store:
                 findings.append(Finding("verify.head_mismatch", {"seq": head.get("seq")}))
         _as_current_schema(state, tables)
         findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
+        from tracker.storage import attachments
+
+        findings.extend(Finding(key, params) for key, params in
+                        attachments.check(self.path, self.attachment_records()))
         if not findings and sound:
             checkpoints.mark_verified(self.path, sound, known)
         return findings

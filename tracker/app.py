@@ -236,6 +236,30 @@ class TrackerApp(App[None]):
             return
         self.post_message(CommandDone(result.events, None, on_done))
 
+    def submit_attachment(self, task: str, path: str, before: Sequence[Command],
+                          on_done: Callable[[TrackerError | None], None] | None = None, *,
+                          action: str) -> None:
+        """Store the file at ``path`` (this machine's: never in service mode) and record
+        it for ``task`` after ``before`` (its follow-up), in one write, in a worker."""
+        if self.service or not self.can_edit(task=task, action=action):
+            return
+        self._store_attachment(task, path, list(before), on_done)
+
+    @work(thread=True, group="apply")
+    def _store_attachment(self, task: str, path: str, before: list[Command],
+                          on_done: Callable[[TrackerError | None], None] | None) -> None:
+        from pathlib import Path
+
+        from tracker.storage.attachments import open_source
+
+        try:
+            with open_source(path) as handle:
+                result = self.writer.attach(task, handle, Path(path).name, before=before)
+        except TrackerError as error:
+            self.post_message(CommandDone([], error, on_done))
+            return
+        self.post_message(CommandDone(result.events, None, on_done))
+
     def on_command_done(self, message: CommandDone) -> None:
         if message.error is not None:
             self.notify(message.error.message, severity="error", timeout=10, markup=False)

@@ -221,6 +221,9 @@ def test_the_database_is_the_services_whatever_the_environment(service: Service,
     ("restore /tmp/backup.json", 1, "restore /tmp/backup.json"),
     ("diff a.json b.json", 1, "diff a.json"),
     ("users add mal --role admin --key /home/mal/.ssh/id.pub", 1, "--key /home/mal"),
+    ("attach 211421-2.5 /etc/shadow", 1, "attach /etc/shadow"),
+    ("attach 211421-2.5 /etc/shadow --name x.pdf", 1, "attach /etc/shadow"),
+    ("attachment get 0123456789abcdef -o /tmp/x.pdf", 1, "-o /tmp/x.pdf"),
     ("list 'unclosed", 2, "does not parse"),
     ("list --no-such-option", 2, "unrecognized arguments"),
 ])
@@ -271,6 +274,22 @@ def test_backup_and_import_cross_by_standard_streams(service: Service,
     restored = service.ssh("ann", "restore -", stdin=streamed)
     assert "restored" in _text(restored).lower(), _text(restored)
     assert _events(service)[-1]["user"] == "ann"
+
+
+def test_attachments_cross_by_standard_streams(service: Service) -> None:
+    """`attach TASK - --name N` reads standard input only; `attachment get HASH -o -`
+    writes to standard output only: a path on the server is never read or written."""
+    import hashlib
+
+    data = b"%PDF-1.4 agreement" + bytes(range(256))
+    service.ssh("eve", f"attach {TASK} - --name 责任书.pdf --note 'signed'", stdin=data)
+    event = _events(service)[-1]
+    assert (event["user"], event["type"], event["new"]["name"]) == ("eve", "attach",
+                                                                   "责任书.pdf")
+    sha = hashlib.sha256(data).hexdigest()
+    assert service.ssh("vic", f"attachment get {sha} -o -").stdout == data
+    refused = service.ssh("vic", f"attach {TASK} - --name x.pdf", stdin=data, check=1)
+    assert "needs the editor role" in refused.stderr.decode()
 
 
 def test_shell_refuses_a_database_others_may_enter(service: Service) -> None:

@@ -78,6 +78,8 @@ def commands(tmp: Path) -> dict[str, tuple[list[str], str]]:
         "note": (["note", TASK, "a note"], "editor"),
         "followup": (["followup", TASK, "--kind", "call", "--outcome", "ok"], "editor"),
         "measure": (["measure", "绥中", "staff", "7"], "editor"),
+        "attach": (["attach", TASK, str(tmp / "figures.csv")], "editor"),
+        "set (bulk)": (["set", "--county", "绥中", "--priority", "high", "--yes"], "editor"),
         "import": (["import", str(tmp / "figures.csv")], "editor"),
         "config (set)": (["config", "stale_days", "30"], "admin"),
         "users add": (["users", "add", OTHER_ACCOUNT, "--role", "viewer"], "admin"),

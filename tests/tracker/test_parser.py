@@ -32,8 +32,8 @@ def test_a_plain_argparse_parser_stays_english_beside_ours(
     ours = build_parser()
     plain = _plain_parser()
 
-    mine = _usage_error(ours, ["set"], capsys)
-    assert mine.startswith("用法：tracker set") and "缺少必需的参数：TASK" in mine
+    mine = _usage_error(ours, ["note"], capsys)
+    assert mine.startswith("用法：tracker note") and "缺少必需的参数：TASK" in mine
     theirs = _usage_error(plain, [], capsys)
     assert theirs.startswith("usage: other")
     assert "error: the following arguments are required: thing" in theirs

@@ -108,10 +108,21 @@ def cmd_backup(args: argparse.Namespace) -> int:
             with open(target, "rb") as copy:
                 shutil.copyfileobj(copy, sys.stdout.buffer)
             sys.stdout.buffer.flush()
+        _no_attachments(store, sys.stderr)
         return 0
     target = store.backup(Path(args.output) if args.output else None)
     print(_("backup.done", path=clean_text(str(target), single_line=True)))
+    _no_attachments(store, sys.stdout)
     return 0
+
+
+def _no_attachments(store: Any, stream: Any) -> None:
+    """A backup is the state alone: said plainly where the database has attachments."""
+    if store.attachment_records():
+        from tracker.storage.attachments import folder_of
+
+        print(_("backup.no_attachments",
+                folder=clean_text(str(folder_of(store.path)), single_line=True)), file=stream)
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -135,6 +146,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
         result = store.restore(Path(args.file))
     print(_("restore.done", file=clean_text(args.file, single_line=True),
             events=len(result.events)))
+    _no_attachments(store, sys.stdout)
     return 0
 
 

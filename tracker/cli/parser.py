@@ -20,6 +20,7 @@ from tracker.cli.admin import (
     cmd_users,
     cmd_verify,
 )
+from tracker.cli.evidence import cmd_attach, cmd_attachment
 from tracker.cli.find import cmd_search, cmd_undo
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
 from tracker.cli.shell import cmd_shell
@@ -258,8 +259,25 @@ def _county_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
 
 
+def _bulk_arguments(p: argparse.ArgumentParser) -> None:
+    """The list filters, in place of a task (a bulk change), and --yes to apply it."""
+    p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
+    p.add_argument("--county", metavar="C", help=_("cli.opt.county"))
+    p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
+    p.add_argument("--where-status", metavar="S", help=_("cli.opt.where_status"))
+    p.add_argument("--where-owner", metavar="O", help=_("cli.opt.where_owner"))
+    p.add_argument("--overdue", action="store_true", help=_("cli.opt.overdue"))
+    p.add_argument("--stale", action="store_true", help=_("cli.opt.stale"))
+    p.add_argument("--due-before", metavar="DATE", help=_("cli.opt.due_before"))
+    p.add_argument("--due-after", metavar="DATE", help=_("cli.opt.due_after"))
+    p.add_argument("--next-before", metavar="DATE", help=_("cli.opt.next_before"))
+    p.add_argument("--next-after", metavar="DATE", help=_("cli.opt.next_after"))
+    p.add_argument("--yes", action="store_true", help=_("cli.opt.yes"))
+
+
 def _set_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task_or_filters"))
+    _bulk_arguments(p)
     p.add_argument("--status", metavar="S", help=_("cli.opt.set_status"))
     p.add_argument("--owner", metavar="O", help=_("cli.opt.owner"))
     p.add_argument("--due", metavar="DATE", help=_("cli.opt.due"))
@@ -276,11 +294,31 @@ def _note_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _followup_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task_or_filters"))
+    _bulk_arguments(p)
     p.add_argument("--kind", required=True, metavar="KIND", help=_("cli.opt.kind"))
     p.add_argument("--outcome", required=True, metavar="TEXT", help=_("cli.opt.outcome"))
     p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
     p.add_argument("--date", metavar="DATE", help=_("cli.opt.followup_date"))
+
+
+def _attach_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("task", metavar="TASK", help=_("cli.arg.task"))
+    p.add_argument("file", metavar="FILE|-", help=_("cli.arg.attach_file"))
+    p.add_argument("--name", metavar="NAME", help=_("cli.opt.attach_name"))
+    p.add_argument("--note", metavar="TEXT", help=_("cli.opt.attach_note"))
+
+
+def _attachment_arguments(p: argparse.ArgumentParser) -> None:
+    common = _global_options()
+    actions = p.add_subparsers(dest="attachment_command", metavar="ACTION",
+                               parser_class=_Parser, required=True)
+    get = actions.add_parser("get", parents=[common], help=_("cli.cmd.attachment_get"),
+                             description=_("cli.cmd.attachment_get"))
+    get.add_argument("sha256", metavar="HASH", help=_("cli.arg.attachment_hash"))
+    get.add_argument("-o", "--output", metavar="FILE|-", required=True,
+                     help=_("cli.opt.attachment_output"))
+    get.add_argument("--force", action="store_true", help=_("cli.opt.attachment_force"))
 
 
 def _measure_arguments(p: argparse.ArgumentParser) -> None:
@@ -400,6 +438,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "note": Subcommand(cmd_note, _note_arguments),
     "followup": Subcommand(cmd_followup, _followup_arguments),
     "measure": Subcommand(cmd_measure, _measure_arguments),
+    "attach": Subcommand(cmd_attach, _attach_arguments),
+    "attachment": Subcommand(cmd_attachment, _attachment_arguments),
     "import": Subcommand(cmd_import, _import_arguments),
     "report": Subcommand(cmd_report, None, data=True),
     "history": Subcommand(cmd_history, _history_arguments, data=True),

@@ -167,7 +167,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         old = snapshot_of(store, store.view(day_before(since)), trends=False, **selection)
         new = snapshot_of(store, view, trends=False, **selection)
         options = options._replace(changes=diff_snapshots(old, new), since=since.isoformat())
-    if options.table in ("measurements", "history"):
+    if options.table in ("measurements", "history", "attachments"):
         options = options._replace(live=_live_tables(store, view, options.table, selection))
     snapshot, digest, checksum = export_snapshot(
         store, view, fmt, args.output if to_stdout else path, force=args.force,
@@ -195,6 +195,10 @@ def _live_tables(store: Any, view: Any, table: str, selection: dict[str, Any]) -
         return {table: tables.measurement_table(view, snapshot)}
     codes = {c["code"] for c in snapshot["counties"]}
     every = len(codes) == len(view.plan.counties)
+    if table == "attachments":
+        return {table: tables.attachment_table(
+            [e for e in store.attachment_records()
+             if every or e["task"].split("-")[0] in codes], snapshot)}
     events = [e for e in store.events()
               if every or (e.get("county") or (e.get("task") or "-").split("-")[0]) in codes]
     return {table: tables.history_table(events, snapshot)}

@@ -34,6 +34,9 @@ from tracker.domain.text import clean_text
 # inputs are files on the server), shell (another person). An option that is in neither
 # this list nor _PATHS (one added later) is refused over ssh until it is put in one:
 # test_service_shell checks that every option of the parser is.
+# The list filters that select the tasks of a bulk `set` or `followup`, and its --yes.
+BULK = ("prefecture", "county", "rec", "where_status", "where_owner", "overdue", "stale",
+        "due_before", "due_after", "next_before", "next_after", "yes")
 SAFE: dict[str, frozenset[str]] = {
     "list": frozenset({"prefecture", "county", "rec", "status", "owner", "overdue", "stale",
                        "due_before", "due_after", "next_before", "next_after"}),
@@ -41,9 +44,13 @@ SAFE: dict[str, frozenset[str]] = {
     "show": frozenset({"task"}),
     "county": frozenset({"county"}),
     "set": frozenset({"task", "status", "owner", "due", "next", "cadence", "priority",
-                      "comment", "expect_version"}),
+                      "comment", "expect_version", *BULK}),
     "note": frozenset({"task", "text"}),
-    "followup": frozenset({"task", "kind", "outcome", "next", "date"}),
+    "followup": frozenset({"task", "kind", "outcome", "next", "date", *BULK}),
+    # attach: only "-" (the file comes on standard input; a path on the server is
+    # refused, see _PATHS), so that nobody makes the service read a file of its own.
+    "attach": frozenset({"task", "name", "note"}),
+    "attachment": frozenset({"attachment_command", "sha256", "force"}),
     "measure": frozenset({"county", "key", "value", "date", "source"}),
     "import": frozenset({"dry_run"}),
     "report": frozenset(),
@@ -79,6 +86,8 @@ _PATHS: tuple[tuple[str, str, str, bool], ...] = (
     ("restore", "file", "restore", True),
     ("diff", "snapshots", "diff", False),
     ("users", "key", "--key", True),
+    ("attach", "file", "attach", True),
+    ("attachment", "output", "-o", True),
 )
 
 

@@ -23,7 +23,7 @@ from tracker.cli.common import (
     store_today,
     write_json_array,
 )
-from tracker.domain.errors import NotFoundError, UsageError
+from tracker.domain.errors import NotFoundError, TrackerError, UsageError
 from tracker.domain.queries import parse_word, resolve_county, resolve_task
 from tracker.i18n import _
 
@@ -192,14 +192,16 @@ def _show_county(args: argparse.Namespace, store: Any, view: Any, code: str) -> 
 
 
 def cmd_set(args: argparse.Namespace) -> int:
+    """One task's fields; or, given list filters in place of a task, every task they
+    select, in one write, after a preview (applied only with --yes)."""
     from tracker.domain.commands import SetFields, validate_owner
     from tracker.domain.fields import Status
 
     refuse_as_of(args)
-    store = open_store(args, lazy=True)
+    bulk = _bulk_given(args)
+    store = open_store(args, lazy=not bulk)
     view = store.view()
     today = store.clock().date()
-    task_id = resolve_task(view, args.task)
     changes: dict[str, Any] = {}
     if args.status is not None:
         changes["status"] = Status(parse_word("status", args.status,
@@ -220,8 +222,93 @@ def cmd_set(args: argparse.Namespace) -> int:
         changes["priority"] = parse_word("priority", args.priority, ("low", "normal", "high"))
     if not changes:
         raise UsageError("set.no_options")
+    if bulk:
+        from tracker.domain.commands import changes_anything
+
+        if args.expect_version is not None:
+            raise UsageError("bulk.no_expect_version")
+        tasks = [task for task in _bulk_tasks(args, view, today)
+                 if changes_anything(view.task_doc(task.id), changes)]
+        if not tasks:
+            print(_("bulk.nothing_to_change"))
+            return 0
+        return _bulk_apply(store, [SetFields(task.id, changes, task.version, args.comment)
+                                   for task in tasks], len(tasks), args.yes)
+    task_id = resolve_task(view, _one_task(args))
     result = store.apply(SetFields(task_id, changes, args.expect_version, args.comment))
     print_changes(result.events)
+    return 0
+
+
+BULK_FILTERS = ("prefecture", "county", "rec", "where_status", "where_owner", "overdue",
+                "stale", "due_before", "due_after", "next_before", "next_after")
+
+
+def _bulk_given(args: argparse.Namespace) -> bool:
+    """Whether list filters select the tasks (in place of one task)."""
+    given = any(getattr(args, name, None) for name in BULK_FILTERS)
+    if given and args.task:
+        raise UsageError("bulk.task_and_filters", task=args.task)
+    if not given and getattr(args, "yes", False):
+        raise UsageError("bulk.yes_without_filters")
+    return given
+
+
+def _one_task(args: argparse.Namespace) -> str:
+    if not args.task:
+        raise UsageError("bulk.no_task")
+    return str(args.task)
+
+
+def _bulk_tasks(args: argparse.Namespace, view: StateView, today: date) -> list[Task]:
+    """The tasks the filters select, as `tracker list` would list them."""
+    from tracker.domain.queries import TaskFilter, filter_tasks
+
+    task_filter = TaskFilter.build(
+        view.plan, prefecture=args.prefecture, county=args.county, rec=args.rec,
+        status=args.where_status, owner=args.where_owner, overdue=args.overdue,
+        stale=args.stale,
+        due_before=date_option(args.due_before, "--due-before", today),
+        due_after=date_option(args.due_after, "--due-after", today),
+        next_before=date_option(args.next_before, "--next-before", today),
+        next_after=date_option(args.next_after, "--next-after", today),
+    )
+    tasks = filter_tasks(view, task_filter, today)
+    if not tasks:
+        raise NotFoundError("bulk.no_match")
+    return tasks
+
+
+def _refused(error: TrackerError, count: int) -> TrackerError:
+    """The refusal of one task, as the refusal of the batch (one line, its exit code)."""
+    import copy
+
+    refused = copy.copy(error)
+    refused.key, refused.params = "bulk.refused", {"count": count, "reason": error.message}
+    return refused
+
+
+def _bulk_apply(store: Any, commands: list[Any], count: int, yes: bool) -> int:
+    """Say what the commands would change (every rule checked, nothing written); with
+    ``yes``, apply them in one write (one commit group: all or nothing)."""
+    from tracker.formats.lines import preview_lines
+
+    try:
+        events = store.preview(*commands)
+    except TrackerError as error:
+        raise _refused(error, count) from None
+    if not yes:
+        print(_("bulk.preview", count=count))
+        for line in preview_lines(events):
+            print(line)
+        print(_("bulk.needs_yes", count=count))
+        return 0
+    try:
+        result = store.apply(*commands)
+    except TrackerError as error:
+        raise _refused(error, count) from None
+    print_changes(result.events)
+    print(_("bulk.done", count=count, events=len(result.events)))
     return 0
 
 
@@ -236,17 +323,27 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 
 def cmd_followup(args: argparse.Namespace) -> int:
+    """A follow-up of one task; or, given list filters in place of a task, the same
+    follow-up of every task they select, in one write (previewed; applied with --yes)."""
     from tracker.domain.commands import LogFollowup
     from tracker.domain.fields import FollowupKind
 
     refuse_as_of(args)
-    store = open_store(args, lazy=True)
-    task_id = resolve_task(store.view(), args.task)
+    bulk = _bulk_given(args)
+    store = open_store(args, lazy=not bulk)
+    view = store.view()
     today = store.clock().date()
     kind = parse_word("kind", args.kind, tuple(k.value for k in FollowupKind))
-    command = LogFollowup(task_id, FollowupKind(kind), args.outcome,
-                          next=date_option(args.next, "--next", today),
-                          on=date_option(args.date, "--date", today))
+    next_date = date_option(args.next, "--next", today)
+    on = date_option(args.date, "--date", today)
+    if bulk:
+        tasks = _bulk_tasks(args, view, today)
+        return _bulk_apply(store, [LogFollowup(task.id, FollowupKind(kind), args.outcome,
+                                               next=next_date, on=on,
+                                               seen_version=task.version)
+                                   for task in tasks], len(tasks), args.yes)
+    task_id = resolve_task(view, _one_task(args))
+    command = LogFollowup(task_id, FollowupKind(kind), args.outcome, next=next_date, on=on)
     print_changes(store.apply(command).events)
     return 0
 

@@ -45,7 +45,10 @@ MAX_VALUE = 2**53
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "stale_days": (90, (int, 1, 3650)),
     "unknown_users": ("viewer", UNKNOWN_USERS),
+    "attachment_max_mb": (50, (int, 1, 2048)),  # the largest attachment, in MB
 }
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MAX_NAME = 255  # an attachment's name, in characters
 
 
 def _no_account(name: str) -> bool:
@@ -311,6 +314,12 @@ class Undo(Command):
 UNDO_KINDS = ("note", "followup", "measure", "init", "setting", "user", "put", "migrate")
 
 
+def changes_anything(doc: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether ``changes`` (as SetFields takes them) would change task ``doc``: a bulk
+    change leaves out the tasks that already have the values."""
+    return any(_stored(value) != doc.get(name) for name, value in changes.items())
+
+
 def _checked_field(ctx: Context, name: str, value: Any) -> Any:
     """A task field's new value as stored (words, ISO dates), once it has passed its
     field's rules."""
@@ -453,6 +462,60 @@ class LogFollowup(Command):
                            "old": doc["next_followup"], "new": next_date.isoformat(),
                            "comment": None})
         return events
+
+
+def attachment_limit(settings: dict[str, Any]) -> int:
+    """The largest attachment the database takes, in bytes (setting attachment_max_mb)."""
+    return int(setting_value(settings, "attachment_max_mb")) * 1024 * 1024
+
+
+def attachment_name(name: str) -> str:
+    """An attachment's name as kept: its last path component, one line, not empty."""
+    base = clean_text(str(name), single_line=True).replace("\\", "/").rsplit("/", 1)[-1]
+    base = base.strip()
+    if not base or base in (".", ".."):
+        raise UsageError("attach.bad_name", name=clean_text(str(name), single_line=True))
+    return base[:MAX_NAME]
+
+
+@dataclass(frozen=True, slots=True)
+class Attach(Command):
+    """Record that a file (stored content-addressed beside the database, by its SHA-256:
+    tracker.storage.attachments) is evidence for a task. The file itself is never in the
+    journal: the event names it (name, size, media type, hash). The size is within the
+    database's limit (setting attachment_max_mb)."""
+
+    task: str
+    sha256: str
+    name: str
+    size: int
+    media_type: str
+    note: str | None = None
+
+    needs: ClassVar[str | None] = EDITOR
+    action: ClassVar[str] = "role.action.attach"
+
+    @property
+    def subject_task(self) -> str | None:
+        return self.task
+
+    def events(self, ctx: Context) -> list[Event]:
+        ctx.task_doc(self.task)
+        if not isinstance(self.sha256, str) or not _SHA256.match(self.sha256):
+            raise UsageError("attach.bad_hash", value=clean_text(str(self.sha256),
+                                                                  single_line=True))
+        limit = attachment_limit(ctx.tables["meta"]["1"]["settings"])
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or self.size < 0:
+            raise UsageError("attach.bad_size", size=clean_text(str(self.size)))
+        if self.size > limit:
+            raise InvalidEdit("attach.too_large", name=attachment_name(self.name),
+                              size=self.size, limit=limit // (1024 * 1024))
+        media = clean_text(str(self.media_type), single_line=True)[:100] or \
+            "application/octet-stream"
+        note = _text(self.note, "note") if self.note else None
+        return [{"type": "attach", "task": self.task,
+                 "new": {"sha256": self.sha256, "name": attachment_name(self.name),
+                         "size": self.size, "media_type": media, "note": note}}]
 
 
 YES = {"yes", "y", "true", "1", "是", "有", "已"}

@@ -263,6 +263,7 @@ APPLY = {
     "init": _init,
     "set": _set,
     "note": _note,
+    "attach": _note,  # the file's record stays in the journal, as a note does
     "followup": _followup,
     "measure": _measure,
     "setting": _setting,

@@ -112,6 +112,10 @@ class StateView:
             raise NotFoundError("task.unknown", task=task_id)
         return Task.from_doc(self.tables["tasks"][key])
 
+    def task_doc(self, task_id: str) -> dict[str, Any]:
+        """A task's document as stored (read only)."""
+        return self.tables["tasks"][self.index.tasks[task_id]]
+
     def county_doc(self, code: str) -> dict[str, Any]:
         return self.tables["counties"][self.index.counties[code]]
 

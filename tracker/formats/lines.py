@@ -289,3 +289,26 @@ def agenda_json(view: StateView, tasks: Sequence[Task], today: date, until: date
     if view.demo:
         data["demo"] = True
     return data
+
+
+def preview_lines(events: list[dict[str, Any]]) -> list[str]:
+    """What a bulk change would do, one line an event (nothing is written yet)."""
+    from tracker.domain.fields import field_value
+    from tracker.i18n import _
+
+    lines = []
+    for event in events:
+        task = event.get("task") or event.get("county") or ""
+        if event["type"] == "set":
+            name = event["field"]
+            lines.append(_("bulk.line.set", task=task, field=_(f"field.{name}"),
+                           old=field_value(name, event.get("old")),
+                           new=field_value(name, event.get("new"))))
+        elif event["type"] == "followup":
+            new = event["new"]
+            lines.append(_("bulk.line.followup", task=task, kind=_(f"kind.{new['kind']}"),
+                           date=new["date"], outcome=clean_text(new["outcome"],
+                                                                single_line=True)))
+        else:
+            lines.append(_("bulk.line.other", task=task, type=event["type"]))
+    return lines

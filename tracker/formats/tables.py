@@ -20,8 +20,8 @@ from tracker.domain.text import clean_text
 from tracker.formats.snapshot import Snapshot, indicator_from_json, target_row
 from tracker.i18n import _, get_language
 
-TABLES = ("tasks", "counties", "rollups", "measurements", "history")
-LIVE_ONLY = ("measurements", "history")  # read off the database, not the snapshot
+TABLES = ("tasks", "counties", "rollups", "measurements", "history", "attachments")
+LIVE_ONLY = ("measurements", "history", "attachments")  # read off the database, not the snapshot
 
 
 class Column(NamedTuple):
@@ -307,6 +307,34 @@ def history_table(events: Iterable[dict[str, Any]], snapshot: Snapshot) -> Table
                                                   else None),
                      clean_text(event.get("comment") or "") or None])
     return Table("history", _("export.history"), columns, rows)
+
+
+def attachment_table(events: Iterable[dict[str, Any]], snapshot: Snapshot) -> Table:
+    """One row per attachment recorded up to the snapshot's as-of date: the task, the
+    file's name, size, media type and SHA-256 (with which `tracker attachment get`
+    gives it back and `sha256sum` checks a copy), who attached it and when."""
+    as_of = snapshot["provenance"]["as_of"]
+    columns = [
+        Column("seq", _("col.seq"), "int", 7),
+        Column("ts", _("col.when"), width=20),
+        Column("user", _("col.who"), width=12),
+        Column("task", _("col.task"), width=12),
+        Column("county_code", _("col.code"), width=8),
+        Column("name", _("export.col.attachment_name"), width=30),
+        Column("size", _("export.col.attachment_size"), "int", 10),
+        Column("media_type", _("export.col.media_type"), width=20),
+        Column("sha256", _("export.col.sha256"), width=66),
+        Column("note", _("col.comment"), width=24),
+    ]
+    rows = []
+    for event in events:
+        if event["ts"][:10] > as_of:
+            continue
+        new, task = event["new"], event["task"]
+        rows.append([event["seq"], event["ts"], event.get("user"), task, task.split("-")[0],
+                     clean_text(new["name"]), new["size"], new["media_type"], new["sha256"],
+                     clean_text(new.get("note") or "") or None])
+    return Table("attachments", _("export.attachments"), columns, rows)
 
 
 def task_status_labels() -> dict[str, str]:

@@ -79,6 +79,7 @@ def show_json(view: StateView, task: Task, events: list[dict[str, Any]],
                                 "source": m.source, "by": m.by}
                                for m in view.measurements(task.county, key)]
                          for key in sorted(keys)},
+        "attachments": attachments_of(events),
         "history": [{k: e.get(k) for k in ("seq", "ts", "user", "type", "field", "old",
                                              "new", "comment")} for e in events],
     }
@@ -183,9 +184,34 @@ def task_timeline(events: list[dict[str, Any]], *, newest_first: bool = True) ->
         if f.next:
             line.append(f"  → {f.next}", style="cyan")
         dated.append((f.at.isoformat(), line))
+    for attached in attachments_of(events):
+        line = Text(f"{attached['at'][:16].replace('T', ' ')} {clean_text(attached['by'])}  ",
+                    style="dim")
+        line.append(_("show.attachment") + ": ", style="bold")
+        line.append(_("show.attachment_line", name=clean_text(attached["name"]),
+                      size=human_size(attached["size"]), type=attached["media_type"],
+                      sha=attached["sha256"][:12]))
+        if attached.get("note"):
+            line.append("  " + clean_text(attached["note"]))
+        dated.append((attached["at"], line))
     # By time, then as recorded (two entries of one second keep their order, reversed too).
     order = sorted(range(len(dated)), key=lambda i: (dated[i][0], i), reverse=newest_first)
     return [dated[i][1] for i in order]
+
+
+def attachments_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A task's attachments, from its events, oldest first: name, size, media type,
+    hash, note, when and by whom (never the file: the tracker does not open it)."""
+    return [{**e["new"], "at": e["ts"], "by": e["user"], "seq": e.get("seq")}
+            for e in events if e.get("type") == "attach"]
+
+
+def human_size(size: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if size < 1024 or unit == "MB":
+            return f"{size} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return str(size)
 
 
 def _value(value: Any) -> str:
@@ -228,6 +254,8 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
                  new=field_value(e["field"], e.get("new")))
     if kind == "note":
         return _("event.note", text=e["new"])
+    if kind == "attach":
+        return _("event.attach", name=e["new"]["name"], sha=e["new"]["sha256"][:12])
     if kind == "followup":
         return _("event.followup", kind=_(f"kind.{e['new']['kind']}"),
                  outcome=e["new"]["outcome"])
