@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from tracker.cli import common
 from tracker.cli.common import (
     as_of_date,
     clearable_date,
@@ -218,7 +219,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         changes["priority"] = parse_word("priority", args.priority, ("low", "normal", "high"))
     if not changes:
         raise UsageError("set.no_options")
-    result = store.apply(SetFields(task_id, changes, args.expect_version, args.comment))
+    result = common.apply(store, SetFields(task_id, changes, args.expect_version, args.comment))
     print_changes(result.events)
     return 0
 
@@ -229,7 +230,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args, lazy=True)
     task_id = resolve_task(store.view(), args.task)
-    print_changes(store.apply(AddNote(task_id, args.text)).events)
+    print_changes(common.apply(store, AddNote(task_id, args.text)).events)
     return 0
 
 
@@ -245,7 +246,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
     command = LogFollowup(task_id, FollowupKind(kind), args.outcome,
                           next=date_option(args.next, "--next", today),
                           on=date_option(args.date, "--date", today))
-    print_changes(store.apply(command).events)
+    print_changes(common.apply(store, command).events)
     return 0
 
 
@@ -271,7 +272,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
         print(_("measure.same", county=code, key=key, value=value_text(value),
                 date=on.isoformat()))
         return 0
-    print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
+    print_changes(common.apply(store, Measure(code, key, value, on, args.source)).events)
     return 0
 
 
