@@ -251,3 +251,48 @@ def remember(path: Path, key: str, value: str) -> None:
     except OSError:
         os.unlink(tmp)
         raise
+
+
+class Personal:
+    """Per-person settings of service mode (theme, language), where everyone runs as the
+    one service account: kept per tracker user in ``$XDG_STATE_HOME/tracker/people.json``
+    (beside the queue's choice, screens.followups.QueueChoice). Best effort: a file that
+    cannot be read or written is no setting, never an error."""
+
+    def __init__(self, user: str, path: Path | None = None) -> None:
+        self.user = user
+        if path is None:
+            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+            path = Path(base) / "tracker" / "people.json"
+        self.path = path
+
+    def _all(self) -> dict[str, Any]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str) -> str | None:
+        entry = self._all().get(self.user)
+        value = entry.get(key) if isinstance(entry, dict) else None
+        return value if isinstance(value, str) else None
+
+    def set(self, key: str, value: str) -> None:
+        import json
+
+        data = self._all()
+        entry = data.get(self.user)
+        entry = dict(entry) if isinstance(entry, dict) else {}
+        entry[key] = value
+        data[self.user] = entry
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".people.")
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump(data, out, ensure_ascii=False)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass

@@ -240,6 +240,15 @@ def cmd_users(args: argparse.Namespace) -> int:
     require(store.access(), ADMIN, "role.action.users")
     if args.users_command == "keys":
         return _list_keys(args)
+    contact = _contact(args) if args.users_command == "set" else None
+    if contact is not None and contact.name.upper() == contact.name and \
+            _is_group(args.account):
+        # A survey group has no role, limits or key: only its address and leader.
+        if args.role or args.prefecture or args.group or args.key or args.unlimited:
+            raise UsageError("contact.group_only_mail", name=args.account)
+        for event in common.apply(store, contact).events:
+            print(_contact_change(event))
+        return 0
     key = _read_key(args.key) if getattr(args, "key", None) else None
     command: Command | None = None
     if getattr(args, "role", None) is not None:  # a role's name in either language
@@ -268,7 +277,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 if prefectures or groups:
                     raise UsageError("users.limits_conflict")
                 prefectures = groups = ()
-            if args.role is None and prefectures is None and groups is None and key is None:
+            if args.role is None and prefectures is None and groups is None and key is None \
+                    and contact is None:
                 raise UsageError("users.nothing")
             if key is not None and args.account not in users_of(view.meta):
                 raise UsageError("keys.not_a_user", name=clean_text(args.account,
@@ -280,11 +290,40 @@ def cmd_users(args: argparse.Namespace) -> int:
     if command is not None:
         for event in common.apply(store, command).events:
             print(_user_change(event))
+    if contact is not None:
+        for event in common.apply(store, contact).events:
+            print(_contact_change(event))
     if key is not None:
         _add_key(args.account, key, store.path)
     if args.users_command == "remove":
         _remove_keys(args.account)
     return 0
+
+
+def _is_group(name: str) -> bool:
+    from tracker.domain.queries import is_survey_group
+
+    return is_survey_group(name.strip())
+
+
+def _contact(args: argparse.Namespace) -> Any:
+    """`users set NAME --email ADDR --language zh|en --leader USER`: a SetContact, or None."""
+    from tracker.domain.commands import SetContact
+
+    email, language, leader = (getattr(args, name, None)
+                               for name in ("email", "language", "leader"))
+    if email is None and language is None and leader is None:
+        if _is_group(args.account):
+            raise UsageError("contact.group_only_mail", name=args.account)
+        return None
+    name = args.account.strip().upper() if _is_group(args.account) else args.account
+    return SetContact(name, email, language, leader)
+
+
+def _contact_change(event: dict[str, Any]) -> str:
+    new = event.get("new") or {}
+    return _("contact.changed", name=event["name"], email=new.get("email", "-"),
+             language=new.get("language", "zh"), leader=new.get("leader", "-"))
 
 
 def _keys_path() -> Path:

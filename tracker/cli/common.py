@@ -57,7 +57,7 @@ def take_flags(args: argparse.Namespace) -> None:
     if current.get("ascii") and not glyphs.ascii_mode():
         glyphs.use_ascii(True)
         if not isinstance(sys.stdout, glyphs.AsciiStream):
-            sys.stdout = glyphs.AsciiStream(sys.stdout)  # type: ignore[assignment]
+            sys.stdout = glyphs.AsciiStream(sys.stdout)
 
 
 def default_db_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
@@ -261,7 +261,7 @@ def written_json(events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     old and new), the new version of each task or county it changed, and the journal's
     head after it. No event: nothing changed (a dry run, the same value again)."""
     changed = []
-    versions: dict[str, int] = {}
+    versions: dict[str, Any] = {}
     for event in events:
         entry = {"event": event.get("seq"), "at": event.get("ts"), "user": event.get("user")}
         for key in _SHOWN_KEYS:

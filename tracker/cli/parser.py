@@ -20,6 +20,9 @@ from tracker.cli.admin import (
     cmd_users,
     cmd_verify,
 )
+from tracker.cli.manual import cmd_completion, cmd_man
+from tracker.cli.notice import cmd_notice
+from tracker.cli.remind import cmd_remind
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
 from tracker.cli.shell import cmd_shell
 from tracker.cli.tasks import (
@@ -406,11 +409,29 @@ def _users_arguments(p: argparse.ArgumentParser) -> None:
         a.add_argument("--key", metavar="FILE|-", help=_("cli.opt.key"))
         if name == "set":
             a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
+            a.add_argument("--email", metavar="ADDR", help=_("cli.opt.email"))
+            a.add_argument("--language", metavar="zh|en", choices=("zh", "en"),
+                           help=_("cli.opt.mail_language"))
+            a.add_argument("--leader", metavar="USER", help=_("cli.opt.leader"))
     remove = action("remove")
     remove.set_defaults(write=True)
     remove.add_argument("account", metavar="USER", help=_("cli.arg.account"))
     remove.add_argument("--json", action="store_true", help=_("cli.opt.json_write"))
     action("keys").add_argument("--json", action="store_true", help=_("cli.opt.json"))
+
+
+def _remind_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true", help=_("cli.opt.remind_dry_run"))
+
+
+def _completion_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", metavar="SHELL", nargs="?", choices=("bash", "zsh", "fish"),
+                   help=_("cli.arg.shell"))
+    p.add_argument("--words", choices=("tasks", "counties"), help=argparse.SUPPRESS)
+
+
+def _man_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.man_output"))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -439,6 +460,10 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "open": Subcommand(cmd_open, _open_arguments),
     "config": Subcommand(cmd_config, _config_arguments, data=True, write=True),
     "users": Subcommand(cmd_users, _users_arguments),
+    "notice": Subcommand(cmd_notice, None),
+    "remind": Subcommand(cmd_remind, _remind_arguments, data=True),
+    "completion": Subcommand(cmd_completion, _completion_arguments),
+    "man": Subcommand(cmd_man, _man_arguments),
 }
 
 

@@ -59,7 +59,15 @@ SAFE: dict[str, frozenset[str]] = {
     "open": frozenset({"target"}),
     "config": frozenset({"key", "value"}),
     "users": frozenset({"users_command", "account", "role", "prefecture", "group",
-                        "unlimited"}),
+                        "unlimited", "email", "language", "leader"}),
+    # Issue 16. notice: everyone's (the forced command's banner); completion and man print
+    # what the parser knows. remind mails on everyone's behalf: an admin's, checked by
+    # its role (the timer runs it as the service account); `config show` likewise shows
+    # the server's paths and mail account to admins only (tracker.cli.admin).
+    "notice": frozenset(),
+    "remind": frozenset({"dry_run"}),
+    "completion": frozenset({"shell", "words"}),
+    "man": frozenset(),
 }
 ALLOWED = frozenset(SAFE)
 # Every command's own: what the parser sets, and the global options (--db is refused).
@@ -77,6 +85,7 @@ _PATHS: tuple[tuple[str, str, str, bool], ...] = (
     ("restore", "file", "restore", True),
     ("diff", "snapshots", "diff", False),
     ("users", "key", "--key", True),
+    ("man", "output", "-o", True),
 )
 
 

@@ -5,6 +5,7 @@ demo database's own day, else the real one."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -93,7 +94,6 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         TaskFilter,
         followup_queue,
         group_owner,
-        my_owners,
         owns_any,
     )
 
@@ -111,11 +111,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         owners = {name.lower() for name in chosen}
         scope = ", ".join(chosen)
     else:
-        from tracker.domain.queries import is_survey_group
-        from tracker.storage.identity import unix_groups
-
-        groups = sorted(g.upper() for g in unix_groups() if is_survey_group(g))
-        owners = my_owners(store.user, groups)
+        groups, owners = my_scope(store)
         scope = _("agenda.scope_mine", names=", ".join([store.user, *groups]))
         if not groups and not owns_any(view, owners):
             if not (args.prefecture or args.rec):
@@ -140,6 +136,32 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         return 0
     render_agenda(view, tasks, today, until, scope=scope)
     return 0
+
+
+def my_scope(store: Any) -> tuple[list[str], set[str]]:
+    """Whose follow-ups are "mine" (agenda, notice): my survey groups (the Unix groups
+    g01..g20 I am in; in service mode, my editor limits' groups) and the owners they
+    make with me."""
+    from tracker.domain.queries import is_survey_group, my_owners
+
+    if service() is not None:  # one account for all: the groups are the tracker's
+        from tracker.domain.roles import users_of
+
+        entry = users_of(store.view().meta).get(store.user) or {}
+        groups = sorted(g for g in entry.get("groups", []) if is_survey_group(g))
+    else:
+        from tracker.storage.identity import unix_groups
+
+        groups = sorted(g.upper() for g in unix_groups() if is_survey_group(g))
+    return groups, my_owners(store.user, groups)
+
+
+def my_followups(store: Any, view: StateView, today: date, until: date) -> list[Task]:
+    """The agenda's query for "mine" up to ``until`` (tracker agenda, tracker notice)."""
+    from tracker.domain.queries import followup_queue
+
+    _groups, owners = my_scope(store)
+    return followup_queue(view, today, owners=owners, until=until)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -318,6 +340,11 @@ def cmd_open(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageError("cli.needs_terminal")
     from tracker.app import run_app
+    from tracker.cli.common import config
 
-    return run_app(store, lang=getattr(args, "lang", None), start=args.target, as_of=as_of,
-                   service=service() is not None)
+    settings = config()
+    return run_app(store, lang=getattr(args, "lang", None) or settings.get("language"),
+                   start=args.target, as_of=as_of, service=service() is not None,
+                   theme=settings.get("theme") or os.environ.get("TEXTUAL_THEME"),
+                   ascii_mode=bool(settings.get("ascii")),
+                   config_file=settings.user_file)

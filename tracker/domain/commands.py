@@ -935,6 +935,5 @@ class RecordDigests(Command):
 
 def digest_sent(meta: dict[str, Any], name: str, email: str, day: str) -> bool:
     """Whether ``name``'s digest for ``day`` already went to ``email``."""
-    last = (meta.get("digests") or {}).get(name)
-    return bool(last) and last.get("date") == day and last.get("sent") is True \
-        and last.get("email") == email
+    last: dict[str, Any] = (meta.get("digests") or {}).get(name) or {}
+    return last.get("date") == day and last.get("sent") is True and last.get("email") == email

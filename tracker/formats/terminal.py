@@ -412,8 +412,11 @@ def users_json(view: StateView, user: str) -> dict[str, Any]:
     return {
         "users": [{"user": name, "role": entry["role"],
                    "prefectures": list(entry.get("prefectures", [])),
-                   "groups": list(entry.get("groups", []))}
+                   "groups": list(entry.get("groups", [])),
+                   "email": (meta.get("contacts") or {}).get(name, {}).get("email")}
                   for name, entry in sorted(users.items())],
+        "groups": {name: entry for name, entry in sorted((meta.get("contacts") or {}).items())
+                   if name not in users},
         "unknown_users": unknown_policy(meta),
         "you": {"user": user, "role": you.role, "listed": you.listed},
     }
