@@ -3,7 +3,8 @@
 Each source overrides the one before:
 
 1. the defaults below;
-2. ``/etc/tracker/config.toml`` (the server's: where the shared database is, the mail);
+2. ``/etc/tracker/config.toml`` (the server's: where the shared database is, the mail;
+   ``TRACKER_SYSTEM_CONFIG`` names another, except in service mode);
 3. ``$XDG_CONFIG_HOME/tracker/config.toml`` (default ``~/.config/tracker/config.toml``);
 4. the environment: ``TRACKER_DB``, ``TRACKER_LANG``, ``TRACKER_THEME``, ``TRACKER_ASCII``;
 5. the command line's flags: ``--db``, ``--lang``, ``--ascii``.
@@ -111,7 +112,10 @@ def load(environ: Mapping[str, str] | None = None, flags: Mapping[str, Any] | No
     env = os.environ if environ is None else environ
     config = defaults()
     config.user_file = user_file(env) if user is None else user
-    for path in (SYSTEM_FILE if system is None else system, config.user_file):
+    if system is None:  # TRACKER_SYSTEM_CONFIG: another system file (tests, a staging copy)
+        system = Path(env["TRACKER_SYSTEM_CONFIG"]) if env.get("TRACKER_SYSTEM_CONFIG") \
+            else SYSTEM_FILE
+    for path in (system, config.user_file):
         read_into(config, path)
     for key, rule in TOP.items():
         if rule.env and env.get(rule.env):

@@ -86,7 +86,15 @@ def _write_json(args: argparse.Namespace) -> int:
     with contextlib.redirect_stdout(sys.stderr):
         code = int(args.handler(args))
     extra = {"dry_run": True} if getattr(args, "dry_run", False) else {}
-    common.print_json(common.written_json(common.take_written(), **extra))
+    events = common.take_written()
+    data = common.written_json(events, **extra)
+    counties = {e["county"] for e in events if e.get("county") and "version" not in e}
+    if counties:  # a county's new version is in the state, not in its events
+        view = common.open_store(args).view()
+        data["versions"].update({doc["code"]: doc["version"]
+                                 for doc in view.tables["counties"].values()
+                                 if doc["code"] in counties})
+    common.print_json(data)
     return code
 
 
