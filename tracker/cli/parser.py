@@ -183,9 +183,9 @@ def package_version() -> str:
     try:
         return version("liaoning-archives-tracker")
     except PackageNotFoundError:
-        from tracker import __version__
+        import tracker
 
-        return __version__
+        return str(tracker.__version__)
 
 
 class _Version(argparse.Action):

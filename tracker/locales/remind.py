@@ -127,7 +127,7 @@ ZH: dict[str, str] = {
     "digest.overdue_by": "已逾期 {days} 天",
     "digest.due_today": "今天到期",
     "digest.footer": "请在 tracker 中记录跟进（ssh tracker，按 4），或：tracker followup 任务 --kind call --outcome ...",
-    "doctor.version.ok": "tracker {version}",
+    "doctor.version.ok": "tracker 版本 {version}",
     "doctor.check.version": "版本",
     "doctor.locale.coerced": "本服务器未安装 {name}={value}（Python 已改用 {coerced}）",
 }
