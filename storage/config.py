@@ -146,6 +146,11 @@ def read_into(config: Config, path: Path) -> None:
         return
     except NotADirectoryError:
         return
+    except PermissionError as error:
+        if not os.path.exists(path):  # a folder we may not search (another's HOME): none
+            return
+        raise ConfigError("config.unreadable", file=str(path),
+                          reason=error.strerror or str(error)) from None
     except OSError as error:
         raise ConfigError("config.unreadable", file=str(path),
                           reason=error.strerror or str(error)) from None

@@ -409,14 +409,16 @@ def users_json(view: StateView, user: str) -> dict[str, Any]:
     meta = view.meta
     users = users_of(meta)
     you = access_of(meta, user)
+    contacts = meta.get("contacts") or {}
+    groups = {name: entry for name, entry in sorted(contacts.items()) if name not in users}
     return {
+        **({"group_contacts": groups} if groups else {}),
         "users": [{"user": name, "role": entry["role"],
                    "prefectures": list(entry.get("prefectures", [])),
                    "groups": list(entry.get("groups", [])),
-                   "email": (meta.get("contacts") or {}).get(name, {}).get("email")}
+                   **({"email": contacts[name]["email"]}
+                      if contacts.get(name, {}).get("email") else {})}
                   for name, entry in sorted(users.items())],
-        "groups": {name: entry for name, entry in sorted((meta.get("contacts") or {}).items())
-                   if name not in users},
         "unknown_users": unknown_policy(meta),
         "you": {"user": user, "role": you.role, "listed": you.listed},
     }
