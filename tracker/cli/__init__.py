@@ -15,8 +15,6 @@ from typing import TextIO
 
 from tracker import runtime
 from tracker.cli import common
-from tracker.cli.parser import _join_negative_offsets, _pre_language, build_parser, command_name
-from tracker.cli.tasks import cmd_open
 from tracker.domain.errors import TrackerError
 from tracker.domain.text import clean_text
 from tracker.i18n import _, set_language
@@ -26,12 +24,21 @@ __all__ = ["main", "run"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (``sys.argv[1:]`` when ``argv`` is None); the exit code."""
-    args_list = _join_negative_offsets(list(sys.argv[1:] if argv is None else argv))
-    name = command_name(args_list)
-    if name == "notice":  # a login script's: silent on any error, within its time limit
-        from tracker.cli.notice import cmd_notice_main
+    raw = list(sys.argv[1:] if argv is None else argv)
+    from tracker.cli.notice import cmd_notice_main, is_notice
 
-        return cmd_notice_main(args_list)
+    if is_notice(raw):  # a login script's: silent on any error, within its time limit,
+        return cmd_notice_main(raw)  # and without the parser's imports
+    from tracker.cli.parser import (
+        _join_negative_offsets,
+        _pre_language,
+        build_parser,
+        command_name,
+    )
+    from tracker.cli.tasks import cmd_open
+
+    args_list = _join_negative_offsets(raw)
+    name = command_name(args_list)
     try:
         configured = common.config().get("language")
     except TrackerError as error:  # a bad config file: one line, in the locale's language

@@ -65,13 +65,46 @@ def _timeout() -> int:
         return DEFAULT_TIMEOUT_MS
 
 
+def is_notice(argv: Sequence[str]) -> bool:
+    """Whether the command line is `tracker [--db P] [--lang L] [--ascii] notice ...`
+    without help (help goes through the parser)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--db", "--lang"):
+            skip = True
+        elif arg in ("-h", "--help"):
+            return False
+        elif not arg.startswith("-"):
+            return arg == "notice" and "-h" not in argv and "--help" not in argv
+    return False
+
+
+def _notice_args(argv: list[str]) -> argparse.Namespace:
+    """The notice's few options, read without building the parser (its imports are most
+    of a command's start): --db, --lang, --ascii; anything else is an error (silence)."""
+    args = argparse.Namespace(db=None, lang=None, ascii=False)
+    words = iter(argv)
+    for arg in words:
+        name, _eq, value = arg.partition("=")
+        if name in ("--db", "--lang"):
+            setattr(args, name[2:], value if _eq else next(words))
+        elif arg == "--ascii":
+            args.ascii = True
+        elif arg != "notice":
+            raise ValueError(arg)
+    if args.lang not in (None, "zh", "en"):
+        raise ValueError(args.lang)
+    return args
+
+
 def _notice_line(argv: list[str]) -> str:
     from tracker.cli import common
-    from tracker.cli.parser import _pre_language, build_parser
-    from tracker.i18n import set_language
+    from tracker.i18n import language_from_env, set_language
 
-    set_language(_pre_language(argv, common.config().get("language")))
-    args = build_parser("notice").parse_args(argv)
+    args = _notice_args(argv)
+    set_language(args.lang or common.config().get("language") or language_from_env())
     common.take_flags(args)
     return notice_text(args)
 
