@@ -271,6 +271,15 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
             else "changed"
         return _(f"event.user.{change}", account=e.get("account", ""),
                  old=describe_user(e.get("old")), new=describe_user(e.get("new")))
+    if kind == "contact":
+        new = e.get("new") or {}
+        return _("event.contact", name=e.get("name", ""), email=new.get("email", "-"),
+                 leader=new.get("leader", "-"))
+    if kind == "digest":
+        return _("event.digest" if e.get("sent") else "event.digest_failed",
+                 name=e.get("name", ""), email=e.get("email", ""),
+                 tasks=len(e.get("tasks", [])), escalated=len(e.get("escalated", [])),
+                 error=e.get("error") or "")
     return _("event.other", kind=kind)
 
 
