@@ -78,7 +78,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("recommendations", "go('recommendations')", "3"),
     Action("followups", "go('followups')", "4"),
     Action("history", "go('history')", "5"),
-    Action("help", "help", "question_mark"),
+    Action("help", "help", "question_mark,f1"),
     Action("month_back", "shift_as_of(-1)", "left_square_bracket", show=False),
     Action("month_forward", "shift_as_of(1)", "right_square_bracket", show=False),
     Action("language", "toggle_language", palette=True),

@@ -17,6 +17,7 @@ from textual.widgets import Input
 from tracker.domain.model import Status
 from tracker.domain.text import clean_text
 from tracker.formats.terminal import STATUS_STYLE
+from tracker.glyphs import shown
 from tracker.i18n import _, get_language
 from tracker.screens.widgets import FilterInput
 
@@ -53,8 +54,8 @@ def cell(value: Any, style: str = "") -> Text:
 
 
 def status_cell(status: Status, *, glyph_only: bool = False) -> Text:
-    label = STATUS_GLYPH[status] if glyph_only else (
-        f"{STATUS_GLYPH[status]} {_(f'status.{status.value}')}")
+    label = shown(STATUS_GLYPH[status]) if glyph_only else (
+        f"{shown(STATUS_GLYPH[status])} {_(f'status.{status.value}')}")
     return Text(label, style=STATUS_STYLE[status])
 
 
@@ -62,7 +63,7 @@ def status_legend() -> Text:
     """What the status glyphs mean (tables that show glyphs only)."""
     legend = Text()
     for status in Status:
-        legend.append(f"{STATUS_GLYPH[status]} ", style=STATUS_STYLE[status])
+        legend.append(f"{shown(STATUS_GLYPH[status])} ", style=STATUS_STYLE[status])
         legend.append(f"{_(f'status.{status.value}')}  ", style="dim")
     return legend
 

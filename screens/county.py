@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Label, Sparkline, Static
 
 from tracker.domain.progress import county_value
+from tracker.glyphs import shown
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell
@@ -78,7 +79,8 @@ class CountyScreen(BulkMarks, TrackerScreen):
                 text = f"{standing.value:.1f}"
             else:
                 text = str(standing.value)
-            mark = {True: ("✔", "green"), False: ("✗", "red"), None: ("?", "dim")}[standing.met]
+            mark = {True: (shown("✔"), "green"), False: (shown("✗"), "red"),
+                    None: ("?", "dim")}[standing.met]
             line = Text(f"{mark[0]} ", style=mark[1])
             line.append(text)
             grid.add_row(cell(indicator.title.get()), line)

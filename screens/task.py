@@ -22,6 +22,7 @@ from tracker.domain.progress import county_value, threshold_text
 from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
 from tracker.formats.terminal import county_value_text, describe_event, task_fields, task_timeline
+from tracker.glyphs import shown
 from tracker.i18n import _
 from tracker.screens import actions
 from tracker.screens.base import TrackerScreen, cell, keep_cursor, status_cell
@@ -223,7 +224,7 @@ def measures_text(view: StateView, task: Task, day: date) -> Text:
     lines: list[Text] = []
     for indicator in (i for i in plan.indicators if i.recommendation == task.recommendation):
         standing = county_value(view, task.county, indicator, day)
-        mark, style = {True: ("✔", "green"), False: ("✗", "red"),
+        mark, style = {True: (shown("✔"), "green"), False: (shown("✗"), "red"),
                        None: ("?", "dim")}[standing.met]
         line = Text(f"{mark} ", style=style)
         line.append(clean_text(indicator.title.get(), single_line=True), style="bold")

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from tracker.glyphs import shown
 from tracker.i18n import _
 from tracker.screens import actions
 
@@ -26,8 +27,8 @@ def bar(share: float, width: int = BAR_WIDTH, *, percent: bool = True) -> Text:
     share = max(0.0, min(1.0, share))
     filled = round(share * width)
     style = "green" if share >= 0.6 else "yellow" if share >= 0.3 else "red"
-    text = Text("█" * filled, style=style)
-    text.append("░" * (width - filled), style="dim")
+    text = Text(shown("█") * filled, style=style)
+    text.append(shown("░") * (width - filled), style="dim")
     if percent:
         text.append(f" {share * 100:3.0f}%")
     return text
@@ -36,7 +37,7 @@ def bar(share: float, width: int = BAR_WIDTH, *, percent: bool = True) -> Text:
 def shade(share: float) -> Text:
     """A matrix cell: a shade glyph and the percentage, coloured by band."""
     share = max(0.0, min(1.0, share))
-    glyph = SHADES[min(4, int(share * 4 + 0.5))]
+    glyph = shown(SHADES[min(4, int(share * 4 + 0.5))])
     style = "green" if share >= 0.6 else "yellow" if share >= 0.3 else "red"
     return Text(f"{glyph}{share * 100:4.0f}%", style=style)
 

@@ -136,6 +136,11 @@ class Doctor:
                 versions.append(f"{package} {version(package)}")
             except PackageNotFoundError:
                 versions.append(f"{package} ?")
+        try:
+            own = version("liaoning-archives-tracker")
+        except PackageNotFoundError:
+            own = "?"
+        self.add("version", OK, "doctor.version.ok", version=own)
         found = ".".join(map(str, sys.version_info[:3]))  # >= 3.11: pip refuses older
         self.add("python", OK, "doctor.python.ok", version=found, executable=sys.executable,
                  packages=", ".join(versions))
@@ -155,15 +160,27 @@ class Doctor:
             names.remove("LC_CTYPE")
         name, value = next(((n, self.env[n]) for n in names if self.env.get(n)),
                            ("LANG", ""))
+        lang = self.env.get("LANG", "")
+        if (name == "LC_CTYPE" and value in _COERCED and lang and
+                lang not in ("C", "POSIX") and lang != value and not _locale_installed(lang)):
+            # The locale as the user set it, not as Python coerced it: with LANG naming
+            # a locale this server lacks, Python's start sets LC_CTYPE=C.UTF-8 (PEP 538)
+            # in its own environment, which would read "ok" here.
+            self.add("locale", WARNING, "doctor.locale.coerced", "doctor.fix.locale_missing",
+                     {"value": lang}, name="LANG", value=lang, coerced=f"LC_CTYPE={value}")
+            return self._colour()
         normalised = value.upper().replace("-", "")
         if "UTF8" not in normalised:
             self.add("locale", WARNING, "doctor.locale.not_utf8", "doctor.fix.locale",
                      name=name, value=value or "-")
         elif not _locale_installed(value):
             self.add("locale", WARNING, "doctor.locale.missing", "doctor.fix.locale_missing",
-                     name=name, value=value)
+                     {"value": value}, name=name, value=value)
         else:
             self.add("locale", OK, "doctor.locale.ok", name=name, value=value)
+        self._colour()
+
+    def _colour(self) -> None:
         if "NO_COLOR" in self.env:
             self.add("colour", OK, "doctor.colour.no_color")
         elif not self.env.get("COLORTERM"):
@@ -652,6 +669,9 @@ def filesystem_of(path: Path, mounts: str | None = None) -> tuple[str, str]:
         if inside and len(point) >= best_len:  # the last mount on a point wins
             best, best_len = (parts[2], point), len(point)
     return best
+
+
+_COERCED = ("C.UTF-8", "C.utf8", "UTF-8")  # what PEP 538 sets LC_CTYPE to
 
 
 def _locale_installed(value: str) -> bool:

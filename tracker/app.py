@@ -91,10 +91,28 @@ class TrackerApp(App[None]):
     BINDINGS = actions.bindings(actions.APP)  # the palette's key included
 
     def __init__(self, store: Store, *, lang: str | None = None, start: str | None = None,
-                 as_of: date | None = None, service: bool = False) -> None:
+                 as_of: date | None = None, service: bool = False,
+                 theme: str | None = None, ascii_mode: bool = False,
+                 config_file: Path | None = None) -> None:
+        from tracker.storage.config import Personal
+
+        # Service mode: one account for everyone, so the theme and language are each
+        # tracker user's own (Personal); else the theme goes to the user's config file.
+        self.personal = Personal(store.user) if service else None
+        if self.personal is not None:
+            lang = lang or self.personal.get("language")
+            theme = self.personal.get("theme") or theme
         if lang:
             set_language(lang)
         super().__init__()
+        self.ascii_mode = ascii_mode  # glyphs: tracker.glyphs (the trend reads it too)
+        if ascii_mode:
+            from tracker import glyphs
+
+            glyphs.use_ascii(True)
+        self.config_file = config_file
+        if theme and theme in self.available_themes:
+            self.theme = theme
         self.store = store
         # Service mode (`ssh tracker`): the app runs as the service account, so a path
         # typed into it would be read or written on the server by that account. Files
@@ -121,6 +139,23 @@ class TrackerApp(App[None]):
             self.open_target(self.start)
         self.set_interval(POLL_SECONDS, self._poll)
         self.call_after_refresh(self._settle_gc)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+
+    def _remember_theme(self, theme: Any) -> None:
+        """The theme chosen is kept: per tracker user in service mode, else in the
+        user's config file (``theme = "..."``). Best effort: never an error."""
+        import contextlib
+
+        name = getattr(theme, "name", None)
+        if not isinstance(name, str):
+            return
+        if self.personal is not None:
+            self.personal.set("theme", name)
+        elif self.config_file is not None:
+            from tracker.storage.config import remember
+
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                remember(self.config_file, "theme", name)
 
     def _settle_gc(self) -> None:
         """The first frame is up: end the start's GC pause (`tracker` begins it before it
@@ -535,6 +570,8 @@ class TrackerApp(App[None]):
 
     def action_toggle_language(self) -> None:
         self.switch_language("en" if get_language() == "zh" else "zh")
+        if self.personal is not None:
+            self.personal.set("language", get_language())
 
     def action_today(self) -> None:
         self.set_as_of(None)
@@ -587,6 +624,8 @@ class TrackerApp(App[None]):
 
 
 def run_app(store: Store, *, lang: str | None, start: str | None, as_of: date | None,
-            service: bool = False) -> int:
-    TrackerApp(store, lang=lang, start=start, as_of=as_of, service=service).run()
+            service: bool = False, theme: str | None = None, ascii_mode: bool = False,
+            config_file: Path | None = None) -> int:
+    TrackerApp(store, lang=lang, start=start, as_of=as_of, service=service, theme=theme,
+               ascii_mode=ascii_mode, config_file=config_file).run()
     return 0

@@ -80,7 +80,7 @@ def test_a_shared_setup_is_all_ok(tmp_path: Path, group: int) -> None:
     assert code == 0
     assert [(c["check"], c["message"]) for c in checks if c["level"] != OK] == []
     names = {c["check"] for c in checks}
-    assert names == {"python", "directory", "files", "filesystem", "lock", "space",
+    assert names == {"version", "python", "directory", "files", "filesystem", "lock", "space",
                      "backups", "database", "terminal", "locale", "colour"}
     assert "kept out" in only(checks, "doctor.lock.ok")["message"]  # two real processes
     assert list(db.parent.glob("*doctor*")) == []

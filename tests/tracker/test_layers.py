@@ -2,7 +2,7 @@
 every module (at the top, inside functions, under TYPE_CHECKING) points down or sideways,
 never up, and the entry points are imported by nothing but their callers.
 
-    base      tracker.i18n, tracker.locales, tracker.runtime, tracker (the package)
+    base      tracker.i18n, tracker.locales, tracker.runtime, tracker.glyphs, tracker
     domain    tracker.domain        pure Python: no I/O library, no Rich, no Textual
     storage   tracker.storage       persistence; knows the domain's types
     formats   tracker.formats       snapshots, exports, imports, the CLI's tables
@@ -40,7 +40,7 @@ def layer_of(module: str) -> str:
     parts = module.split(".")
     if parts[0] != "tracker":
         raise ValueError(module)
-    if len(parts) == 1 or parts[1] in ("i18n", "locales", "runtime", "plans"):
+    if len(parts) == 1 or parts[1] in ("i18n", "locales", "runtime", "plans", "glyphs"):
         return "base"
     if parts[1] in ("domain", "storage", "formats", "screens", "app", "cli"):
         return parts[1]

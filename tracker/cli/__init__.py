@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from tracker import runtime
-from tracker.cli.parser import _join_negative_offsets, _pre_language, build_parser, command_name
-from tracker.cli.tasks import cmd_open
+from tracker.cli import common
 from tracker.domain.errors import TrackerError
 from tracker.domain.text import clean_text
 from tracker.i18n import _, set_language
@@ -25,13 +24,34 @@ __all__ = ["main", "run"]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command line (``sys.argv[1:]`` when ``argv`` is None); the exit code."""
-    args_list = _join_negative_offsets(list(sys.argv[1:] if argv is None else argv))
-    set_language(_pre_language(args_list))
-    parser = build_parser(command_name(args_list))
+    raw = list(sys.argv[1:] if argv is None else argv)
+    from tracker.cli.notice import cmd_notice_main, is_notice
+
+    if is_notice(raw):  # a login script's: silent on any error, within its time limit,
+        return cmd_notice_main(raw)  # and without the parser's imports
+    from tracker.cli.parser import (
+        _join_negative_offsets,
+        _pre_language,
+        build_parser,
+        command_name,
+    )
+    from tracker.cli.tasks import cmd_open
+
+    args_list = _join_negative_offsets(raw)
+    name = command_name(args_list)
+    try:
+        configured = common.config().get("language")
+    except TrackerError as error:  # a bad config file: one line, in the locale's language
+        set_language(_pre_language(args_list))
+        print(_("cli.error", message=clean_text(error.message)), file=sys.stderr)
+        return error.exit_code
+    set_language(_pre_language(args_list, configured))
+    parser = build_parser(name)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exit_:
         return int(exit_.code or 0)
+    common.take_flags(args)
     if not getattr(args, "handler", None):
         args.handler = cmd_open
         args.target = None
@@ -43,7 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _handle(args: argparse.Namespace) -> int:
     try:
-        return args.handler(args)
+        if _writes_json(args):
+            return _write_json(args)
+        return int(args.handler(args))
     except TrackerError as error:
         # The message may quote what was typed: never let it drive the terminal.
         print(_("cli.error", message=clean_text(error.message)), file=sys.stderr)
@@ -53,6 +75,48 @@ def _handle(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         _drop_output(sys.stdout)
         return 0
+    finally:
+        _reset()
+
+
+def _writes_json(args: argparse.Namespace) -> bool:
+    """A write command with --json (`config KEY` without a value only reads)."""
+    if not (getattr(args, "write", False) and getattr(args, "json", False)):
+        return False
+    return not (getattr(args, "command", None) == "config" and args.value is None)
+
+
+def _write_json(args: argparse.Namespace) -> int:
+    """Run a write with its words on standard error, then what it did as JSON on
+    standard output (tracker.cli.common.written_json)."""
+    common.take_written()
+    with contextlib.redirect_stdout(sys.stderr):
+        code = int(args.handler(args))
+    extra = {"dry_run": True} if getattr(args, "dry_run", False) else {}
+    events = common.take_written()
+    data = common.written_json(events, **extra)
+    counties = {e["county"] for e in events if e.get("county") and "version" not in e}
+    if counties:  # a county's new version is in the state, not in its events
+        view = common.open_store(args).view()
+        data["versions"].update({doc["code"]: doc["version"]
+                                 for doc in view.tables["counties"].values()
+                                 if doc["code"] in counties})
+    common.print_json(data)
+    return code
+
+
+def _reset() -> None:
+    """What one command line set for the process (the ASCII stream, the configuration):
+    undone, for a caller that runs several in one process (the tests)."""
+    from tracker import glyphs
+
+    if isinstance(sys.stdout, glyphs.AsciiStream):
+        with contextlib.suppress(ValueError, OSError):
+            sys.stdout.flush()
+        sys.stdout = sys.stdout.inner
+    glyphs.use_ascii(False)
+    common.set_config(None)
+    common.take_written()
 
 
 def _drop_output(stream: TextIO) -> None:

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from tracker.cli import common
 from tracker.cli.common import (
     db_path,
     open_store,
@@ -19,7 +20,7 @@ from tracker.cli.common import (
     refuse_as_of,
     service,
 )
-from tracker.domain.errors import UsageError
+from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
 from tracker.i18n import _
 
@@ -144,6 +145,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
             result = store.restore(source)
     else:
         result = store.restore(Path(args.file))
+    common._written.extend(result.events)
     print(_("restore.done", file=clean_text(args.file, single_line=True),
             events=len(result.events)))
     _no_attachments(store, sys.stdout)
@@ -170,6 +172,8 @@ def cmd_repair(args: argparse.Namespace) -> int:
 def cmd_config(args: argparse.Namespace) -> int:
     from tracker.domain.commands import SETTINGS, SetSetting, setting_value
 
+    if args.key == "show" and args.value is None:
+        return _config_show(args)
     store = open_store(args)
     if args.key is None or args.value is None:
         settings = store.view().meta["settings"]
@@ -180,8 +184,55 @@ def cmd_config(args: argparse.Namespace) -> int:
             raise UsageError("setting.unknown", key=args.key, known=", ".join(SETTINGS))
         return 0
     refuse_as_of(args)
-    print_changes(store.apply(SetSetting(args.key, args.value)).events)
+    print_changes(common.apply(store, SetSetting(args.key, args.value)).events)
     return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    """Every effective setting and where it came from: the config files, the
+    environment, a flag, the default; then the database's own settings."""
+    from tracker.cli.common import config
+    from tracker.domain.commands import SETTINGS, setting_value
+    from tracker.domain.roles import ADMIN, require
+
+    settings = config()
+    if service() is not None:
+        # The files name the server's paths and its mail account: an admin's view.
+        require(open_store(args).access(), ADMIN, "role.action.config")
+    rows: list[tuple[str, Any, str]] = []
+    for key, value in settings.values.items():
+        source = _source_text(settings.sources[key])
+        if key == "database" and (value is None or service() is not None):
+            value = str(db_path(args))
+        rows.append((key, value, source))
+    try:
+        stored = open_store(args).view().meta["settings"]
+    except TrackerError:
+        stored = None
+    if stored is not None:
+        for key in SETTINGS:
+            rows.append((key, setting_value(stored, key),
+                         _("config.source.database") if key in stored
+                         else _("config.source.default")))
+    if getattr(args, "json", False):
+        print_json([{"key": k, "value": v, "source": src} for k, v, src in rows])
+        return 0
+    width = max(len(k) for k, _v, _s in rows)
+    for key, value, source in rows:
+        shown = "-" if value is None else (str(value).lower() if isinstance(value, bool)
+                                           else str(value))
+        print(f"{key:<{width}} = {clean_text(shown, single_line=True)}   ({source})")
+    return 0
+
+
+def _source_text(source: str) -> str:
+    if source == "default":
+        return _("config.source.default")
+    if source.startswith("env "):
+        return _("config.source.env", name=source[4:])
+    if source.startswith("flag "):
+        return _("config.source.flag", name=source[5:])
+    return _("config.source.file", path=source)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -208,6 +259,15 @@ def cmd_users(args: argparse.Namespace) -> int:
     require(store.access(), ADMIN, "role.action.users")
     if args.users_command == "keys":
         return _list_keys(args)
+    contact = _contact(args) if args.users_command == "set" else None
+    if contact is not None and contact.name.upper() == contact.name and \
+            _is_group(args.account):
+        # A survey group has no role, limits or key: only its address and leader.
+        if args.role or args.prefecture or args.group or args.key or args.unlimited:
+            raise UsageError("contact.group_only_mail", name=args.account)
+        for event in common.apply(store, contact).events:
+            print(_contact_change(event))
+        return 0
     key = _read_key(args.key) if getattr(args, "key", None) else None
     command: Command | None = None
     if getattr(args, "role", None) is not None:  # a role's name in either language
@@ -236,7 +296,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                 if prefectures or groups:
                     raise UsageError("users.limits_conflict")
                 prefectures = groups = ()
-            if args.role is None and prefectures is None and groups is None and key is None:
+            if args.role is None and prefectures is None and groups is None and key is None \
+                    and contact is None:
                 raise UsageError("users.nothing")
             if key is not None and args.account not in users_of(view.meta):
                 raise UsageError("keys.not_a_user", name=clean_text(args.account,
@@ -246,13 +307,42 @@ def cmd_users(args: argparse.Namespace) -> int:
     if key is not None:
         _check_new_key(key)  # before anything is recorded
     if command is not None:
-        for event in store.apply(command).events:
+        for event in common.apply(store, command).events:
             print(_user_change(event))
+    if contact is not None:
+        for event in common.apply(store, contact).events:
+            print(_contact_change(event))
     if key is not None:
         _add_key(args.account, key, store.path)
     if args.users_command == "remove":
         _remove_keys(args.account)
     return 0
+
+
+def _is_group(name: str) -> bool:
+    from tracker.domain.queries import is_survey_group
+
+    return is_survey_group(name.strip())
+
+
+def _contact(args: argparse.Namespace) -> Any:
+    """`users set NAME --email ADDR --language zh|en --leader USER`: a SetContact, or None."""
+    from tracker.domain.commands import SetContact
+
+    email, language, leader = (getattr(args, name, None)
+                               for name in ("email", "language", "leader"))
+    if email is None and language is None and leader is None:
+        if _is_group(args.account):
+            raise UsageError("contact.group_only_mail", name=args.account)
+        return None
+    name = args.account.strip().upper() if _is_group(args.account) else args.account
+    return SetContact(name, email, language, leader)
+
+
+def _contact_change(event: dict[str, Any]) -> str:
+    new = event.get("new") or {}
+    return _("contact.changed", name=event["name"], email=new.get("email", "-"),
+             language=new.get("language", "zh"), leader=new.get("leader", "-"))
 
 
 def _keys_path() -> Path:

@@ -19,7 +19,45 @@ from tracker.i18n import _
 
 if TYPE_CHECKING:
     from tracker.domain.state import StateView
+    from tracker.storage.config import Config
     from tracker.storage.store import Store
+
+_config: Config | None = None
+
+
+def config() -> Config:
+    """The effective configuration (tracker.storage.config): files, environment, and the
+    flags once :func:`take_flags` has seen them; service mode's own inside ``serving``."""
+    global _config
+    if _config is None:
+        from tracker.storage.config import load
+
+        _config = load()
+    return _config
+
+
+def set_config(value: Config | None) -> None:
+    global _config
+    _config = value
+
+
+def take_flags(args: argparse.Namespace) -> None:
+    """The command line's flags over the files and the environment."""
+    current = config()
+    for key, dest in (("database", "db"), ("language", "lang"), ("ascii", "ascii")):
+        value = getattr(args, dest, None)
+        if value:
+            from tracker.storage.config import FLAGS
+
+            current.values[key] = str(Path(value).expanduser()) if key == "database" \
+                else value
+            current.sources[key] = f"flag {FLAGS[key]}"
+    from tracker import glyphs
+
+    if current.get("ascii") and not glyphs.ascii_mode():
+        glyphs.use_ascii(True)
+        if not isinstance(sys.stdout, glyphs.AsciiStream):
+            sys.stdout = glyphs.AsciiStream(sys.stdout)
 
 
 def default_db_path(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
@@ -72,10 +110,13 @@ def serving(user: str, db: Path) -> Iterator[Service]:
 
 def db_path(args: argparse.Namespace) -> Path:
     """The database: the service's in service mode; else ``--db``, ``TRACKER_DB``, the
-    default."""
+    config files' ``database``, the default."""
     if _service is not None:
         return _service.db
-    return Path(args.db).expanduser() if getattr(args, "db", None) else default_db_path()
+    if getattr(args, "db", None):
+        return Path(args.db).expanduser()
+    configured = config().get("database")
+    return Path(configured) if configured else default_db_path()
 
 
 def open_store(args: argparse.Namespace, *, lazy: bool = False) -> Store:
@@ -145,8 +186,10 @@ def refuse_as_of(args: argparse.Namespace) -> None:
 
 
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    """Data, as it is (never the ASCII stand-ins of ``--ascii``)."""
+    stream = getattr(sys.stdout, "inner", sys.stdout)
+    json.dump(data, stream, ensure_ascii=False, indent=2)
+    stream.write("\n")
 
 
 def write_json_array(items: Iterable[Any]) -> None:
@@ -203,3 +246,54 @@ def value_text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
     return str(value)
+
+
+# -- what a write did, for --json -------------------------------------------------------
+_written: list[dict[str, Any]] = []
+
+
+def apply(store: Store, *commands: Any) -> Any:
+    """``store.apply``, its events kept for ``--json`` (:func:`written_json`)."""
+    result = store.apply(*commands)
+    _written.extend(result.events)
+    return result
+
+
+def take_written() -> list[dict[str, Any]]:
+    events = list(_written)
+    _written.clear()
+    return events
+
+
+_SHOWN_KEYS = ("type", "task", "county", "account", "field", "key", "date", "old", "new",
+               "comment", "source")
+
+
+def written_json(events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    """What a write command did, for scripts: each event (its id ``seq``, what it changed,
+    old and new), the new version of each task or county it changed, and the journal's
+    head after it. No event: nothing changed (a dry run, the same value again)."""
+    changed = []
+    versions: dict[str, Any] = {}
+    for event in events:
+        entry = {"event": event.get("seq"), "at": event.get("ts"), "user": event.get("user")}
+        for key in _SHOWN_KEYS:
+            if key in event and not (event["type"] == "put" and key in ("old", "new")):
+                entry[key] = event[key]
+        if event.get("type") == "put":
+            entry["version"] = (event.get("new") or {}).get("version")
+        elif "version" in event:
+            entry["version"] = event["version"]
+        changed.append(entry)
+        subject = event.get("task") or event.get("county")
+        if subject and entry.get("version") is not None:
+            versions[subject] = entry["version"]
+    last = events[-1] if events else None
+    data: dict[str, Any] = {
+        "changed": changed,
+        "events": [event.get("seq") for event in events],
+        "versions": versions,
+        "head": {"seq": last["seq"], "hash": last["hash"]} if last else None,
+    }
+    data.update(extra)
+    return data

@@ -22,6 +22,9 @@ from tracker.cli.admin import (
 )
 from tracker.cli.evidence import cmd_attach, cmd_attachment
 from tracker.cli.find import cmd_search, cmd_undo
+from tracker.cli.manual import cmd_completion, cmd_man
+from tracker.cli.notice import cmd_notice
+from tracker.cli.remind import cmd_remind
 from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
 from tracker.cli.shell import cmd_shell
 from tracker.cli.tasks import (
@@ -158,6 +161,7 @@ class Subcommand(NamedTuple):
     handler: Handler
     arguments: Callable[[argparse.ArgumentParser], None] | None
     data: bool = False
+    write: bool = False  # --json prints what changed (tracker.cli.common.written_json)
 
 
 def _global_options() -> _Parser:
@@ -169,7 +173,34 @@ def _global_options() -> _Parser:
                         help=_("cli.opt.lang"))
     common.add_argument("--as-of", metavar="DATE", default=argparse.SUPPRESS,
                         help=_("cli.opt.as_of"))
+    common.add_argument("--ascii", action="store_true", default=argparse.SUPPRESS,
+                        help=_("cli.opt.ascii"))
     return common
+
+
+def package_version() -> str:
+    """The installed distribution's version (read only when asked: --version, doctor)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("liaoning-archives-tracker")
+    except PackageNotFoundError:
+        import tracker
+
+        return str(tracker.__version__)
+
+
+class _Version(argparse.Action):
+    """--version: ``tracker X.Y.Z``, exit 0 (the version read only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help=_("cli.opt.version"))
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        sys.stdout.write(f"tracker {package_version()}\n")
+        parser.exit(0)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -179,6 +210,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     subcommand's, all of them, so that argparse can list them."""
     common = _global_options()
     parser = _Parser(prog="tracker", description=_("cli.description"), parents=[common])
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     if command == "":
         names = []
@@ -187,12 +219,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     else:
         names = list(SUBCOMMANDS)
     for name in names:
-        handler, arguments, data = SUBCOMMANDS[name]
+        handler, arguments, data, write = SUBCOMMANDS[name]
         p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
                            description=_(f"cli.cmd.{name}"))
         p.set_defaults(handler=handler)
-        if data:
-            p.add_argument("--json", action="store_true", help=_("cli.opt.json"))
+        if write:
+            p.set_defaults(write=True)
+        if data or write:
+            p.add_argument("--json", action="store_true",
+                           help=_("cli.opt.json_write" if write and not data else
+                                  "cli.opt.json"))
         if arguments is not None:
             arguments(p)
     return parser
@@ -413,6 +449,8 @@ def _users_arguments(p: argparse.ArgumentParser) -> None:
     action("list").add_argument("--json", action="store_true", help=_("cli.opt.json"))
     for name in ("add", "set"):
         a = action(name)
+        a.set_defaults(write=True)
+        a.add_argument("--json", action="store_true", help=_("cli.opt.json_write"))
         a.add_argument("account", metavar="USER", help=_("cli.arg.account"))
         a.add_argument("--role", metavar="ROLE", required=name == "add",
                        help=_("cli.opt.role"))
@@ -423,8 +461,29 @@ def _users_arguments(p: argparse.ArgumentParser) -> None:
         a.add_argument("--key", metavar="FILE|-", help=_("cli.opt.key"))
         if name == "set":
             a.add_argument("--unlimited", action="store_true", help=_("cli.opt.unlimited"))
-    action("remove").add_argument("account", metavar="USER", help=_("cli.arg.account"))
+            a.add_argument("--email", metavar="ADDR", help=_("cli.opt.email"))
+            a.add_argument("--language", metavar="zh|en", choices=("zh", "en"),
+                           help=_("cli.opt.mail_language"))
+            a.add_argument("--leader", metavar="USER", help=_("cli.opt.leader"))
+    remove = action("remove")
+    remove.set_defaults(write=True)
+    remove.add_argument("account", metavar="USER", help=_("cli.arg.account"))
+    remove.add_argument("--json", action="store_true", help=_("cli.opt.json_write"))
     action("keys").add_argument("--json", action="store_true", help=_("cli.opt.json"))
+
+
+def _remind_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true", help=_("cli.opt.remind_dry_run"))
+
+
+def _completion_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", metavar="SHELL", nargs="?", choices=("bash", "zsh", "fish"),
+                   help=_("cli.arg.shell"))
+    p.add_argument("--words", choices=("tasks", "counties"), help=argparse.SUPPRESS)
+
+
+def _man_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", metavar="PATH", help=_("cli.opt.man_output"))
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
@@ -441,6 +500,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "attach": Subcommand(cmd_attach, _attach_arguments),
     "attachment": Subcommand(cmd_attachment, _attachment_arguments),
     "import": Subcommand(cmd_import, _import_arguments),
+    "set": Subcommand(cmd_set, _set_arguments, write=True),
+    "note": Subcommand(cmd_note, _note_arguments, write=True),
+    "followup": Subcommand(cmd_followup, _followup_arguments, write=True),
+    "measure": Subcommand(cmd_measure, _measure_arguments, write=True),
+    "import": Subcommand(cmd_import, _import_arguments, write=True),
     "report": Subcommand(cmd_report, None, data=True),
     "history": Subcommand(cmd_history, _history_arguments, data=True),
     "verify": Subcommand(cmd_verify, _verify_arguments, data=True),
@@ -449,25 +513,30 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "repair": Subcommand(cmd_repair, None),
     "doctor": Subcommand(cmd_doctor, None, data=True),
     "backup": Subcommand(cmd_backup, _backup_arguments),
-    "restore": Subcommand(cmd_restore, _restore_arguments),
+    "restore": Subcommand(cmd_restore, _restore_arguments, write=True),
     "export": Subcommand(cmd_export, _export_arguments),
     "diff": Subcommand(cmd_diff, _diff_arguments, data=True),
     "merge": Subcommand(cmd_merge, _merge_arguments),
     "shell": Subcommand(cmd_shell, _shell_arguments),
     "open": Subcommand(cmd_open, _open_arguments),
-    "config": Subcommand(cmd_config, _config_arguments),
+    "config": Subcommand(cmd_config, _config_arguments, data=True, write=True),
     "users": Subcommand(cmd_users, _users_arguments),
+    "notice": Subcommand(cmd_notice, None),
+    "remind": Subcommand(cmd_remind, _remind_arguments, data=True),
+    "completion": Subcommand(cmd_completion, _completion_arguments),
+    "man": Subcommand(cmd_man, _man_arguments),
 }
 
 
-def _pre_language(argv: Sequence[str]) -> str:
-    """--lang is needed before parsing, so that help and errors come out in it."""
+def _pre_language(argv: Sequence[str], configured: str | None = None) -> str:
+    """--lang is needed before parsing, so that help and errors come out in it; else the
+    configuration's ``language`` (files, TRACKER_LANG), else the locale's."""
     for position, arg in enumerate(argv):
         if arg == "--lang" and position + 1 < len(argv) and argv[position + 1] in ("zh", "en"):
             return argv[position + 1]
         if arg.startswith("--lang=") and arg[7:] in ("zh", "en"):
             return arg[7:]
-    return language_from_env()
+    return configured or language_from_env()
 
 
 DATE_OPTIONS = ("--as-of", "--due", "--next", "--date", "--since", "--due-before",

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tracker.cli import common
 from tracker.cli.common import (
     as_of_date,
     date_option,
@@ -71,7 +72,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     commands = [c for batch in batches for c in batch.commands()]
     counties = len({c.county for batch in batches for c in batch.changes})
     if commands and not args.dry_run:
-        store.apply(*commands)
+        common.apply(store, *commands)
     print(_("import.files_would" if args.dry_run else "import.files_done", count=len(batches),
             values=len(commands), counties=counties))
     return 0
@@ -84,7 +85,7 @@ def _import_one(store: Any, view: Any, path: Path, *, dry_run: bool) -> int:
     for line in imports.lines(view.plan, batch):
         print(line)
     if batch.changes and not dry_run:
-        store.apply(*batch.commands())
+        common.apply(store, *batch.commands())
     print(imports.summary(batch, dry_run=dry_run))
     return 0
 

@@ -68,11 +68,19 @@ SAFE: dict[str, frozenset[str]] = {
     "open": frozenset({"target"}),
     "config": frozenset({"key", "value"}),
     "users": frozenset({"users_command", "account", "role", "prefecture", "group",
-                        "unlimited"}),
+                        "unlimited", "email", "language", "leader"}),
+    # Issue 16. notice: everyone's (the forced command's banner); completion and man print
+    # what the parser knows. remind mails on everyone's behalf: an admin's, checked by
+    # its role (the timer runs it as the service account); `config show` likewise shows
+    # the server's paths and mail account to admins only (tracker.cli.admin).
+    "notice": frozenset(),
+    "remind": frozenset({"dry_run"}),
+    "completion": frozenset({"shell", "words"}),
+    "man": frozenset(),
 }
 ALLOWED = frozenset(SAFE)
 # Every command's own: what the parser sets, and the global options (--db is refused).
-COMMON = frozenset({"handler", "command", "json", "lang", "as_of", "db"})
+COMMON = frozenset({"handler", "command", "json", "lang", "as_of", "db", "ascii", "write"})
 STREAM = "-"
 
 # Options and arguments that name a file: (command, dest, as the user wrote it, whether
@@ -88,6 +96,7 @@ _PATHS: tuple[tuple[str, str, str, bool], ...] = (
     ("users", "key", "--key", True),
     ("attach", "file", "attach", True),
     ("attachment", "output", "-o", True),
+    ("man", "output", "-o", True),
 )
 
 
@@ -107,16 +116,34 @@ def cmd_shell(args: argparse.Namespace) -> int:
     if isinstance(inner, int):
         return inner  # help was printed (0), or a usage error (2)
     check_request(inner)
+    from tracker.storage.config import service_config
+
+    settings = service_config(service_home())
+    if getattr(inner, "ascii", False):
+        settings.values["ascii"], settings.sources["ascii"] = True, "flag --ascii"
+    common.set_config(settings)
+    common.take_flags(inner)
     with common.serving(name, db):
         return int(inner.handler(inner))
 
 
-def service_db() -> Path:
-    """The service account's default database, from its password-database home (not
-    ``$HOME``, ``XDG_DATA_HOME`` or ``TRACKER_DB``: the environment is not consulted)."""
+def service_home() -> Path:
     import pwd
 
-    home = Path(pwd.getpwuid(os.geteuid()).pw_dir)
+    return Path(pwd.getpwuid(os.geteuid()).pw_dir)
+
+
+def service_db() -> Path:
+    """The service account's database: ``database`` of /etc/tracker/config.toml or of the
+    account's own config file, else its default, from its password-database home (not
+    ``$HOME``, ``XDG_CONFIG_HOME``, ``XDG_DATA_HOME`` or ``TRACKER_DB``: the environment
+    is not consulted)."""
+    from tracker.storage.config import service_config
+
+    home = service_home()
+    configured = service_config(home).get("database")
+    if configured:
+        return Path(configured).absolute()
     return home / ".local" / "share" / "tracker" / "tracker.json"
 
 

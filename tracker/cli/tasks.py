@@ -5,11 +5,13 @@ demo database's own day, else the real one."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from tracker.cli import common
 from tracker.cli.common import (
     as_of_date,
     clearable_date,
@@ -94,7 +96,6 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         TaskFilter,
         followup_queue,
         group_owner,
-        my_owners,
         owns_any,
     )
 
@@ -112,11 +113,7 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         owners = {name.lower() for name in chosen}
         scope = ", ".join(chosen)
     else:
-        from tracker.domain.queries import is_survey_group
-        from tracker.storage.identity import unix_groups
-
-        groups = sorted(g.upper() for g in unix_groups() if is_survey_group(g))
-        owners = my_owners(store.user, groups)
+        groups, owners = my_scope(store)
         scope = _("agenda.scope_mine", names=", ".join([store.user, *groups]))
         if not groups and not owns_any(view, owners):
             if not (args.prefecture or args.rec):
@@ -141,6 +138,32 @@ def cmd_agenda(args: argparse.Namespace) -> int:
         return 0
     render_agenda(view, tasks, today, until, scope=scope)
     return 0
+
+
+def my_scope(store: Any) -> tuple[list[str], set[str]]:
+    """Whose follow-ups are "mine" (agenda, notice): my survey groups (the Unix groups
+    g01..g20 I am in; in service mode, my editor limits' groups) and the owners they
+    make with me."""
+    from tracker.domain.queries import is_survey_group, my_owners
+
+    if service() is not None:  # one account for all: the groups are the tracker's
+        from tracker.domain.roles import users_of
+
+        entry = users_of(store.view().meta).get(store.user) or {}
+        groups = sorted(g for g in entry.get("groups", []) if is_survey_group(g))
+    else:
+        from tracker.storage.identity import unix_groups
+
+        groups = sorted(g.upper() for g in unix_groups() if is_survey_group(g))
+    return groups, my_owners(store.user, groups)
+
+
+def my_followups(store: Any, view: StateView, today: date, until: date) -> list[Task]:
+    """The agenda's query for "mine" up to ``until`` (tracker agenda, tracker notice)."""
+    from tracker.domain.queries import followup_queue
+
+    _groups, owners = my_scope(store)
+    return followup_queue(view, today, owners=owners, until=until)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -235,7 +258,7 @@ def cmd_set(args: argparse.Namespace) -> int:
         return _bulk_apply(store, [SetFields(task.id, changes, task.version, args.comment)
                                    for task in tasks], len(tasks), args.yes)
     task_id = resolve_task(view, _one_task(args))
-    result = store.apply(SetFields(task_id, changes, args.expect_version, args.comment))
+    result = common.apply(store, SetFields(task_id, changes, args.expect_version, args.comment))
     print_changes(result.events)
     return 0
 
@@ -304,7 +327,7 @@ def _bulk_apply(store: Any, commands: list[Any], count: int, yes: bool) -> int:
         print(_("bulk.needs_yes", count=count))
         return 0
     try:
-        result = store.apply(*commands)
+        result = common.apply(store, *commands)
     except TrackerError as error:
         raise _refused(error, count) from None
     print_changes(result.events)
@@ -318,7 +341,7 @@ def cmd_note(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args, lazy=True)
     task_id = resolve_task(store.view(), args.task)
-    print_changes(store.apply(AddNote(task_id, args.text)).events)
+    print_changes(common.apply(store, AddNote(task_id, args.text)).events)
     return 0
 
 
@@ -344,7 +367,7 @@ def cmd_followup(args: argparse.Namespace) -> int:
                                    for task in tasks], len(tasks), args.yes)
     task_id = resolve_task(view, _one_task(args))
     command = LogFollowup(task_id, FollowupKind(kind), args.outcome, next=next_date, on=on)
-    print_changes(store.apply(command).events)
+    print_changes(common.apply(store, command).events)
     return 0
 
 
@@ -370,7 +393,7 @@ def cmd_measure(args: argparse.Namespace) -> int:
         print(_("measure.same", county=code, key=key, value=value_text(value),
                 date=on.isoformat()))
         return 0
-    print_changes(store.apply(Measure(code, key, value, on, args.source)).events)
+    print_changes(common.apply(store, Measure(code, key, value, on, args.source)).events)
     return 0
 
 
@@ -421,6 +444,11 @@ def cmd_open(args: argparse.Namespace) -> int:
     if not sys.stdout.isatty() or not sys.stdin.isatty():
         raise UsageError("cli.needs_terminal")
     from tracker.app import run_app
+    from tracker.cli.common import config
 
-    return run_app(store, lang=getattr(args, "lang", None), start=args.target, as_of=as_of,
-                   service=service() is not None)
+    settings = config()
+    return run_app(store, lang=getattr(args, "lang", None) or settings.get("language"),
+                   start=args.target, as_of=as_of, service=service() is not None,
+                   theme=settings.get("theme") or os.environ.get("TEXTUAL_THEME"),
+                   ascii_mode=bool(settings.get("ascii")),
+                   config_file=settings.user_file)

@@ -954,3 +954,106 @@ class RemoveUser(Command):
         name, users, old = _listed(ctx, self.name)
         _keep_an_admin(users, name, None)
         return [{"type": "user", "account": name, "old": old, "new": None}]
+
+
+# -- contacts and digests (tracker remind) -------------------------------------------------------
+_EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$")
+_GROUP_NAME = re.compile(r"^G\d{2}$")
+
+
+def check_email(text: str) -> str:
+    """An address as a digest is sent to: one mailbox, no display name (exit 2 if not)."""
+    address = text.strip()
+    if len(address) > 254 or not _EMAIL.match(address):
+        raise UsageError("contact.bad_email", value=clean_text(text, single_line=True))
+    return address
+
+
+def contacts_of(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Users' and survey groups' e-mail, digest language and (a group's) leader."""
+    contacts: dict[str, dict[str, Any]] = meta.get("contacts") or {}
+    return contacts
+
+
+@dataclass(frozen=True, slots=True)
+class SetContact(Command):
+    """A listed user's or a survey group's e-mail address for the digest (`tracker
+    remind`), the language of its digest, and a group's leader (a listed user, to whom
+    what the group lets slip is escalated). None: kept; "": cleared."""
+
+    name: str
+    email: str | None = None
+    language: str | None = None
+    leader: str | None = None
+
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.users"
+
+    def events(self, ctx: Context) -> list[Event]:
+        meta = ctx.tables["meta"]["1"]
+        group = _GROUP_NAME.match(self.name.strip().upper())
+        if group:
+            name = self.name.strip().upper()
+            if not 1 <= int(name[1:]) <= ctx.survey_groups:
+                raise UsageError("owner.bad_group", value=name, groups=ctx.survey_groups)
+        else:
+            name = _account(self.name)
+            if name not in users_of(meta):
+                raise NotFoundError("users.unknown", name=name)
+            if self.leader:
+                raise UsageError("contact.leader_group_only", name=name)
+        old = contacts_of(meta).get(name)
+        new = dict(old or {})
+        for key, value in (("email", self.email), ("language", self.language),
+                           ("leader", self.leader)):
+            if value is None:
+                continue
+            if value == "":
+                new.pop(key, None)
+            elif key == "email":
+                new[key] = check_email(value)
+            elif key == "language":
+                if value not in ("zh", "en"):
+                    raise UsageError("contact.bad_language", value=clean_text(value))
+                new[key] = value
+            else:
+                leader = _account(value)
+                if leader not in users_of(meta):
+                    raise NotFoundError("users.unknown", name=leader)
+                new[key] = leader
+        if new == (old or {}):
+            raise InvalidEdit("contact.same", name=name)
+        return [{"type": "contact", "name": name, "old": old, "new": new or None}]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDigests(Command):
+    """What one `tracker remind` run did: per recipient, the day, the tasks listed (and
+    escalated), whether the mail went, and why not. A digest recorded as sent for a
+    recipient on a day is not sent again that day."""
+
+    records: tuple[dict[str, Any], ...]
+
+    needs: ClassVar[str | None] = ADMIN
+    action: ClassVar[str] = "role.action.remind"
+
+    def events(self, ctx: Context) -> list[Event]:
+        events: list[Event] = []
+        for record in self.records:
+            checked_date(record["date"], "digest")
+            events.append({"type": "digest", "name": str(record["name"]),
+                           "email": check_email(str(record["email"])),
+                           "date": str(record["date"]),
+                           "tasks": [str(t) for t in record["tasks"]],
+                           "escalated": [str(t) for t in record.get("escalated", ())],
+                           "sent": bool(record["sent"]),
+                           "error": record.get("error")})
+        if not events:
+            raise InvalidEdit("remind.nothing")
+        return events
+
+
+def digest_sent(meta: dict[str, Any], name: str, email: str, day: str) -> bool:
+    """Whether ``name``'s digest for ``day`` already went to ``email``."""
+    last: dict[str, Any] = (meta.get("digests") or {}).get(name) or {}
+    return last.get("date") == day and last.get("sent") is True and last.get("email") == email

@@ -25,6 +25,12 @@ state read as migrated, a restored schema-3 backup) is read from the journal as 
 Who may do what (schema 3) is in ``meta.users``: account -> role and limits
 (tracker.domain.roles). The account that creates a database is its first admin; ``user``
 events (``account``, ``old``, ``new``; ``new`` None when unlisted) change the list.
+
+`tracker remind` (no schema change: both keys are optional): ``contact`` events (``name``
+of a user or survey group, ``old``, ``new``: email, language, a group's leader) keep
+``meta.contacts``; ``digest`` events (``name``, ``email``, ``date``, ``tasks``,
+``escalated``, ``sent``, ``error``) record every digest tried, and ``meta.digests`` keeps
+each recipient's last, so that a second run the same day sends nothing again.
 """
 
 from __future__ import annotations
@@ -241,6 +247,21 @@ def _user(tables: Tables, index: Index, event: dict[str, Any]) -> None:
         users[event["account"]] = copy.deepcopy(event["new"])
 
 
+def _contact(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    contacts = tables["meta"][META_ID].setdefault("contacts", {})
+    if event["new"] is None:
+        contacts.pop(event["name"], None)
+    else:
+        contacts[event["name"]] = copy.deepcopy(event["new"])
+
+
+def _digest(tables: Tables, index: Index, event: dict[str, Any]) -> None:
+    """The last digest of each recipient (the journal keeps every one)."""
+    digests = tables["meta"][META_ID].setdefault("digests", {})
+    digests[event["name"]] = {"date": event["date"], "email": event["email"],
+                              "sent": event["sent"], "tasks": list(event["tasks"])}
+
+
 def _put(tables: Tables, index: Index, event: dict[str, Any]) -> None:
     """Replace a whole task or county document (restore from a backup). A document put
     by a schema-1 restore is brought to today's shape as the migration would."""
@@ -268,6 +289,8 @@ APPLY = {
     "measure": _measure,
     "setting": _setting,
     "user": _user,
+    "contact": _contact,
+    "digest": _digest,
     "put": _put,
     "migrate": _migrate,
 }

@@ -274,6 +274,15 @@ def describe_event(e: dict[str, Any], plan: Any = None) -> str:
             else "changed"
         return _(f"event.user.{change}", account=e.get("account", ""),
                  old=describe_user(e.get("old")), new=describe_user(e.get("new")))
+    if kind == "contact":
+        new = e.get("new") or {}
+        return _("event.contact", name=e.get("name", ""), email=new.get("email", "-"),
+                 leader=new.get("leader", "-"))
+    if kind == "digest":
+        return _("event.digest" if e.get("sent") else "event.digest_failed",
+                 name=e.get("name", ""), email=e.get("email", ""),
+                 tasks=len(e.get("tasks", [])), escalated=len(e.get("escalated", [])),
+                 error=e.get("error") or "")
     return _("event.other", kind=kind)
 
 
@@ -408,10 +417,15 @@ def users_json(view: StateView, user: str) -> dict[str, Any]:
     meta = view.meta
     users = users_of(meta)
     you = access_of(meta, user)
+    contacts = meta.get("contacts") or {}
+    groups = {name: entry for name, entry in sorted(contacts.items()) if name not in users}
     return {
+        **({"group_contacts": groups} if groups else {}),
         "users": [{"user": name, "role": entry["role"],
                    "prefectures": list(entry.get("prefectures", [])),
-                   "groups": list(entry.get("groups", []))}
+                   "groups": list(entry.get("groups", [])),
+                   **({"email": contacts[name]["email"]}
+                      if contacts.get(name, {}).get("email") else {})}
                   for name, entry in sorted(users.items())],
         "unknown_users": unknown_policy(meta),
         "you": {"user": user, "role": you.role, "listed": you.listed},

@@ -6,7 +6,7 @@ from functools import cache
 from importlib import import_module
 
 MODULES = ("core", "plan", "cli", "app", "imports", "export", "ops", "roles", "service", "day",
-           "storage", "find", "evidence")
+           "storage", "find", "evidence", "remind")
 
 
 @cache
