@@ -204,8 +204,8 @@ def test_plain_tracker_without_a_terminal_says_what_to_use(demo_db: Path) -> Non
 
 def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
     """argparse's own words (usage, sections, its errors) follow the language."""
-    missing = run(demo_db, "set", lang="zh_CN.UTF-8", check=2).stderr
-    assert missing.startswith("用法：tracker set") and "缺少必需的参数：TASK" in missing
+    missing = run(demo_db, "note", lang="zh_CN.UTF-8", check=2).stderr
+    assert missing.startswith("用法：tracker note") and "缺少必需的参数：TASK" in missing
     choice = run(demo_db, "list", "--lang", "fr", lang="zh_CN.UTF-8", check=2).stderr
     assert "参数 --lang：无效的选择：'fr'" in choice
     # Our own words, a priority among them, are named in the language too.
@@ -216,8 +216,8 @@ def test_argparse_speaks_chinese_too(demo_db: Path) -> None:
     assert "无法识别的参数：--bogus" in unknown
     helped = run(demo_db, "--help", lang="zh_CN.UTF-8").stdout
     assert "显示此帮助并退出" in helped and "usage" not in helped
-    english = run(demo_db, "set", lang="C.UTF-8", check=2).stderr
-    assert english.startswith("usage: tracker set") and "arguments are required: TASK" in english
+    english = run(demo_db, "note", lang="C.UTF-8", check=2).stderr
+    assert english.startswith("usage: tracker note") and "arguments are required: TASK" in english
 
 
 def test_history_filters(demo_db: Path) -> None:
