@@ -380,17 +380,22 @@ def test_dashboard_opens_and_q_quits_cleanly(tmux: Tmux, db: Path, term: str,
 
 
 def test_resizing_the_terminal_keeps_the_dashboard(tmux: Tmux, db: Path) -> None:
+    """At 160 columns the targets take the whole width (bars, whole deadlines) and the
+    counts and the matrix stand side by side below; back at 80, one column again."""
     targets, by_rec = t("en", "dash.targets"), t("en", "dash.by_rec")
+    matrix = t("en", "dash.matrix")[:20]
 
     def side_by_side(screen: str) -> bool:
-        return any(targets in line and by_rec in line for line in screen.splitlines())
+        return any(by_rec in line and matrix in line for line in screen.splitlines())
 
     tmux.start("a", tracker_line(db, report_exit=True))
     screen = tmux.wait_for("a", targets, what="the dashboard")
     assert not side_by_side(screen)
+    assert "closed 2017" in screen and "░" not in screen.split(by_rec)[0]  # no bars at 80
     tmux.tmux("resize-window", "-t", "a", "-x", "160", "-y", "48")
-    tmux.wait_for("a", lambda s: side_by_side(s) and t("en", "dash.matrix")[:20] in s,
-                  what="the wide dashboard (two columns, the matrix below)")
+    screen = tmux.wait_for("a", lambda s: side_by_side(s) and "closed 2017-12-31" in s,
+                           what="the wide dashboard (targets across, two columns below)")
+    assert "░" in screen.split(by_rec)[0]  # the targets' bars
     tmux.tmux("resize-window", "-t", "a", "-x", "80", "-y", "24")
     tmux.wait_for("a", lambda s: targets in s and not side_by_side(s),
                   what="the narrow dashboard again")
