@@ -222,8 +222,19 @@ def test_the_notice_is_one_line_for_my_tasks_or_nothing(db: Path) -> None:
     run(db, "set", "211421-2.2", "--owner", me, "--next", "+2d")  # not yet
     run(db, "set", "211422-2.2", "--owner", "G07", "--next", "today")  # not my group's
     out = run(db, "notice")
-    assert out.stdout == "1 follow-ups due today, 2 overdue: tracker agenda\n"
-    assert run(db, "notice", lang="zh_CN.UTF-8").stdout.startswith("今天到期的跟进 1 项")
+    assert out.stdout == "1 follow-up due today, 2 overdue: tracker agenda\n"
+    assert run(db, "notice", lang="zh_CN.UTF-8").stdout == (
+        "今天到期的跟进 1 项，已逾期 2 项：tracker agenda\n")
+    run(db, "set", "211421-2.5", "--next", "+5d")
+    run(db, "set", "211422-2.2", "--owner", me)
+    # What is none is left out; one is one.
+    assert run(db, "notice").stdout == "1 follow-up due today, 2 overdue: tracker agenda\n"
+    run(db, "set", "211422-2.2", "--next", "+5d")
+    assert run(db, "notice").stdout == "2 follow-ups overdue: tracker agenda\n"
+    run(db, "set", "211421-2.4", "--next", "today")
+    assert run(db, "notice").stdout == "1 follow-up due today, 1 overdue: tracker agenda\n"
+    run(db, "set", "211421-2.3", "--next", "today")
+    assert run(db, "notice").stdout == "2 follow-ups due today: tracker agenda\n"
 
 
 @pytest.mark.parametrize("fault", ["missing", "garbage", "folder", "config"])
@@ -249,7 +260,7 @@ def test_the_notice_gives_up_silently_after_its_time_limit(db: Path, tmp_path: P
     # is what cuts it: whether it finished or not, it says one line or nothing, exit 0.
     result = tracker("notice", home=tmp_path, env={"TRACKER_DB": str(db)})
     assert result.returncode == 0 and result.stderr == ""
-    assert result.stdout in ("", "1 follow-ups due today, 0 overdue: tracker agenda\n")
+    assert result.stdout in ("", "1 follow-up due today: tracker agenda\n")
 
 
 # -- doctor ----------------------------------------------------------------------------------

@@ -110,7 +110,7 @@ def _notice_line(argv: list[str]) -> str:
 
 
 def notice_text(args: argparse.Namespace) -> str:
-    """The line: "3 follow-ups due today, 2 overdue: tracker agenda", or "" (none)."""
+    """The line: "3 follow-ups due today, 2 overdue: tracker agenda", or "" (none due)."""
     from tracker.cli.common import open_store, store_today
     from tracker.cli.tasks import my_followups
     from tracker.i18n import _
@@ -127,7 +127,21 @@ def notice_text(args: argparse.Namespace) -> str:
         return ""
     from tracker import glyphs
 
-    return glyphs.shown(_("notice.line", today=due, overdue=overdue))
+    return glyphs.shown(_("notice.line", due=_counts(due, overdue)))
+
+
+def _counts(due: int, overdue: int) -> str:
+    """"1 follow-up due today", "3 follow-ups due today, 2 overdue", "2 follow-ups
+    overdue": what is due first, a count of none left out."""
+    from tracker.i18n import _
+
+    def counted(key: str, n: int) -> str:
+        return _(f"{key}.one") if n == 1 else _(f"{key}.many", n=n)
+
+    if not due:
+        return counted("notice.overdue_only", overdue)
+    text = counted("notice.today", due)
+    return text + _("notice.and") + _("notice.overdue", n=overdue) if overdue else text
 
 
 def cmd_notice(args: argparse.Namespace) -> int:
