@@ -198,7 +198,7 @@ def _config_show(args: argparse.Namespace) -> int:
     settings = config()
     if service() is not None:
         # The files name the server's paths and its mail account: an admin's view.
-        require(open_store(args).access(), ADMIN, "role.action.config")
+        require(open_store(args).access(), ADMIN, "role.action.config_show")
     rows: list[tuple[str, Any, str]] = []
     for key, value in settings.values.items():
         source = _source_text(settings.sources[key])
