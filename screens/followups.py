@@ -6,9 +6,6 @@ Enter opens the task."""
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +26,7 @@ from tracker.screens.forms import TextForm
 from tracker.screens.task import log_followup
 from tracker.screens.tasks import name_width
 from tracker.screens.widgets import FilterInput, Footer
+from tracker.storage.config import Personal
 
 SNOOZE = timedelta(weeks=1)
 SHOWN = 400  # rows in the table at most (the title counts them all)
@@ -36,45 +34,19 @@ SHOWN = 400  # rows in the table at most (the title counts them all)
 
 class QueueChoice:
     """What the user last chose on the queue (mine or everyone's, the filter text), kept
-    between sessions in ``$XDG_STATE_HOME/tracker/queue.json`` (~/.local/state), one
-    entry per tracker user name: in service mode every user runs as the one service
-    account, and each still finds their own choice. Best effort: a file that cannot be
-    read or written is the default choice, never an error."""
+    between sessions with the user's other per-person settings (storage.config.Personal,
+    one entry per tracker user name: in service mode every user runs as the one service
+    account, and each still finds their own choice)."""
 
     def __init__(self, user: str, path: Path | None = None) -> None:
-        self.user = user
-        self.path = path or self.default_path()
-
-    @staticmethod
-    def default_path() -> Path:
-        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-        return Path(base) / "tracker" / "queue.json"
-
-    def _all(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        self.personal = Personal(user, path)
 
     def load(self) -> tuple[bool, str]:
-        entry = self._all().get(self.user)
-        if not isinstance(entry, dict):
-            return False, ""
-        text = entry.get("filter")
-        return entry.get("mine") is True, text if isinstance(text, str) else ""
+        return (self.personal.get("queue_mine") == "yes",
+                self.personal.get("queue_filter") or "")
 
     def save(self, mine: bool, text: str) -> None:
-        data = self._all()
-        data[self.user] = {"mine": mine, "filter": text}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".queue.")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, ensure_ascii=False)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        self.personal.update({"queue_mine": "yes" if mine else "no", "queue_filter": text})
 
 
 class FollowupsScreen(FilteredScreen):

@@ -263,17 +263,20 @@ def remember(path: Path, key: str, value: str) -> None:
 
 
 class Personal:
-    """Per-person settings of service mode (theme, language), where everyone runs as the
-    one service account: kept per tracker user in ``$XDG_STATE_HOME/tracker/people.json``
-    (beside the queue's choice, screens.followups.QueueChoice). Best effort: a file that
-    cannot be read or written is no setting, never an error."""
+    """Per-person settings kept per tracker user in ``$XDG_STATE_HOME/tracker/people.json``
+    (~/.local/state): in service mode everyone runs as the one service account, and each
+    still finds their own theme and language; the Follow-ups queue keeps its filter here
+    in both modes (screens.followups.QueueChoice). Best effort: a file that cannot be read
+    or written is no setting, never an error."""
 
     def __init__(self, user: str, path: Path | None = None) -> None:
         self.user = user
-        if path is None:
-            base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-            path = Path(base) / "tracker" / "people.json"
-        self.path = path
+        self.path = path or self.default_path()
+
+    @staticmethod
+    def default_path() -> Path:
+        base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+        return Path(base) / "tracker" / "people.json"
 
     def _all(self) -> dict[str, Any]:
         import json
@@ -290,12 +293,16 @@ class Personal:
         return value if isinstance(value, str) else None
 
     def set(self, key: str, value: str) -> None:
+        self.update({key: value})
+
+    def update(self, values: Mapping[str, str]) -> None:
+        """Several settings of this user in one write (the others' untouched)."""
         import json
 
         data = self._all()
         entry = data.get(self.user)
         entry = dict(entry) if isinstance(entry, dict) else {}
-        entry[key] = value
+        entry.update(values)
         data[self.user] = entry
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

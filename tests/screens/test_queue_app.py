@@ -94,8 +94,8 @@ async def test_the_choice_is_kept_for_the_user_between_sessions(
         await pilot.press("m")
         await settle(pilot)
         user = app.store.user
-    kept = json.loads((own_state_dir / "tracker" / "queue.json").read_text("utf-8"))
-    assert kept[user] == {"mine": True, "filter": "2.5"}
+    kept = json.loads((own_state_dir / "tracker" / "people.json").read_text("utf-8"))
+    assert kept[user] == {"queue_mine": "yes", "queue_filter": "2.5"}
 
     again = make_app(demo_db)
     async with again.run_test(size=(120, 30)) as pilot:
@@ -108,14 +108,14 @@ async def test_the_choice_is_kept_for_the_user_between_sessions(
         # Escape clears the filter; that too is kept.
         await pilot.press("escape")
         await settle(pilot)
-    kept = json.loads((own_state_dir / "tracker" / "queue.json").read_text("utf-8"))
-    assert kept[user] == {"mine": True, "filter": ""}
+    kept = json.loads((own_state_dir / "tracker" / "people.json").read_text("utf-8"))
+    assert kept[user] == {"queue_mine": "yes", "queue_filter": ""}
 
 
 async def test_a_broken_choice_file_is_the_default_choice(
         demo_db: Path, own_state_dir: Path) -> None:
     (own_state_dir / "tracker").mkdir(parents=True)
-    (own_state_dir / "tracker" / "queue.json").write_text("[not json", "utf-8")
+    (own_state_dir / "tracker" / "people.json").write_text("[not json", "utf-8")
     app = make_app(demo_db)
     async with app.run_test(size=(120, 30)) as pilot:
         await open_queue(pilot)
