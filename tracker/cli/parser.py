@@ -265,18 +265,27 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--today", metavar="DATE", help=_("cli.opt.demo_today"))
 
 
-def _list_arguments(p: argparse.ArgumentParser) -> None:
+def _filter_arguments(p: argparse.ArgumentParser, *, bulk: bool = False) -> None:
+    """The list filters. In a bulk change (``bulk``) they stand in place of a task, and
+    status and owner are --where-status and --where-owner, since --status and --owner
+    there are what to set."""
     p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
     p.add_argument("--county", metavar="C", help=_("cli.opt.county"))
     p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
-    p.add_argument("--status", metavar="S", help=_("cli.opt.status"))
-    p.add_argument("--owner", metavar="O", help=_("cli.opt.owner_filter"))
+    if bulk:
+        p.add_argument("--where-status", metavar="S", help=_("cli.opt.where_status"))
+        p.add_argument("--where-owner", metavar="O", help=_("cli.opt.where_owner"))
+    else:
+        p.add_argument("--status", metavar="S", help=_("cli.opt.status"))
+        p.add_argument("--owner", metavar="O", help=_("cli.opt.owner_filter"))
     p.add_argument("--overdue", action="store_true", help=_("cli.opt.overdue"))
     p.add_argument("--stale", action="store_true", help=_("cli.opt.stale"))
     p.add_argument("--due-before", metavar="DATE", help=_("cli.opt.due_before"))
     p.add_argument("--due-after", metavar="DATE", help=_("cli.opt.due_after"))
     p.add_argument("--next-before", metavar="DATE", help=_("cli.opt.next_before"))
     p.add_argument("--next-after", metavar="DATE", help=_("cli.opt.next_after"))
+    if bulk:
+        p.add_argument("--yes", action="store_true", help=_("cli.opt.yes"))
 
 
 def _agenda_arguments(p: argparse.ArgumentParser) -> None:
@@ -295,25 +304,9 @@ def _county_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("county", metavar="COUNTY", help=_("cli.arg.county"))
 
 
-def _bulk_arguments(p: argparse.ArgumentParser) -> None:
-    """The list filters, in place of a task (a bulk change), and --yes to apply it."""
-    p.add_argument("--prefecture", metavar="P", help=_("cli.opt.prefecture"))
-    p.add_argument("--county", metavar="C", help=_("cli.opt.county"))
-    p.add_argument("--rec", metavar="R", help=_("cli.opt.rec"))
-    p.add_argument("--where-status", metavar="S", help=_("cli.opt.where_status"))
-    p.add_argument("--where-owner", metavar="O", help=_("cli.opt.where_owner"))
-    p.add_argument("--overdue", action="store_true", help=_("cli.opt.overdue"))
-    p.add_argument("--stale", action="store_true", help=_("cli.opt.stale"))
-    p.add_argument("--due-before", metavar="DATE", help=_("cli.opt.due_before"))
-    p.add_argument("--due-after", metavar="DATE", help=_("cli.opt.due_after"))
-    p.add_argument("--next-before", metavar="DATE", help=_("cli.opt.next_before"))
-    p.add_argument("--next-after", metavar="DATE", help=_("cli.opt.next_after"))
-    p.add_argument("--yes", action="store_true", help=_("cli.opt.yes"))
-
-
 def _set_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task_or_filters"))
-    _bulk_arguments(p)
+    _filter_arguments(p, bulk=True)
     p.add_argument("--status", metavar="S", help=_("cli.opt.set_status"))
     p.add_argument("--owner", metavar="O", help=_("cli.opt.owner"))
     p.add_argument("--due", metavar="DATE", help=_("cli.opt.due"))
@@ -331,7 +324,7 @@ def _note_arguments(p: argparse.ArgumentParser) -> None:
 
 def _followup_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK", nargs="?", help=_("cli.arg.task_or_filters"))
-    _bulk_arguments(p)
+    _filter_arguments(p, bulk=True)
     p.add_argument("--kind", required=True, metavar="KIND", help=_("cli.opt.kind"))
     p.add_argument("--outcome", required=True, metavar="TEXT", help=_("cli.opt.outcome"))
     p.add_argument("--next", metavar="DATE", help=_("cli.opt.next"))
@@ -489,7 +482,7 @@ def _man_arguments(p: argparse.ArgumentParser) -> None:
 SUBCOMMANDS: dict[str, Subcommand] = {
     "init": Subcommand(cmd_init, _init_arguments),
     "demo": Subcommand(cmd_demo, _demo_arguments),
-    "list": Subcommand(cmd_list, _list_arguments, data=True),
+    "list": Subcommand(cmd_list, _filter_arguments, data=True),
     "agenda": Subcommand(cmd_agenda, _agenda_arguments, data=True),
     "show": Subcommand(cmd_show, _show_arguments, data=True),
     "county": Subcommand(cmd_county, _county_arguments, data=True),
