@@ -11,16 +11,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import Input, Label, OptionList
-from textual.widgets.option_list import Option
+from textual.widgets import Label
 
 from tracker.domain.commands import SetFields, changes_anything, validate_owner
 from tracker.domain.errors import TrackerError
-from tracker.domain.model import Status, Task
+from tracker.domain.model import Task
 from tracker.formats.lines import preview_lines
 from tracker.i18n import _
-from tracker.screens.forms import DateForm, Form, TextForm, _labelled
+from tracker.screens.forms import DateForm, StatusForm, TextForm
 from tracker.screens.imports import ImportReview
 from tracker.screens.tasks import TaskTable
 
@@ -28,28 +26,12 @@ SNOOZE = timedelta(days=7)
 PREVIEW_LINES = 200  # lines of a preview shown (the rest are counted)
 
 
-class BulkStatusForm(Form):
+class BulkStatusForm(StatusForm):
     """Any status, and a reason (the lifecycle asks for one on some moves: the store
     names the task whose move needs it)."""
 
     def __init__(self, count: int) -> None:
-        super().__init__(_("bulk.preview_title", count=count))
-
-    def fields(self) -> ComposeResult:
-        yield Label(_("col.status"), classes="form-label")
-        yield OptionList(*[Option(_(f"status.{s.value}"), id=s.value) for s in Status],
-                         id="moves", compact=True)
-        yield from _labelled(_("form.reason"), Input(id="reason", compact=True))
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.submit()
-
-    def result(self) -> Any:
-        moves = self.query_one("#moves", OptionList)
-        if moves.highlighted is None:
-            return None
-        new = Status(moves.get_option_at_index(moves.highlighted).id or "")
-        return new, self.value("reason").strip() or None
+        super().__init__("", None, title=_("bulk.preview_title", count=count))
 
 
 class BulkReview(ImportReview):

@@ -180,23 +180,36 @@ class DateForm(Form):
 
 
 class StatusForm(Form):
-    """The moves the lifecycle allows from the current status, and a reason if needed."""
+    """The moves the lifecycle allows from the current status, and a reason if needed.
+    Without a current status (a bulk change, screens.bulk), every status: the store
+    checks each task's move and names the one whose move needs a reason."""
 
-    def __init__(self, task_id: str, current: Status) -> None:
-        super().__init__(_("form.status_title", task=task_id))
+    def __init__(self, task_id: str, current: Status | None, *,
+                 title: str | None = None) -> None:
+        super().__init__(title or _("form.status_title", task=task_id))
         self.current = current
 
     def fields(self) -> ComposeResult:
-        yield Label(_("form.status_from", status=_(f"status.{self.current.value}")),
-                    classes="form-label")
-        yield OptionList(*[Option(_(f"status.{s.value}"), id=s.value)
-                           for s in ALLOWED[self.current]], id="moves", compact=True)
+        if self.current is None:
+            yield Label(_("col.status"), classes="form-label")
+            moves = list(Status)
+        else:
+            yield Label(_("form.status_from", status=_(f"status.{self.current.value}")),
+                        classes="form-label")
+            moves = list(ALLOWED[self.current])
+        yield OptionList(*[Option(_(f"status.{s.value}"), id=s.value) for s in moves],
+                         id="moves", compact=True)
         yield from _labelled(_("form.reason"), Input(id="reason", compact=True))
 
+    def _needs_reason(self, new: Status) -> bool:
+        if self.current is None or not needs_reason(self.current, new) or \
+                self.value("reason").strip():
+            return False
+        self.show_error(_("form.reason_needed", new=_(f"status.{new.value}")))
+        return True
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        new = Status(event.option.id or "")
-        if needs_reason(self.current, new) and not self.value("reason").strip():
-            self.show_error(_("form.reason_needed", new=_(f"status.{new.value}")))
+        if self._needs_reason(Status(event.option.id or "")):
             self.query_one("#reason", Input).focus()
             return
         self.submit()
@@ -206,11 +219,9 @@ class StatusForm(Form):
         if moves.highlighted is None:
             return None
         new = Status(moves.get_option_at_index(moves.highlighted).id or "")
-        reason = self.value("reason").strip()
-        if needs_reason(self.current, new) and not reason:
-            self.show_error(_("form.reason_needed", new=_(f"status.{new.value}")))
+        if self._needs_reason(new):
             return None
-        return new, reason or None
+        return new, self.value("reason").strip() or None
 
 
 class FollowupForm(Form):
