@@ -49,6 +49,24 @@ def test_bulk_set_previews_then_applies_in_one_write_with_yes(db: Path) -> None:
     run(db, "verify")
 
 
+def test_bulk_preview_and_apply_in_json(db: Path) -> None:
+    """A script reads what a bulk change would do (nothing written), then what it did."""
+    history = db.with_name(db.name + ".history")
+    before = history.read_bytes()
+    args = ("set", "--prefecture", "葫芦岛", "--rec", "2.5", "--owner", "G03", "--json")
+    preview = run(db, *args)
+    data = json.loads(preview.stdout)
+    assert data["dry_run"] is True and data["events"] == [] and data["head"] is None
+    would = {(c["task"], c["field"], c["old"], c["new"]) for c in data["would_change"]}
+    assert len(would) == 6 and ("211421-2.5", "owner", None, "G03") in would
+    assert "Would change 6 tasks:" in preview.stderr
+    assert history.read_bytes() == before
+    done = json.loads(run(db, *args, "--yes").stdout)
+    assert "would_change" not in done and len(done["events"]) == 6
+    assert {(c["task"], c["field"], c["old"], c["new"]) for c in done["changed"]} == would
+    assert set(done["versions"]) == {task for task, *_rest in would}
+
+
 def test_bulk_due_with_one_reason_and_a_filter_on_status(db: Path) -> None:
     run(db, "set", TASK, "--status", "in_progress")
     out = run(db, "set", "--where-status", "in_progress", "--due", "2021-06-30",

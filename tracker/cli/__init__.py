@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from tracker import runtime
 from tracker.cli import common
@@ -92,7 +92,10 @@ def _write_json(args: argparse.Namespace) -> int:
     common.take_written()
     with contextlib.redirect_stdout(sys.stderr):
         code = int(args.handler(args))
-    extra = {"dry_run": True} if getattr(args, "dry_run", False) else {}
+    extra: dict[str, Any] = {"dry_run": True} if getattr(args, "dry_run", False) else {}
+    would = common.take_previewed()
+    if would:  # a bulk change without --yes: what it would change, nothing written
+        extra = {"dry_run": True, "would_change": [common.change_entry(e) for e in would]}
     events = common.take_written()
     data = common.written_json(events, **extra)
     counties = {e["county"] for e in events if e.get("county") and "version" not in e}

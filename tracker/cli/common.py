@@ -262,11 +262,39 @@ def apply(store: Store, *commands: Any) -> Any:
 def take_written() -> list[dict[str, Any]]:
     events = list(_written)
     _written.clear()
+    _previewed.clear()
     return events
+
+
+_previewed: list[dict[str, Any]] = []
+
+
+def previewed(events: list[dict[str, Any]]) -> None:
+    """What a bulk change would write, unapplied (no --yes): ``would_change`` in
+    ``--json``."""
+    _previewed.extend(events)
+
+
+def take_previewed() -> list[dict[str, Any]]:
+    return list(_previewed)
 
 
 _SHOWN_KEYS = ("type", "task", "county", "account", "field", "key", "date", "old", "new",
                "comment", "source")
+
+
+def change_entry(event: dict[str, Any]) -> dict[str, Any]:
+    """What one event changes, for scripts: who, the task or county, the field, old and
+    new, and the version it makes."""
+    entry = {"user": event.get("user")}
+    for key in _SHOWN_KEYS:
+        if key in event and not (event["type"] == "put" and key in ("old", "new")):
+            entry[key] = event[key]
+    if event.get("type") == "put":
+        entry["version"] = (event.get("new") or {}).get("version")
+    elif "version" in event:
+        entry["version"] = event["version"]
+    return entry
 
 
 def written_json(events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -276,14 +304,7 @@ def written_json(events: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
     changed = []
     versions: dict[str, Any] = {}
     for event in events:
-        entry = {"event": event.get("seq"), "at": event.get("ts"), "user": event.get("user")}
-        for key in _SHOWN_KEYS:
-            if key in event and not (event["type"] == "put" and key in ("old", "new")):
-                entry[key] = event[key]
-        if event.get("type") == "put":
-            entry["version"] = (event.get("new") or {}).get("version")
-        elif "version" in event:
-            entry["version"] = event["version"]
+        entry = {"event": event.get("seq"), "at": event.get("ts"), **change_entry(event)}
         changed.append(entry)
         subject = event.get("task") or event.get("county")
         if subject and entry.get("version") is not None:

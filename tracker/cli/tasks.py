@@ -321,6 +321,7 @@ def _bulk_apply(store: Any, commands: list[Any], count: int, yes: bool) -> int:
     except TrackerError as error:
         raise _refused(error, count) from None
     if not yes:
+        common.previewed(events)
         print(_("bulk.preview", count=count))
         for line in preview_lines(events):
             print(line)
