@@ -3,6 +3,8 @@ or, for a file that cannot be imported, every problem found, plainly."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -22,6 +24,11 @@ class ImportReview(Form):
 
     ACTION_SCOPE = "import_review"
     BINDINGS = actions.bindings(ACTION_SCOPE)
+    # What y does, said in the hint line. A subclass names its own here, not in an
+    # on_mount of its own: Textual runs every class's on_mount along the MRO, this one
+    # last, so a hint set in a subclass's on_mount is overwritten (the bulk preview said
+    # "y or Enter imports").
+    HINT: ClassVar[str] = "import.review_hint"
 
     def __init__(self, title: str, lines: list[str], summary: str, *,
                  can_apply: bool) -> None:
@@ -39,7 +46,7 @@ class ImportReview(Form):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(".import-lines").focus()
-        hint = "import.review_hint" if self.can_apply else "import.problems_hint"
+        hint = self.HINT if self.can_apply else "import.problems_hint"
         self.query_one(".form-hint", Label).update(_(hint))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
