@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import Label
 
 from tracker.domain.commands import SetFields, changes_anything, validate_owner
 from tracker.domain.errors import TrackerError
@@ -37,9 +36,7 @@ class BulkStatusForm(StatusForm):
 class BulkReview(ImportReview):
     """What a bulk change would do; y or Enter applies it."""
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one(".form-hint", Label).update(_("bulk.review_hint"))
+    HINT = "bulk.review_hint"
 
 
 class BulkMarks:
@@ -54,7 +51,7 @@ class BulkMarks:
     def show_marks(self) -> None:
         table = self._bulk_table()
         count = len(table.marked)
-        table.title = Text(_("bulk.title", count=count), style="bold") if count else None
+        table.title = Text(_("bulk.marked", count=count), style="bold") if count else None
         table.refresh(layout=True)
 
     def action_mark(self) -> None:

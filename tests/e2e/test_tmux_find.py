@@ -209,7 +209,7 @@ def test_space_marks_rows_and_a_bulk_owner_change_applies_to_them_in_one_write(
     # Space marks the row under the cursor and moves down: three rows, counted above.
     tmux.send_keys("a", "Space", "Space", "Space")
     screen = tmux.wait_for(
-        "a", lambda s: t(lang, "bulk.title", count="3") in s
+        "a", lambda s: t(lang, "bulk.marked", count="3") in s
         and len(re.findall(rf"● {COUNTY}-\d\.\d", s)) == 3, what="three rows marked")
     print(screen)
     marked = re.findall(rf"● ({COUNTY}-\d\.\d)", screen)
@@ -234,7 +234,7 @@ def test_space_marks_rows_and_a_bulk_owner_change_applies_to_them_in_one_write(
     tmux.send_keys("a", "y")
     screen = tmux.wait_for(
         "a", lambda s: t(lang, "bulk.applied", count="3") in s
-        and t(lang, "bulk.title", count="3") not in s
+        and t(lang, "bulk.marked", count="3") not in s
         and all(re.search(rf"{task}\s.*\sG05\s", s) for task in marked),
         what="the three rows with their new owner, the marks gone")
     print(screen)
