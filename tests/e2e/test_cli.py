@@ -18,7 +18,7 @@ def run(db: Path, *args: str, lang: str = "C.UTF-8", check: int | None = 0,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items()
                if k not in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "TRACKER_DB")}
-    environ.update(LANG=lang, COLUMNS="120", **(env or {}))
+    environ.update({"LANG": lang, "COLUMNS": "120", **(env or {})})
     result = subprocess.run([TRACKER, "--db", str(db), *args], capture_output=True,
                             text=True, env=environ, timeout=60)
     assert "Traceback" not in result.stderr, result.stderr
@@ -324,3 +324,34 @@ def test_dates_outside_the_window_and_a_next_before_the_followup_are_refused(
                "--date", "2020-02-01", "--next", "2020-01-31", check=2)
     assert "before the follow-up itself" in back.stderr
     assert (db.read_bytes(), db.with_name(db.name + ".history").read_bytes()) == before
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("columns", [80, 160])
+def test_report_fits_the_terminal_and_its_columns_line_up(demo_db: Path, lang: str,
+                                                          columns: int) -> None:
+    """Plain columns by display width: no line wider than the terminal, a wrapped target
+    title stays in its column, each deadline under its header."""
+    import re
+
+    from tests.e2e.tmux import display_width
+    from tracker.i18n import translate
+
+    locale = {"en": "C.UTF-8", "zh": "zh_CN.UTF-8"}[lang]
+    out = run(demo_db, "report", lang=locale, env={"COLUMNS": str(columns)}).stdout
+    lines = out.splitlines()
+    assert all(display_width(line) <= columns for line in lines), lines
+    rule = next(i for i, line in enumerate(lines) if line.startswith("─"))
+    header = lines[rule - 1]
+    deadline = display_width(header[:header.index(translate(lang, "col.deadline"))])
+    rows = [i for i, line in enumerate(lines) if re.match(r"T[1-8]  ", line)][:8]
+    assert len(rows) == 8
+    for i in rows:
+        date = re.search(r"\d{4}-\d{2}-\d{2}", lines[i])
+        assert date and display_width(lines[i][:date.start()]) == deadline, (lines[i], header)
+        for after in lines[i + 1:]:  # a wrapped title: under the title, not under "#"
+            if not after.startswith(" "):
+                break
+            assert re.match(r" {4}\S", after), after
+    if columns == 80 and lang == "en":
+        assert any(lines[i + 1].startswith("    ") for i in rows)  # some title did wrap

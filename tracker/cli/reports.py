@@ -115,7 +115,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         demo_banner(view, to_stderr=True)
         print_json(report_json(view, as_of))
         return 0
-    from tracker.formats.terminal import render_report
+    from tracker.formats.lines import render_report
 
     render_report(view, as_of)
     return 0

@@ -78,6 +78,124 @@ def table_lines(headers: Sequence[str], rows: Sequence[Sequence[str]], width: in
     return lines
 
 
+def grid_lines(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, *,
+               right: Iterable[int] = (), flex: int | None = None) -> list[str]:
+    """Columns two spaces apart, each as wide as its widest cell, those in ``right``
+    aligned right (numbers). Column ``flex`` takes what the others leave of ``width`` and
+    wraps its cells, a row then taking several lines; when the line is still too wide,
+    headers wider than their cells wrap at their spaces. The header is underlined by a
+    rule."""
+    count = len(headers)
+    aligned_right = set(right)
+    cells = [max((cell_len(row[i]) for row in rows), default=0) for i in range(count)]
+    widths = [max(c, cell_len(h)) for c, h in zip(cells, headers, strict=True)]
+    gaps = 2 * (count - 1)
+    others = [i for i in range(count) if i != flex]
+    least = 0 if flex is None else max(10, cell_len(headers[flex]) // 2)
+    for i in others:
+        if sum(widths[j] for j in others) + least + gaps <= width:
+            break
+        longest_word = max((cell_len(word) for word in headers[i].split()), default=0)
+        widths[i] = max(cells[i], longest_word)
+    if flex is not None:
+        left = width - gaps - sum(widths[i] for i in others)
+        widths[flex] = max(min(widths[flex], left), least)
+
+    def block(row: Sequence[str]) -> list[str]:
+        pieces = [[c] if cell_len(c) <= w else wrap_words(c, w)
+                  for c, w in zip(row, widths, strict=True)]
+        lines = []
+        for k in range(max(map(len, pieces))):
+            line = []
+            for i, (piece, w) in enumerate(zip(pieces, widths, strict=True)):
+                text = piece[k] if k < len(piece) else ""
+                pad = " " * (w - cell_len(text))
+                line.append(pad + text if i in aligned_right else text + pad)
+            lines.append("  ".join(line).rstrip())
+        return lines
+
+    out = block(headers)
+    out.append("─" * min(width, sum(widths) + gaps))
+    for row in rows:
+        out += block(row)
+    return out
+
+
+def banner_lines(view: StateView, on: bool, width: int) -> list[str]:
+    """The demo's banner (with its own day) and an as-of banner, as the lines begin,
+    wrapped to ``width``."""
+    texts = []
+    if view.demo:
+        day = view.meta.get("demo_today")
+        texts.append(_("demo.banner_dated", date=day) if day else _("demo.banner"))
+    if view.as_of is not None:
+        texts.append(_("asof.banner", date=view.as_of.isoformat()))
+    return [paint(line, "bold", on) for text in texts for line in wrap_words(text, width)]
+
+
+def render_report(view: StateView, as_of: date, *, out: TextIO | None = None) -> None:
+    """`tracker report`: progress toward each target, tasks by recommendation, the
+    prefectures by target. Plain columns (:func:`grid_lines`), not Rich tables, whose
+    import and layout were most of the command (docs/performance.md); 80 columns and
+    up, wider terminals get the counties with data and the recommendations' titles."""
+    from tracker.domain.model import Status
+    from tracker.domain.progress import report_rollups, target_value, threshold_text
+
+    stream = out or sys.stdout
+    on = colour(stream)
+    width = width_of(stream)
+    wide = width >= 110
+    plan = view.plan
+    report = report_rollups(view, as_of)
+    lines = banner_lines(view, on, width)
+    lines += [paint(line, "bold", on) for line in wrap_words(plan.title.get(), width)]
+    if view.as_of is None:
+        lines.append(_("report.as_of", date=as_of.isoformat()))
+
+    keys = ["rec", "meeting", *(["with_data"] if wide else []), "province", "threshold",
+            "deadline", "days"]
+    rows = []
+    for number, row in enumerate(report.targets, start=1):
+        rows.append([f"T{number}", clean_text(row.indicator.title.get(), single_line=True),
+                     row.indicator.recommendation,
+                     f"{row.meeting}/{row.counties}",
+                     *([str(row.with_data)] if wide else []), target_value(row),
+                     threshold_text(row), row.deadline.isoformat(), str(row.days_left)])
+    headers = ["#", _("col.indicator"), *(_(f"col.{key}") for key in keys)]
+    right = {headers.index(_(f"col.{k}")) for k in ("meeting", "with_data", "days")
+             if k in keys}
+    lines += ["", paint(_("report.targets"), "bold", on),
+              *grid_lines(headers, rows, width, right=right, flex=1),
+              *wrap(_("report.targets_caption"), width)]
+
+    statuses = list(Status)
+    headers = [_("col.rec"), *([_("col.title")] if wide else []),
+               *(_(f"status.{s.value}") for s in statuses), _("flag.overdue"), _("flag.stale")]
+    rows = []
+    for rec in plan.recommendations:
+        counts = report.recommendations[rec.id]
+        rows.append([rec.id, *([clean_text(rec.title.get(), single_line=True)] if wide else []),
+                     *(str(counts.statuses.get(s, 0)) for s in statuses),
+                     str(counts.overdue), str(counts.stale)])
+    first_number = 2 if wide else 1
+    lines += ["", paint(_("report.by_rec"), "bold", on),
+              *grid_lines(headers, rows, width, right=range(first_number, len(headers)))]
+
+    closing = (Status.DONE, Status.VERIFIED, Status.NOT_APPLICABLE)
+    headers = [_("col.prefecture"), _("col.closed"),
+               *(f"T{n}" for n in range(1, len(report.targets) + 1))]
+    rows = []
+    for prefecture in plan.prefectures:
+        pref_counts, targets = report.prefectures[prefecture.code]
+        closed = sum(pref_counts.get(s, 0) for s in closing)
+        rows.append([clean_text(prefecture.name.get(), single_line=True),
+                     f"{closed}/{sum(pref_counts.values())}",
+                     *(f"{r.meeting}/{r.counties}" for r in targets)])
+    lines += ["", paint(_("report.by_prefecture"), "bold", on),
+              *grid_lines(headers, rows, width, right=range(1, len(headers)))]
+    stream.write("\n".join(lines) + "\n")
+
+
 def cut(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells with an ellipsis (never padded)."""
     return text if cell_len(text) <= width else fit(text, width).rstrip()
@@ -116,13 +234,7 @@ def render_task_list(view: StateView, tasks: Sequence[Task], today: date, *,
                      " ".join(flags)])
     keys = ["id", *(["prefecture"] if wide else []), "county", "rec", "status", "owner",
             "due", "next", "flags"]
-    lines: list[str] = []
-    if view.demo:
-        day = view.meta.get("demo_today")
-        lines.append(paint(_("demo.banner_dated", date=day) if day else _("demo.banner"),
-                           "bold", on))
-    if view.as_of is not None:
-        lines.append(paint(_("asof.banner", date=view.as_of.isoformat()), "bold", on))
+    lines = banner_lines(view, on, width)
     table = table_lines([_(f"col.{key}") for key in keys], rows, width)
     if on:  # the flags (the last column) in red
         table[2:] = [line if not row[-1] else line[:len(line) - len(row[-1])]
@@ -155,6 +267,28 @@ def wrap(text: str, width: int) -> list[str]:
         used += size
     lines.append(line)
     return [piece.rstrip() for piece in lines]
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells: words kept whole where they fit
+    (Latin text), a word longer than a line and text without spaces (Chinese) broken
+    anywhere (:func:`wrap`)."""
+    if " " not in text:
+        return wrap(text, width)
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        pieces = wrap(word, width)
+        lines += pieces[:-1]
+        line = pieces[-1]
+    lines.append(line)
+    return lines
 
 
 def stream_history(view: StateView, events: Iterable[dict[str, Any]], *, with_task: bool = True,

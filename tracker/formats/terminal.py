@@ -16,7 +16,7 @@ from rich.text import Text
 from tracker.domain.errors import NotFoundError
 from tracker.domain.fields import field_value as field_value
 from tracker.domain.model import Status, Task
-from tracker.domain.progress import report_rollups, target_value, threshold_text
+from tracker.domain.progress import report_rollups, threshold_text
 from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
 from tracker.domain.timeline import timeline_of
@@ -313,10 +313,6 @@ def _measure_title(plan: Any, key: str) -> str:
 
 
 # -- report ----------------------------------------------------------------------------------
-def _days(days: int) -> Text:
-    return Text(str(days), style="" if days >= 0 else "red")
-
-
 def report_json(view: StateView, as_of: date) -> dict[str, Any]:
     plan = view.plan
     report = report_rollups(view, as_of)
@@ -344,70 +340,6 @@ def report_json(view: StateView, as_of: date) -> dict[str, Any]:
             for p in plan.prefectures
         ],
     }
-
-
-def render_report(view: StateView, as_of: date) -> None:
-    """Progress toward each target, tasks by recommendation, prefectures x targets.
-    Laid out for 80 columns; wider terminals get the extra columns."""
-    out = console()
-    plan = view.plan
-    wide = out.width >= 110
-    _banner(out, view)
-    out.print(Text(plan.title.get(), style="bold"))
-    if view.as_of is None:
-        out.print(_("report.as_of", date=as_of.isoformat()))
-
-    report = report_rollups(view, as_of)
-    rows = report.targets
-    targets = Table(title=_("report.targets"), box=box.SIMPLE_HEAD, title_justify="left",
-                    caption=_("report.targets_caption"), caption_justify="left", expand=True,
-                    collapse_padding=True)
-    targets.add_column("#", no_wrap=True)
-    targets.add_column(_("col.indicator"), ratio=1)
-    numeric = ["rec", "meeting", *(["with_data"] if wide else []), "province", "threshold",
-               "deadline", "days"]
-    for key in numeric:
-        targets.add_column(_(f"col.{key}"), no_wrap=True,
-                           justify="right" if key in ("meeting", "with_data", "days") else "left")
-    for number, row in enumerate(rows, start=1):
-        cells: list[Any] = [f"T{number}", row.indicator.title.get(),
-                            row.indicator.recommendation, f"{row.meeting}/{row.counties}"]
-        if wide:
-            cells.append(str(row.with_data))
-        cells += [target_value(row), threshold_text(row), row.deadline.isoformat(),
-                  _days(row.days_left)]
-        targets.add_row(*cells)
-    out.print(targets)
-
-    by_rec = Table(title=_("report.by_rec"), box=box.SIMPLE_HEAD, title_justify="left",
-                   collapse_padding=True)
-    by_rec.add_column(_("col.rec"), no_wrap=True)
-    if wide:
-        by_rec.add_column(_("col.title"), no_wrap=True)
-    for status in Status:
-        by_rec.add_column(_status(status), justify="right", min_width=7)
-    by_rec.add_column(_("flag.overdue"), justify="right", min_width=7)
-    by_rec.add_column(_("flag.stale"), justify="right", min_width=7)
-    for rec in plan.recommendations:
-        counts = report.recommendations[rec.id]
-        by_rec.add_row(rec.id, *([rec.title.get()] if wide else []),
-                       *[str(counts.statuses.get(s, 0)) for s in Status],
-                       str(counts.overdue), str(counts.stale))
-    out.print(by_rec)
-
-    by_pref = Table(title=_("report.by_prefecture"), box=box.SIMPLE_HEAD, title_justify="left",
-                    collapse_padding=True)
-    by_pref.add_column(_("col.prefecture"), no_wrap=True)
-    by_pref.add_column(_("col.closed"), justify="right", no_wrap=True)
-    for number, _row in enumerate(rows, start=1):
-        by_pref.add_column(f"T{number}", justify="right", no_wrap=True)
-    for prefecture in plan.prefectures:
-        pref_counts, pref_rows = report.prefectures[prefecture.code]
-        closed = sum(pref_counts.get(s, 0) for s in (Status.DONE, Status.VERIFIED,
-                                                 Status.NOT_APPLICABLE))
-        cells = [f"{r.meeting}/{r.counties}" for r in pref_rows]
-        by_pref.add_row(prefecture.name.get(), f"{closed}/{sum(pref_counts.values())}", *cells)
-    out.print(by_pref)
 
 
 def users_json(view: StateView, user: str) -> dict[str, Any]:
