@@ -25,8 +25,18 @@ cut. Exact, even with a clock that was ahead or behind; an interval of unknown d
 checkpoint of another schema or one whose hash is not the journal's event at its offset
 (the journal was replaced or cut) means a replay from the start, as before.
 
-Checkpoints are a cache of what the journal says: deleting the folder loses nothing.
-``verify`` compares each with the replay at its seq (tests/storage/test_checkpoints.py).
+Beside each checkpoint, the **texts** of the events since the one before, for search
+(``tracker search``, History's ``/``): ``FROM-SIZE.texts``, the journal range
+``[FROM, SIZE)`` it covers, one header line (``{"format", "from", "size", "hash"}``,
+the hash of the range's last event) then a line per event that has texts,
+``OFFSET<US>text<US>text...`` with each text folded as a search compares it
+(tracker.domain.search.fold; ``US`` is the unit separator, a newline in a text is a
+space). A search reads these (a few bytes an event) instead of the journal (hundreds),
+and the journal itself only past the last of them, or where one is missing.
+
+Checkpoints and texts are a cache of what the journal says: deleting the folder loses
+nothing. ``verify`` compares each with the replay at its seq, and each texts file with
+the journal's range (tests/storage/test_checkpoints.py, tests/storage/test_search_texts.py).
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from typing import Any, NamedTuple
 from tracker import runtime
 from tracker.domain.errors import StorageError
 from tracker.domain.events import META_ID, Index, Tables, apply_event
+from tracker.domain.search import event_texts, fold
 from tracker.storage.files import NOFOLLOW, open_backups, private_mode, write_in
 from tracker.storage.history import History
 
@@ -86,6 +97,102 @@ def due(seq_before: int, seq_after: int) -> bool:
     return seq_before // EVERY != seq_after // EVERY
 
 
+class Texts(NamedTuple):
+    start: int  # the journal offset of the range's first event
+    size: int  # just past its last
+    name: str
+
+
+TEXTS_FORMAT = 1
+_TEXTS_NAME = re.compile(r"^(\d+)-(\d+)\.texts$")
+SEPARATOR = b"\x1f"
+
+
+def text_line(offset: int, event: dict[str, Any]) -> bytes | None:
+    """An event's line of a texts file (None: it has no texts)."""
+    texts = [fold(text).replace("\n", " ").replace("\x1f", " ").encode()
+             for _field, text in event_texts(event)]
+    return SEPARATOR.join([str(offset).encode(), *texts]) if texts else None
+
+
+def texts_blob(start: int, size: int, last_hash: str, lines: list[bytes]) -> bytes:
+    header = json.dumps({"format": TEXTS_FORMAT, "from": start, "size": size,
+                         "hash": last_hash}).encode()
+    return b"\n".join([header, *lines]) + b"\n"
+
+
+def _write_texts(folder: Path, start: int, head: dict[str, Any], lines: list[bytes]) -> None:
+    fd = open_backups(folder)
+    try:
+        write_in(fd, folder, f"{start}-{head['size']}.texts",
+                 texts_blob(start, head["size"], head["hash"], lines),
+                 mode=private_mode(folder))
+    finally:
+        os.close(fd)
+
+
+def texts_listed(folder: Path) -> list[Texts]:
+    """The texts files in ``folder`` by range (none if it is missing or not a folder)."""
+    if not folder.is_dir() or folder.is_symlink():
+        return []
+    found = []
+    for name in os.listdir(folder):
+        match = _TEXTS_NAME.match(name)
+        if match and int(match.group(1)) < int(match.group(2)):
+            found.append(Texts(int(match.group(1)), int(match.group(2)), name))
+    found.sort()
+    return found
+
+
+def texts_bytes(folder: Path, texts: Texts) -> bytes:
+    """A texts file as it is (never through a symlink); OSError if it cannot be read."""
+    fd = os.open(folder / texts.name, os.O_RDONLY | NOFOLLOW)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def read_texts(folder: Path, texts: Texts) -> tuple[dict[str, Any], bytes]:
+    """A texts file's header and its lines. StorageError ``checkpoint.unreadable``."""
+    path = folder / texts.name
+    try:
+        first, body = texts_bytes(folder, texts).split(b"\n", 1)
+        header = json.loads(first)
+    except (OSError, ValueError) as error:
+        raise StorageError("checkpoint.unreadable", path=str(path)) from error
+    if not isinstance(header, dict) or header.get("format") != TEXTS_FORMAT \
+            or header.get("from") != texts.start or header.get("size") != texts.size:
+        raise StorageError("checkpoint.unreadable", path=str(path))
+    return header, body
+
+
+def coverage(db: Path, history: History, end: int) -> list[tuple[int, int, Texts | None]]:
+    """The journal up to ``end`` as ranges ``(start, stop, texts)``, in order: those a
+    texts file covers, and between them (``texts`` None) those to read from the
+    journal itself. No texts file counts if the last of them is not this journal's
+    (its last event's hash): the journal was replaced or cut."""
+    found = [t for t in texts_listed(folder_of(db)) if t.size <= end]
+    if found:
+        try:
+            header, _body = read_texts(folder_of(db), found[-1])
+        except StorageError:
+            found = []
+        else:
+            if _hash_at(history, found[-1].size) != header.get("hash"):
+                found = []
+    ranges: list[tuple[int, int, Texts | None]] = []
+    position = 0
+    for texts in found:
+        if texts.start < position:
+            continue  # overlaps the one before (a copy from elsewhere): the journal's
+        if texts.start > position:
+            ranges.append((position, texts.start, None))
+        ranges.append((texts.start, texts.size, texts))
+        position = texts.size
+    if position < end:
+        ranges.append((position, end, None))
+    return ranges
+
+
 def write(db: Path, history: History, head: dict[str, Any], schema: int) -> str | None:
     """After a commit that crossed a multiple of EVERY: a checkpoint of the state file
     just written (at ``head``), if the journal grew by the state's size since the last
@@ -102,8 +209,17 @@ def write(db: Path, history: History, head: dict[str, Any], schema: int) -> str 
         return None
     min_day: str | None = None
     if last is not None or head["seq"] <= UNREAD_LIMIT:
-        days = [str(e.get("ts", ""))[:10] for e in history.stream(since, head["size"])]
+        days, lines = [], []
+        for offset, line in history.iter_lines(since):
+            if offset >= head["size"]:
+                break
+            event = json.loads(line)
+            days.append(str(event.get("ts", ""))[:10])
+            text = text_line(offset, event)
+            if text is not None:
+                lines.append(text)
         min_day = min(days) if days else None
+        _write_texts(folder, since, head, lines)
     return _write(folder, head, schema, min_day, state)
 
 
@@ -138,19 +254,25 @@ def build(db: Path, history: History, schema: int) -> int:
     tables = empty_tables()
     index = Index(tables)
     last_seq, last_size, min_day, written = 0, 0, "9999-99-99", 0
+    lines: list[bytes] = []
     with runtime.gc_paused():
         for offset, line in history.iter_lines():
             event = json.loads(line)
             apply_event(tables, index, event)
             min_day = min(min_day, str(event.get("ts", ""))[:10])
+            text = text_line(offset, event)
+            if text is not None:
+                lines.append(text)
             part = group_part(event)
             size = offset + len(line) + 1
             if (part is None or part[0] == part[1]) and event["seq"] - last_seq >= EVERY \
                     and size - last_size >= room:
                 head = {"seq": event["seq"], "hash": event["hash"], "size": size}
+                _write_texts(folder, last_size, head, lines)
                 _write(folder, head, schema, min_day, orjson.dumps(tables))
                 last_seq, last_size, min_day, written = event["seq"], size, "9999-99-99", \
                     written + 1
+                lines = []
     return written
 
 

@@ -243,6 +243,18 @@ class History:
             raise StorageError("db.unreadable", path=shown_path(self.path),
                                reason=describe_os_error(error)) from None
 
+    def read_range(self, start: int, end: int) -> bytes:
+        """The journal's bytes ``[start, end)`` (fewer at its end); errors as ``_read``."""
+        try:
+            with self._reader() as handle:
+                handle.seek(start)
+                return bytes(handle.read(max(0, end - start)))
+        except FileNotFoundError:
+            raise StorageError("history.missing", path=shown_path(self.path)) from None
+        except OSError as error:
+            raise StorageError("db.unreadable", path=shown_path(self.path),
+                               reason=describe_os_error(error)) from None
+
     def matching(self, needle: bytes, end: int | None = None) -> list[dict[str, Any]]:
         """The complete events whose line contains ``needle`` (e.g. one task's id as it
         is written: ``"task":"211421-2.5"``): a byte search first, so that one task's

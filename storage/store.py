@@ -123,16 +123,17 @@ class Finding(NamedTuple):
     params: dict[str, Any]
 
 
-def _lines_with(haystack: bytes, raw: bytes, needle: bytes) -> Iterator[bytes]:
-    """The lines of ``raw`` in which ``haystack`` (``raw``, or ``raw`` ASCII-lowered:
-    the same length, line for line) contains ``needle``, each once."""
+def _lines_with(haystack: bytes, raw: bytes, needle: bytes) -> Iterator[tuple[int, bytes]]:
+    """The lines of ``raw`` (with their offsets in it) in which ``haystack`` (``raw``, or
+    ``raw`` ASCII-lowered: the same length, line for line) contains ``needle``, each
+    once."""
     start = 0
     while (found := haystack.find(needle, start)) >= 0:
         begin = haystack.rfind(b"\n", 0, found) + 1
         end = haystack.find(b"\n", found)
         if end < 0:
             return
-        yield raw[begin:end]
+        yield begin, raw[begin:end]
         start = end + 1
 
 
@@ -893,35 +894,86 @@ class Store:
         reasons, sources, the values of changes), oldest first, kept by ``event_filter``
         (a task, a user, dates); ``end``: only events before that journal offset.
 
-        A scan of the journal's bytes, not an index: the query as it is written inside a
-        line's JSON (tracker.domain.search.needle_bytes, ASCII case folded for Latin
-        letters) picks the lines to parse, and each is then checked on its parsed texts
-        (a hit in an id or a hash is no hit). 500,000 events: docs/performance.md."""
-        from tracker.domain.search import fold, hits_in, needle_bytes
+        Not a scan of the whole journal: the texts files beside the checkpoints
+        (storage.checkpoints, "texts") hold each event's texts folded, a few bytes an
+        event, and name the offset of each event they have a hit in; only the journal's
+        ranges that hold such a hit are read and those lines parsed. Past the last texts
+        file (and where one is missing), the journal's bytes are scanned for the query as
+        it is written inside a line's JSON (tracker.domain.search.needle_bytes). Each
+        candidate is then checked on its parsed texts (a hit in an id or a hash is no
+        hit). 500,000 events: docs/performance.md."""
+        from tracker.domain.search import fold, hits_in
 
         text = fold(query.strip())
         if not text:
             return []
         keep = event_filter or EventFilter()
-        raw = self.history._read(0)
+        size = self.history.size()
         if end is not None:
-            raw = raw[:end]
+            size = min(size, end)
+        hits: list[Hit] = []
+        folder = checkpoints.folder_of(self.path)
+        for start, stop, texts in checkpoints.coverage(self.path, self.history, size):
+            if texts is None:
+                lines = self._scan(text, start, stop)
+            else:
+                lines = self._texts_hits(folder, texts, text)
+            for offset, line in lines:
+                try:
+                    event = json.loads(line)
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    raise StorageError("history.corrupt", path=str(self.history.path),
+                                       offset=offset) from None
+                if keep.keeps(event):
+                    hits.extend(hits_in(event, text))
+        return hits
+
+    def _scan(self, text: str, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+        """The journal's lines in ``[start, stop)`` that may hold ``text``: a byte scan
+        (every line, when a byte scan cannot decide), up to the last whole commit."""
+        from tracker.domain.search import needle_bytes
+
+        raw = self.history.read_range(start, stop)
         raw = raw[:committed_end(raw, raw.rfind(b"\n") + 1)]
         needle = needle_bytes(text)
-        hits: list[Hit] = []
         if needle is None:  # a cased letter outside ASCII: parse every event
-            lines: Iterable[bytes] = raw.split(b"\n")[:-1]
-        else:
-            lines = _lines_with(raw.lower() if needle[1] else raw, raw, needle[0])
-        for line in lines:
-            try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise StorageError("history.corrupt", path=str(self.history.path),
-                                   offset=raw.find(line)) from None
-            if keep.keeps(event):
-                hits.extend(hits_in(event, text))
-        return hits
+            offset = start
+            for line in raw.split(b"\n")[:-1]:
+                yield offset, line
+                offset += len(line) + 1
+            return
+        haystack = raw.lower() if needle[1] else raw
+        for begin, line in _lines_with(haystack, raw, needle[0]):
+            yield start + begin, line
+
+    def _texts_hits(self, folder: Path, texts: checkpoints.Texts,
+                    text: str) -> Iterator[tuple[int, bytes]]:
+        """The journal's lines a texts file names as holding ``text`` (read from the
+        journal's range only when it names one); the range scanned instead if the file
+        cannot be read or does not match the journal."""
+        try:
+            _header, body = checkpoints.read_texts(folder, texts)
+        except StorageError:
+            yield from self._scan(text, texts.start, texts.size)
+            return
+        needle = text.encode("utf-8")
+        offsets = []
+        for _begin, line in _lines_with(body, body, needle):
+            number = line[:line.find(checkpoints.SEPARATOR)]
+            if number.isdigit():
+                offsets.append(int(number))
+        if not offsets:
+            return
+        raw = self.history.read_range(texts.start, texts.size)
+        found = []
+        for offset in offsets:
+            at = offset - texts.start
+            stop = raw.find(b"\n", at)
+            if not (0 <= at < len(raw)) or (at and raw[at - 1:at] != b"\n") or stop < 0:
+                yield from self._scan(text, texts.start, texts.size)  # not this journal's
+                return
+            found.append((offset, raw[at:stop]))
+        yield from found
 
     def event(self, seq: int) -> Event:
         """The event numbered ``seq`` (byte search for its number, then parsed)."""
@@ -984,6 +1036,12 @@ class Store:
         pending: list[Event] = []  # the events of a group not yet whole
         marks = {c.seq: c for c in checkpoints.each(self.path) if c.seq >= first}
         sound: list[checkpoints.Checkpoint] = []  # checkpoints found sound, by seq
+        # The texts files of the ranges replayed here, checked against the journal's
+        # lines as each range ends (every texts file starts where a checkpoint ends).
+        folder = checkpoints.folder_of(self.path)
+        texts_at = {t.size: t for t in checkpoints.texts_listed(folder) if t.start >= begin}
+        boundaries = {c.size for c in checkpoints.each(self.path)} | set(texts_at)
+        text_lines: list[tuple[int, bytes]] = []
         self.checked = Checked(first, first - 1, start.name if start else None, begin)
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
@@ -992,6 +1050,15 @@ class Store:
                 findings.append(Finding("verify.event_unreadable", {"seq": seq,
                                                                     "offset": offset}))
                 return findings
+            text = checkpoints.text_line(offset, event)
+            if text is not None:
+                text_lines.append((offset, text))
+            stop = offset + len(line) + 1
+            if stop in boundaries:
+                texts = texts_at.pop(stop, None)
+                if texts is not None:
+                    findings.extend(self._check_texts(folder, texts, event, text_lines))
+                text_lines = []
             if event.get("seq") != seq:
                 findings.append(Finding("verify.event_seq", {"seq": seq,
                                                              "found": event.get("seq")}))
@@ -1031,6 +1098,8 @@ class Store:
                     sound.append(mark)
         findings.extend(Finding("verify.checkpoint_stale", {"name": c.name})
                         for c in marks.values())
+        findings.extend(Finding("verify.texts_stale", {"name": t.name})
+                        for t in texts_at.values())
         state, _raw, _st = load_json(self.path)
         try:
             head = state["meta"][META_ID]["head"]
@@ -1062,6 +1131,19 @@ class Store:
         if not findings and sound:
             checkpoints.mark_verified(self.path, sound, known)
         return findings
+
+    @staticmethod
+    def _check_texts(folder: Path, texts: checkpoints.Texts, event: Event,
+                     lines: list[tuple[int, bytes]]) -> list[Finding]:
+        """A texts file against the journal's range it covers, ending at ``event``."""
+        expected = checkpoints.texts_blob(texts.start, texts.size, str(event.get("hash")),
+                                          [line for offset, line in lines
+                                           if offset >= texts.start])
+        try:
+            same = checkpoints.texts_bytes(folder, texts) == expected
+        except OSError:
+            same = False
+        return [] if same else [Finding("verify.texts_differs", {"name": texts.name})]
 
     def _check_checkpoint(self, checkpoint: checkpoints.Checkpoint, event: Event,
                           replayed: Tables) -> list[Finding]:

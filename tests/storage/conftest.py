@@ -14,6 +14,7 @@ import pytest
 
 from tracker import i18n
 from tracker.domain.plan import builtin_plan
+from tracker.storage import checkpoints
 from tracker.storage.store import Store
 
 from .storage_helpers import TRACKER, RunTracker, cli_env, unprivileged_prefix
@@ -72,3 +73,12 @@ def unprivileged(open_dir: Path) -> list[str]:
         pytest.skip("permission bits do not bind this user (root) and neither setpriv nor "
                     "runuser (or no 'nobody' account) is available to drop privileges")
     return prefix
+
+
+@pytest.fixture
+def small_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkpoint every 25 events whatever the journal's growth (the real spacing
+    needs thousands of events per checkpoint)."""
+    monkeypatch.setattr(checkpoints, "EVERY", 25)
+    monkeypatch.setattr(checkpoints, "ROOM", 0.0)
+    monkeypatch.setattr(checkpoints, "UNREAD_LIMIT", 100)

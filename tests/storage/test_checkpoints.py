@@ -36,15 +36,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def small_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A checkpoint every 25 events whatever the journal's growth (the real spacing
-    needs thousands of events per checkpoint)."""
-    monkeypatch.setattr(checkpoints, "EVERY", 25)
-    monkeypatch.setattr(checkpoints, "ROOM", 0.0)
-    monkeypatch.setattr(checkpoints, "UNREAD_LIMIT", 100)
-
-
 def _random_history(db: Path, seed: int, commits: int = 160) -> Store:
     rng = random.Random(seed)
     clock = Clock()
