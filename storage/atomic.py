@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -89,22 +89,93 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
     """A table whose documents stay as their lines of the file until first used.
 
     A one-shot command (``tracker set``) touches two or three documents of thousands;
-    parsing only those, and writing the others back as the very lines they were read
-    from, is what keeps it quick on a large database. Iteration follows the file order.
-    """
+    parsing only those, and writing the others back as the very bytes they were read
+    from, is what keeps it quick on a large database. The table is its part of the file,
+    ``raw[start:end]`` (document lines separated by ``,\n``): a document asked for by
+    key, or a key by a document's id (``key_of``), is found by a byte search of that
+    part, and a write splices the changed lines into it (``body``). Only iterating, a
+    new or deleted document splits the part into all its lines. Iteration follows the
+    file order."""
 
-    __slots__ = ("_docs", "_lines", "_loaded", "_path")
+    __slots__ = ("_docs", "_end", "_lines", "_loaded", "_path", "_raw", "_spans", "_start")
 
-    def __init__(self, lines: dict[str, bytes], path: Path) -> None:
-        self._lines = lines  # key -> the document's whole line, without a trailing comma
+    def __init__(self, raw: bytes, start: int, end: int, path: Path) -> None:
+        self._raw, self._start, self._end = raw, start, end
+        self._lines: dict[str, bytes] | None = None  # every key -> its line, once split
+        self._spans: dict[str, tuple[int, int]] = {}  # key -> its line's place, as found
         self._docs: dict[str, dict[str, Any]] = {}
         self._loaded: dict[str, Any] = {}  # key -> the version it had when parsed
         self._path = path
 
+    # -- finding lines -----------------------------------------------------------------
+    def _split(self) -> dict[str, bytes]:
+        if self._lines is None:
+            lines: dict[str, bytes] = {}
+            segment = self._raw[self._start:self._end]
+            for piece in segment.split(b",\n") if segment else ():
+                quote = piece.find(b'":{', 1)
+                if piece[:1] != b'"' or quote < 0 or piece[-1:] != b"}":
+                    raise StorageError("db.corrupt_doc", path=str(self._path),
+                                       key=piece[:40].decode("utf-8", "replace"))
+                lines[piece[1:quote].decode("utf-8")] = piece
+            self._lines = lines
+        return self._lines
+
+    def _line_at(self, begin: int) -> bytes:
+        stop = self._raw.find(b",\n", begin, self._end)
+        return self._raw[begin:self._end if stop < 0 else stop]
+
+    def _find(self, key: str) -> bytes | None:
+        """The line read for ``key`` (None: no such document)."""
+        if self._lines is not None:
+            return self._lines.get(key)
+        span = self._spans.get(key)
+        if span is None:
+            if '"' in key or "\\" in key:
+                return self._split().get(key)
+            token = b'"' + key.encode("utf-8") + b'":{'
+            if self._raw.startswith(token, self._start):
+                begin = self._start
+            else:
+                begin = self._raw.find(b"\n" + token, self._start, self._end) + 1
+                if begin == 0:
+                    return None
+            line = self._line_at(begin)
+            self._spans[key] = span = (begin, begin + len(line))
+        return self._raw[span[0]:span[1]]
+
+    def key_of(self, field: str, ident: str) -> str | None:
+        """The key of the document whose ``field`` (a leading string field, as
+        ``encode`` writes tasks and counties) is ``ident``, found on the lines; None if
+        no document can have it (its text is nowhere in the table). ``KeyError`` if it
+        cannot be told from the bytes (the caller then reads every line: ``idents``)."""
+        try:
+            text = json.dumps(ident, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # not text (bytes of an argument that were not UTF-8)
+            return None
+        token = b':{"' + field.encode() + b'":' + text
+        at = self._raw.find(token, self._start, self._end)
+        while at >= 0:
+            begin = self._raw.rfind(b"\n", self._start, at) + 1 or self._start
+            key = self._raw[begin:at]
+            after = self._raw[at + len(token):at + len(token) + 1]
+            if key[:1] == key[-1:] == b'"' and b'"' not in key[1:-1] and after in (b",", b"}"):
+                found = key[1:-1].decode("utf-8")
+                if found not in self._docs or self._docs[found].get(field) == ident:
+                    self._spans.setdefault(found, (begin, begin + len(self._line_at(begin))))
+                    return found
+            at = self._raw.find(token, at + 1, self._end)
+        if self._raw.find(text, self._start, self._end) < 0 and not self._docs:
+            return None
+        raise KeyError(ident)
+
+    # -- the mapping -------------------------------------------------------------------
     def __getitem__(self, key: str) -> dict[str, Any]:
         doc = self._docs.get(key)
         if doc is None:
-            line = self._lines[key]
+            line = self._find(key)
+            if line is None:
+                raise KeyError(key)
             try:
                 doc = orjson.loads(line[line.index(b'":') + 2:])
             except ValueError:
@@ -116,29 +187,51 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
         return doc
 
     def __setitem__(self, key: str, doc: dict[str, Any]) -> None:
+        if key not in self._docs and self._find(key) is None:
+            self._split()[key] = b""  # a new document: at the end, in file order
         self._docs[key] = doc
-        self._lines.setdefault(key, b"")
         self._loaded.pop(key, None)  # replaced wholesale: encode it afresh
 
     def __delitem__(self, key: str) -> None:
-        del self._lines[key]
+        del self._split()[key]
         self._docs.pop(key, None)
         self._loaded.pop(key, None)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._lines)
+        return iter(self._split())
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._split())
 
     def line(self, key: str) -> bytes | None:
         """The line read for this document if it is unchanged since (same version)."""
         if key not in self._docs:
-            return self._lines[key]
+            return self._find(key)
         version = self._docs[key].get("version")
         if key in self._loaded and isinstance(version, int) and version == self._loaded[key]:
-            return self._lines[key]
+            return self._find(key)
         return None
+
+    def body(self, encode_line: Any) -> list[bytes | memoryview]:
+        """The table's document lines as a write has them, in pieces: each unchanged
+        line as read, each changed document encoded afresh (``encode_line(key, doc)``).
+        Not split: views of the part of the file read, the changed lines between."""
+        if self._lines is None:
+            raw = memoryview(self._raw)
+            pieces: list[bytes | memoryview] = []
+            position = self._start
+            for key, (begin, stop) in sorted(self._spans.items(), key=lambda kv: kv[1]):
+                if key in self._docs and self.line(key) is None:
+                    pieces += [raw[position:begin], encode_line(key, self._docs[key])]
+                    position = stop
+            pieces.append(raw[position:self._end])
+            return pieces
+        return [b",\n".join(line if (line := self.line(key)) is not None
+                             else encode_line(key, self[key]) for key in self._lines)]
+
+    def by_field(self, field: str) -> Idents:
+        """``field`` -> key, looked up on the bytes one ident at a time (``Idents``)."""
+        return Idents(self, field)
 
     def idents(self, field: str) -> dict[Any, str]:
         """``field`` (a leading string field: ``id``, ``code``) -> key, for every
@@ -146,7 +239,7 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
         writes tasks and counties); other documents are parsed."""
         token = f':{{"{field}":"'.encode()
         found: dict[Any, str] = {}
-        for key, line in self._lines.items():
+        for key, line in self._split().items():
             start = len(key) + 2 + len(token)
             end = line.find(b'"', start)
             if key in self._docs or not line.startswith(token, len(key) + 2) or end < 0 \
@@ -157,14 +250,56 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
         return found
 
 
+class Idents(Mapping[str, str]):
+    """``field`` -> key of a LazyTable's documents (an Index's ``tasks`` or
+    ``counties``), each ident looked up on the table's bytes when first asked
+    (``LazyTable.key_of``); iterating it, or an ident the bytes cannot tell, reads every
+    line once (``LazyTable.idents``)."""
+
+    __slots__ = ("_all", "_field", "_found", "_table")
+
+    def __init__(self, table: LazyTable, field: str) -> None:
+        self._table, self._field = table, field
+        self._found: dict[str, str | None] = {}
+        self._all: dict[Any, str] | None = None
+
+    def _whole(self) -> dict[Any, str]:
+        if self._all is None:
+            self._all = self._table.idents(self._field)
+        return self._all
+
+    def __getitem__(self, ident: str) -> str:
+        if self._all is not None:
+            return self._all[ident]
+        if ident not in self._found:
+            try:
+                self._found[ident] = self._table.key_of(self._field, ident) \
+                    if isinstance(ident, str) else self._whole().get(ident)
+            except KeyError:
+                self._found[ident] = self._whole().get(ident)
+        key = self._found[ident]
+        if key is None:
+            raise KeyError(ident)
+        return key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._whole())
+
+    def __len__(self) -> int:
+        return len(self._whole())
+
+
 _HEADER = re.compile(rb'"([^"\\]+)":\{\n')
 
 
 def split_lines(raw: bytes, path: Path) -> dict[str, LazyTable] | None:
     """The tables of a file written by ``encode``, as lazy tables; None if the file is
-    not laid out one document a line (then it is parsed whole, which also reports any
-    damage precisely). JSON text never holds a raw newline, so within a table the
-    documents are exactly the pieces between ``,\\n``."""
+    not laid out one table a header line and its documents one a line (then it is
+    parsed whole, which also reports any damage precisely). JSON text never holds a raw
+    newline, so within a table the documents are exactly the pieces between ``,\\n``,
+    and a table ends at the first line that starts with ``}``. A document's own line is
+    checked when the document is used; one the command does not touch is written back
+    as it was read."""
     if not (raw.startswith(b"{\n") and raw.endswith(b"\n}\n")):
         return None
     tables: dict[str, LazyTable] = {}
@@ -176,14 +311,11 @@ def split_lines(raw: bytes, path: Path) -> dict[str, LazyTable] | None:
         close = raw.find(b"\n}", header.end() - 1)
         if close < 0:
             return None
-        segment = raw[header.end():close]
-        lines: dict[str, bytes] = {}
-        for piece in segment.split(b",\n") if segment else ():
-            quote = piece.find(b'":{', 1)
-            if piece[:1] != b'"' or quote < 0 or piece[-1:] != b"}":
-                return None
-            lines[piece[1:quote].decode("utf-8")] = piece
-        tables[header.group(1).decode("utf-8")] = LazyTable(lines, path)
+        start = header.end()
+        if close > start and (raw[start:start + 1] != b'"' or raw[close - 1:close] != b"}"):
+            return None
+        tables[header.group(1).decode("utf-8")] = LazyTable(raw, start, max(start, close),
+                                                            path)
         position = close + 2
         if raw.startswith(b",\n", position):
             position += 2
@@ -289,19 +421,22 @@ class AtomicJSONStorage(Storage):
     def encode(self, data: Tables) -> bytes:
         """The document, one table header and one document a line; each unchanged
         document's line (as bytes) is reused from the last read or write."""
+        return b"".join(self.chunks(data))
+
+    def chunks(self, data: Tables) -> list[bytes | memoryview]:
+        """``encode``'s bytes in pieces, as a write hands them to the file: a lazy
+        table's unchanged stretches are views of the bytes read, not copies (a one-line
+        edit of a 26 MB state then copies nothing of it)."""
         cache = self._line_cache()
         fresh: dict[tuple[str, str], tuple[int, bytes]] = {}
-        tables: list[bytes] = []
-        for table, docs in data.items():
-            lines = []
+        out: list[bytes | memoryview] = [b"{\n"]
+        for number, (table, docs) in enumerate(data.items()):
+            out.append((b",\n" if number else b"") + _encode(table).encode() + b":{\n")
             if isinstance(docs, LazyTable):
-                for doc_id in docs:
-                    line = docs.line(doc_id)
-                    if line is None:
-                        line = f"{_encode(doc_id)}:{_encode(docs[doc_id])}".encode()
-                    lines.append(line)
-                tables.append(_encode(table).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
+                out += docs.body(lambda key, doc: f"{_encode(key)}:{_encode(doc)}".encode())
+                out.append(b"\n}")
                 continue
+            lines = []
             for doc_id, doc in docs.items():
                 version = doc.get("version")
                 cached = cache.get((table, doc_id))
@@ -312,13 +447,14 @@ class AtomicJSONStorage(Storage):
                 if isinstance(version, int):
                     fresh[(table, doc_id)] = (version, line)
                 lines.append(line)
-            tables.append(_encode(table).encode() + b":{\n" + b",\n".join(lines) + b"\n}")
+            out += [b",\n".join(lines), b"\n}"]
         self._lines = fresh
-        return b"{\n" + b",\n".join(tables) + b"\n}\n"
+        out.append(b"\n}\n")
+        return out
 
     def write(self, data: Tables) -> None:
         try:
-            st = atomic_write(self.path, self.encode(data))
+            st = atomic_write(self.path, self.chunks(data))
         except BaseException:
             self.forget()
             raise

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from tracker.domain.errors import StorageError
@@ -118,7 +119,7 @@ def describe_os_error(error: OSError) -> str:
     return _(key) if key else (error.strerror or str(error))
 
 
-def atomic_write(path: Path, chunks: list[bytes] | bytes) -> os.stat_result:
+def atomic_write(path: Path, chunks: Sequence[bytes | memoryview] | bytes) -> os.stat_result:
     """Replace ``path`` with ``chunks``: temp file in the same directory, fsync, rename,
     fsync the directory. Readers see the old or the new file, never a mix; after a crash
     the old or the new content is there. Returns the new file's stat."""

@@ -224,7 +224,7 @@ def test_the_notice_is_one_line_for_my_tasks_or_nothing(db: Path) -> None:
     out = run(db, "notice")
     assert out.stdout == "1 follow-up due today, 2 overdue: tracker agenda\n"
     assert run(db, "notice", lang="zh_CN.UTF-8").stdout == (
-        "今天到期的跟进 1 项，已逾期 2 项：tracker agenda\n")
+        "今天到期的跟进 1 项，已逾期 2 项：详见 tracker agenda\n")
     run(db, "set", "211421-2.5", "--next", "+5d")
     run(db, "set", "211422-2.2", "--owner", me)
     # What is none is left out; one is one.

@@ -115,3 +115,30 @@ def test_one_tasks_events_are_found_without_parsing_the_others(pair: tuple[Path,
     assert [e["type"] for e in store.task_events("210102-1.1")] == ["note"]
     assert store.task_events("211421-2.5") == [e for e in store.events()
                                                if e.get("task") == "211421-2.5"]
+
+
+def test_a_lazy_edit_carries_other_documents_bytes_along_unchanged(
+        pair: tuple[Path, Path]) -> None:
+    """A one-shot edit writes back every document it did not touch as the very bytes
+    read, even one whose line is damaged (which every full read then refuses), and a
+    second edit in the same process builds on the first."""
+    _eager, lazy = pair
+    raw = lazy.read_bytes()
+    damaged = raw.replace(b'{"id":"210102-1.1","county"', b'{"id":"210102-1.1",,"county"', 1)
+    assert damaged != raw
+    lazy.write_bytes(damaged)
+    store = Store(lazy, lazy=True)
+    store.apply(SetFields("211421-2.5", {"owner": "G07"}))
+    store.apply(AddNote("211422-2.5", "县局已签订合同"))
+    store.apply(SetFields("211421-2.5", {"owner": "G08"}))
+    after = lazy.read_bytes()
+    before_lines, after_lines = damaged.split(b"\n"), after.split(b"\n")
+    changed = {i for i, (x, y) in enumerate(zip(before_lines, after_lines, strict=True))
+               if x != y}
+    where = {name: next(i for i, line in enumerate(after_lines) if name in line)
+             for name in (b'"head":', b'{"id":"211421-2.5"', b'{"id":"211422-2.5"')}
+    assert changed == set(where.values())  # the journal's head and the two tasks
+    assert b'"owner":"G08"' in after_lines[where[b'{"id":"211421-2.5"']]
+    assert b'{"id":"210102-1.1",,"county"' in after  # carried along, not repaired
+    with pytest.raises(StorageError):
+        Store(lazy).view()

@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -112,12 +113,12 @@ class Index:
         self.counties = _idents(tables["counties"], "code")
 
 
-def _idents(table: Any, field: str) -> dict[str, str]:
-    """``field`` -> document key. A table that can read the field without parsing the
-    whole document (storage.atomic.LazyTable) is asked to."""
-    idents = getattr(table, "idents", None)
-    if idents is not None:
-        return idents(field)
+def _idents(table: Any, field: str) -> Mapping[str, str]:
+    """``field`` -> document key. A table that can find a document by the field on its
+    bytes, without parsing the others (storage.atomic.LazyTable), makes the mapping."""
+    by_field = getattr(table, "by_field", None)
+    if by_field is not None:
+        return by_field(field)
     return dict(zip(map(itemgetter(field), table.values()), table, strict=True))
 
 

@@ -112,7 +112,7 @@ ZH: dict[str, str] = {
     "man.env": "覆盖配置文件中的 database、language、theme 和 ascii；命令行选项又覆盖它们。",
     "man.no_color": "应用和命令行均不使用颜色。",
     "man.see_also": "docs/deploy.md（共享服务器、tracker remind 的定时器），tracker doctor",
-    "notice.line": "{due}：tracker agenda",
+    "notice.line": "{due}：详见 tracker agenda",
     "notice.today.one": "今天到期的跟进 1 项",
     "notice.today.many": "今天到期的跟进 {n} 项",
     "notice.overdue": "已逾期 {n} 项",
