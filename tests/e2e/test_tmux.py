@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -61,15 +61,6 @@ def db(tmp_path: Path) -> Path:
     result = cli(path, "demo")
     assert result.returncode == 0, result.stderr
     return path
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    server = Tmux()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def tracker_line(db: Path, *args: str, env: dict[str, str] | None = None,

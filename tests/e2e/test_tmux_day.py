@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -92,15 +91,6 @@ def day(request: pytest.FixtureRequest, demo_db: Path, tmp_path: Path) -> Day:
     home = tmp_path / "home"
     home.mkdir()
     return Day(target, home, lang, locale)
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    server = Tmux()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 def bucket(next_day: date) -> str:

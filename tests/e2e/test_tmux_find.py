@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,22 +27,9 @@ SCROLLBAR = " ▁▂▃▄▅▆▇█▉▊▋▌▍▎▏"  # the table's scro
 
 # -- fixtures and helpers ------------------------------------------------------------------
 @pytest.fixture
-def db(demo_db: Path, tmp_path: Path) -> Path:
+def db(demo_copy: Path) -> Path:
     """A copy of the shared demo (the tests write to it)."""
-    target = tmp_path / "demo.json"
-    shutil.copy(demo_db, target)
-    shutil.copy(demo_db.with_name(demo_db.name + ".history"),
-                target.with_name(target.name + ".history"))
-    return target
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    server = Tmux()
-    try:
-        yield server
-    finally:
-        server.close()
+    return demo_copy
 
 
 def cli_json(db: Path, *args: str) -> list[dict]:

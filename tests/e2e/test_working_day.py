@@ -4,7 +4,6 @@ a county view, words in the user's language, the demo's own day and the bounds."
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,16 +13,6 @@ from tracker.domain.demo import DEFAULT_TODAY
 
 DAY = DEFAULT_TODAY.isoformat()
 ZH = "zh_CN.UTF-8"
-
-
-@pytest.fixture
-def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
-    """The shared demo, copied for a test that writes."""
-    target = tmp_path / "demo.json"
-    shutil.copy(demo_db, target)
-    shutil.copy(demo_db.with_name(demo_db.name + ".history"),
-                target.with_name(target.name + ".history"))
-    return target
 
 
 # -- tracker agenda ---------------------------------------------------------------------------
