@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,6 +251,8 @@ def remember(path: Path, key: str, value: str) -> None:
         head += line + "\n"
     text = head + rest
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -298,6 +299,7 @@ class Personal:
     def update(self, values: Mapping[str, str]) -> None:
         """Several settings of this user in one write (the others' untouched)."""
         import json
+        import tempfile
 
         data = self._all()
         entry = data.get(self.user)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +102,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
     """``-o -``: the backup goes to standard output (how it leaves a service account)."""
     store = open_store(args)
     if args.output == "-":
+        import shutil
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="tracker-backup-") as folder:
             target = store.backup(Path(folder) / "backup.json")  # consistent: under the lock
             with open(target, "rb") as copy:
@@ -131,6 +132,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     refuse_as_of(args)
     store = open_store(args)
     if args.file == "-":
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="tracker-restore-") as folder:
             source = Path(folder) / "stdin.json"
             data = read_stdin()
@@ -444,6 +447,8 @@ def _tracker_program() -> str:
     running = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if running is not None and running.name == "tracker" and running.exists():
         return str(running.absolute())
+    import shutil
+
     found = shutil.which("tracker")
     return str(Path(found).absolute()) if found else "tracker"
 
