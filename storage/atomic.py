@@ -312,8 +312,10 @@ def split_lines(raw: bytes, path: Path) -> dict[str, LazyTable] | None:
         if close < 0:
             return None
         start = header.end()
-        if close > start and (raw[start:start + 1] != b'"' or raw[close - 1:close] != b"}"):
-            return None
+        if close > start and (raw[start:start + 1] != b'"' or raw[close - 1:close] != b"}"
+                              or raw.count(b"\n", start, close)
+                              != raw.count(b'},\n"', start, close)):
+            return None  # not one document a line: every line break is between two
         tables[header.group(1).decode("utf-8")] = LazyTable(raw, start, max(start, close),
                                                             path)
         position = close + 2

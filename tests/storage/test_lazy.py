@@ -142,3 +142,21 @@ def test_a_lazy_edit_carries_other_documents_bytes_along_unchanged(
     assert b'{"id":"210102-1.1",,"county"' in after  # carried along, not repaired
     with pytest.raises(StorageError):
         Store(lazy).view()
+
+
+def test_a_state_laid_out_otherwise_is_read_whole(pair: tuple[Path, Path]) -> None:
+    """Valid JSON in another layout (a document spread over lines, as a hand edit with
+    an editor that indents might leave it) is parsed whole, not cut at its line breaks."""
+    import json
+
+    _eager, lazy = pair
+    data = json.loads(lazy.read_bytes())
+    key, doc = next(iter(data["tasks"].items()))
+    raw = lazy.read_bytes()
+    line = f'"{key}":' + json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    spread = line.replace(',"county"', ',\n  "county"', 1)
+    assert line.encode() in raw
+    lazy.write_bytes(raw.replace(line.encode(), spread.encode(), 1))
+    assert split_lines(lazy.read_bytes(), lazy) is None
+    Store(lazy, lazy=True).apply(SetFields(doc["id"], {"owner": "G07"}))
+    assert Store(lazy).view().task(doc["id"]).owner == "G07"
