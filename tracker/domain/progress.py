@@ -353,7 +353,7 @@ def rollup(indicator: Indicator, values: Sequence[CountyValue], as_of: date, *,
     if indicator.comparison == Comparison.AT_LEAST_STANDARD and known:
         gap = sum(max(0, (v.required or 0) - int(v.value)) for v in known)
     deadline = indicator.deadline_for(as_of)
-    statuses = Counter(v.status for v in values)
+    statuses = Counter(v.status for v in values) if count_statuses else Counter()
     return TargetProgress(
         indicator=indicator, counties=len(values), with_data=len(known),
         meeting=sum(1 for v in known if v.met), province_value=province,
@@ -418,28 +418,25 @@ def report_rollups(view: StateView, as_of: date) -> Report:
     # Task.is_stale: (as_of - updated_at's own date).days >= stale_days
     stale_on = date.fromordinal(as_of.toordinal() - view.stale_days).isoformat()
     open_codes = {s.value for s in OPEN_STATUSES}
-    for doc in view.tables["tasks"].values():
-        rec, status = doc["rec"], doc["status"]
-        counts = by_rec.get(rec)
-        if counts is None:  # a recommendation the plan no longer has
-            counts = by_rec[rec] = Counter()
-        counts[status] += 1
-        pref = prefecture_of.get(doc["county"])
+    docs = list(view.tables["tasks"].values())
+    # Counted in C (Counter over tuples), then folded into the roll-ups.
+    for (rec, status), n in Counter((d["rec"], d["status"]) for d in docs).items():
+        by_rec.setdefault(rec, Counter())[status] += n  # (a rec the plan no longer has)
+    for (county, status), n in Counter((d["county"], d["status"]) for d in docs).items():
+        pref = prefecture_of.get(county)
         if pref is not None:
-            by_pref[pref][status] += 1
-        if status in open_codes:
-            due = doc["due"]
-            if due and due < today:
-                overdue[rec] += 1
-            if doc["updated_at"][:10] <= stale_on:
-                stale[rec] += 1
+            by_pref[pref][status] += n
+    open_docs = [d for d in docs if d["status"] in open_codes]
+    overdue.update(d["rec"] for d in open_docs if d["due"] and d["due"] < today)
+    stale.update(d["rec"] for d in open_docs if d["updated_at"][:10] <= stale_on)
     values: dict[str, dict[str, CountyValue]] = {i.id: {} for i in plan.indicators}
     for county in plan.counties:
         code = county.code
         measured = view.county_doc(code)["measurements"] if view.as_of is None else None
         for i in plan.indicators:  # as county_value, the county's keys looked up once
-            values[i.id][code] = (NO_DATA if measured is not None and not _measured(measured, i)
-                                  else county_value(view, code, i, as_of))
+            values[i.id][code] = (NO_DATA if measured is not None and (
+                not measured or not _measured(measured, i))  # most counties: none at all
+                else county_value(view, code, i, as_of))
     targets = [rollup(i, list(values[i.id].values()), as_of, count_statuses=False)
                for i in plan.indicators]
     prefectures = {}
