@@ -13,7 +13,9 @@ same run, and what plain TinyDB loses under concurrent writers.
    in the same run, and the past on a long journal (report --as-of, history's first
    screen, verify of a day's events at 500,000 events).
 4. The app (bench/app.py): start-up to the first interactive frame beside a hello-world
-   Textual app, filtering per keystroke at 700 and 14,000 tasks, idle CPU.
+   Textual app, filtering per keystroke at 700 and 14,000 tasks, idle CPU; and
+   (bench/vit.py) its first screen and memory in a terminal beside vit, Taskwarrior's
+   full-screen interface, at 700, 14,000 and 70,000 tasks.
 
 Work files go to bench/.work/ (gitignored) and are removed at the end (``--keep`` keeps
 them). ``--quick`` is a smoke run with small numbers; ``--only app`` (or ``1,2,3``) runs
@@ -43,6 +45,7 @@ import lose
 import reads
 import synth
 import taskw
+import vit as vit_bench
 from timing import in_child, median_ms, ms, ratio, table, verdict
 
 from tracker.domain.commands import AddNote, SetFields
@@ -444,6 +447,14 @@ def export_part(quick: bool, targets: Any) -> None:
                       installed=installed if python else "")
 
 
+def vit_part(quick: bool, targets: Any) -> None:
+    """The app beside vit and a hello-world (bench/vit.py), installed as users install it."""
+    python, _installed = installed_python(reuse=True)
+    if python:
+        app_bench.INSTALLED = tracker_cmd(python)
+    vit_bench.part(WORK, targets.add, quick=quick)
+
+
 def tracker_cmd(python: Path | None = None) -> list[str]:
     script = Path(python or sys.executable).parent / "tracker"
     return [str(script)] if script.exists() else [str(python or sys.executable), "-m",
@@ -641,12 +652,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke run")
     parser.add_argument("--keep", action="store_true", help="keep bench/.work/ afterwards")
     parser.add_argument("--events", type=int, help="journal events to add (default 500,000)")
-    parser.add_argument("--only", metavar="PARTS", default="reads,1,2,3,app,export,load",
-                        help="comma-separated parts to run: reads, 1, 2, 3, app, export, "
-                             "load (default: all)")
+    parser.add_argument("--only", metavar="PARTS", default="reads,1,2,3,app,vit,export,load",
+                        help="comma-separated parts to run: reads, 1, 2, 3, app, vit, "
+                             "export, load (default: all)")
     args = parser.parse_args(argv)
     only = {part.strip() for part in args.only.split(",") if part.strip()}
-    unknown = only - {"reads", "1", "2", "3", "app", "export", "load"}
+    unknown = only - {"reads", "1", "2", "3", "app", "vit", "export", "load"}
     if unknown:
         parser.error(f"--only: unknown part(s) {', '.join(sorted(unknown))}")
     app_settings = app_bench.QUICK if args.quick else app_bench.AppSettings()
@@ -683,6 +694,7 @@ def main(argv: list[str] | None = None) -> int:
                           ("2", lambda: part2(settings, dbs, targets)),
                           ("3", lambda: part3(settings, dbs[0].plan, dbs[0].plain)),
                           ("app", lambda: app_part(app_settings, targets)),
+                          ("vit", lambda: vit_part(args.quick, targets)),
                           ("export", lambda: export_part(args.quick, targets)),
                           ("load", lambda: load.part(WORK, args.quick))):
             if name.split()[0] not in only:
