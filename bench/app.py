@@ -24,6 +24,16 @@
 3. Idle: CPU time a started app uses while nobody types, beside the hello app: headless
    (``getrusage`` in the child) and in a pseudo-terminal (``/proc/PID/task/*/schedstat``,
    which also counts Textual's input thread).
+4. The past: ``[`` (a month back) pressed several times and ``]`` as many times back to
+   today, in-process with the pilot at 80x24, on 700 tasks with 500,000 more journal
+   events (``--quick``: 20,000, over the same months) and their checkpoints, as
+   bench/reads.py builds them; the app's today is the day after the journal's last
+   event. Per key: from the key event to the first frame after the screen redrew for
+   the new date (the title shows it), and to the last frame it caused (the dashboard's
+   trend columns come from a worker after that); the view's load (``Store.view``, in
+   the app's loader thread) and the screen's ``refresh_data`` alone. Then quick taps:
+   five ``[`` 100 ms apart on the dashboard (key events posted as the terminal driver
+   posts them), from the last to the final date shown.
 
 ``python bench/app.py [--quick]`` runs this part alone (as ``bench/run.py --only app``).
 The child processes import nothing from here but the standard library.
@@ -206,6 +216,7 @@ import subprocess
 import termios
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +226,10 @@ HERE = Path(__file__).resolve()
 AddTarget = Callable[[str, str, str, bool | None], None]
 STARTUP_LIMIT = 1.3  # tracker / hello, to the first interactive frame
 KEY_LIMIT_MS = 50.0  # per keystroke at 14,000 tasks
+PAST_KEY_LIMIT_MS = 150.0  # `[` / `]` per key, 700 tasks with 500,000 events (issue 17)
+# bench/reads.py's journal: 500,000 events 30 s apart, about six months; a shorter one
+# (--quick) is spread over the same months, so that `[` has as many months to go back.
+PAST_SPAN = timedelta(seconds=30) * 500_000
 
 
 @dataclass
@@ -223,9 +238,11 @@ class AppSettings:
     terminal_runs: int = 7  # ... in a pseudo-terminal
     rounds: int = 2  # times each query is typed and deleted, per screen
     idle: float = 5.0  # seconds of idle measured
+    past_events: int = 500_000  # journal events on the 700 tasks, for `[` / `]`
+    months: int = 5  # `[` pressed this many times, then `]` as many
 
 
-QUICK = AppSettings(runs=3, terminal_runs=2, rounds=1, idle=1.5)
+QUICK = AppSettings(runs=3, terminal_runs=2, rounds=1, idle=1.5, past_events=20_000)
 
 
 @dataclass
@@ -467,27 +484,34 @@ class Typing:
 VARIANTS = {"": "as is"}
 
 
+def _time_frames(app: Any) -> list[tuple[float, int]]:
+    """From now on, each frame ``app`` paints: (when it was ready, its size in bytes),
+    rendered and encoded as the terminal driver would."""
+    paints: list[tuple[float, int]] = []
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is None or app._batch_count:
+            return
+        size = 0
+        if hasattr(renderable, "render_segments"):  # as the terminal driver would
+            size = len(renderable.render_segments(app.console))
+        paints.append((time.perf_counter(), size))
+
+    app._display = timed_display
+    return paints
+
+
 async def _typing(db: Path, where: str, query: str, rounds: int, variant: str) -> Typing:
 
     from tracker.app import TrackerApp
     from tracker.storage.store import Store
 
     app = TrackerApp(Store(db), lang="en")
-    paints: list[tuple[float, int]] = []  # (when the frame was ready, its size in bytes)
     refreshes: list[tuple[float, float]] = []
     async with app.run_test(size=SIZE) as pilot:
-        display = app._display
-
-        def timed_display(screen: Any, renderable: Any) -> None:
-            display(screen, renderable)
-            if renderable is None or app._batch_count:
-                return
-            size = 0
-            if hasattr(renderable, "render_segments"):  # as the terminal driver would
-                size = len(renderable.render_segments(app.console))
-            paints.append((time.perf_counter(), size))
-
-        app._display = timed_display  # type: ignore[method-assign]
+        paints = _time_frames(app)
         await pilot.pause()
 
         async def settled(keys: list[str]) -> float:
@@ -624,9 +648,233 @@ def idle(settings: AppSettings, dbs: Databases, env: dict[str, str],
     return out
 
 
+# -- 4. the past: `[` and `]` ---------------------------------------------------------------------
+def build_past(work: Path, events: int) -> tuple[Path, date]:
+    """700 tasks (the built-in plan) with ``events`` more journal events over
+    PAST_SPAN and their checkpoints, as bench/reads.py's past; returns the database and
+    the day after its last event (the app's today)."""
+    import synth
+
+    from tracker.domain.plan import builtin_plan
+    from tracker.storage.store import Store
+
+    db = work / "app-past" / "tracker.json"
+    db.parent.mkdir(parents=True)
+    Store(db).create(builtin_plan(), when=synth.HISTORY_START - timedelta(days=1))
+    synth.grow_history(db, events, "notes", step=PAST_SPAN / events)
+    Store(db).build_checkpoints()
+    last = Store(db).history.tail(4096)[-1]
+    return db, datetime.fromisoformat(last["ts"]).date() + timedelta(days=1)
+
+
+@dataclass
+class PastKeys:
+    label: str  # the screen
+    keys: list[str]
+    days: list[str]  # the date the title shows after each key
+    shown_ms: list[float]  # key event to the first frame after the screen redrew
+    settled_ms: list[float]  # key event to the last frame the key caused
+    load_ms: list[float]  # Store.view(as_of) in the app's loader thread
+    refresh_ms: list[float]  # the screen's refresh_data
+
+
+def _past_app(db: Path, today: date) -> tuple[Any, list[float]]:
+    """The app on ``db`` with ``today`` as its today, and the times of its view loads
+    (Store.view, in its loader thread), ms."""
+    import synth
+
+    from tracker.app import TrackerApp
+    from tracker.storage.store import Store
+
+    def clock() -> datetime:
+        return datetime(today.year, today.month, today.day, 10, tzinfo=synth.CST)
+
+    store = Store(db, clock=clock)
+    loads: list[float] = []
+    view = store.view
+
+    def timed_view(as_of: date | None = None) -> Any:
+        started = time.perf_counter()
+        try:
+            return view(as_of)
+        finally:
+            loads.append((time.perf_counter() - started) * 1000)
+
+    store.view = timed_view  # type: ignore[method-assign]
+    return TrackerApp(store, lang="en"), loads
+
+
+def _time_refreshes(app: Any) -> list[tuple[float, float, Any]]:
+    """From now on, each refresh_data of the screen on top: (start, end, the view drawn)."""
+    refreshes: list[tuple[float, float, Any]] = []
+    screen = app.screen
+    refresh_data = screen.refresh_data
+
+    def timed_refresh() -> None:
+        started = time.perf_counter()
+        refresh_data()
+        refreshes.append((started, time.perf_counter(), app.view))
+
+    screen.refresh_data = timed_refresh
+    return refreshes
+
+
+async def _wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60  # a hang, not a measure
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not come")
+        await asyncio.sleep(0.001)
+
+
+async def _settle(app: Any, pilot: Any) -> None:
+    """Until no worker runs and the messages they sent are handled: a worker's result
+    may start another (the dashboard judges the date shown once the one before is
+    judged)."""
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
+    raise RuntimeError("the app did not settle")
+
+
+async def _past_keys(db: Path, today: date, where: str, months: int,
+                     rounds: int) -> PastKeys:
+    from tracker.app import add_months
+
+    app, loads = _past_app(db, today)
+    async with app.run_test(size=SIZE) as pilot:
+        paints = _time_frames(app)
+        if where == "counties":
+            await pilot.press("2")
+        label = {"dashboard": "Dashboard", "counties": "Counties (2)"}[where]
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        refreshes = _time_refreshes(app)
+        keys = (["left_square_bracket"] * months + ["right_square_bracket"] * months) * rounds
+        out = PastKeys(label, keys, [], [], [], [], [])
+        for key in keys:
+            expected = add_months(app.day(), -1 if key == "left_square_bracket" else 1)
+            if expected >= today:
+                expected = None
+            n_paints, n_refreshes, n_loads = len(paints), len(refreshes), len(loads)
+            started = time.perf_counter()
+            await pilot.press(key)
+            await _wait_for(lambda day=expected, since=n_refreshes: any(
+                v is app.view and v.as_of == day for _s, _e, v in refreshes[since:]),
+                f"{label}: the screen as of {expected or 'today'} after {key}")
+            redrawn = refreshes[-1][1]
+            await _wait_for(lambda at=redrawn: bool(paints) and paints[-1][0] >= at,
+                            f"{label}: a frame after the redraw")
+            await _settle(app, pilot)  # the dashboard's trends, then idle
+            frames = [p for p in paints[n_paints:] if p[0] >= redrawn]
+            shown = (expected.isoformat() if expected else
+                     f"today {today.isoformat()}")
+            if shown.split()[-1] not in app.sub_title:
+                raise RuntimeError(f"{label}: the title says {app.sub_title!r} after {key}")
+            out.days.append(shown)
+            out.shown_ms.append((frames[0][0] - started) * 1000)
+            out.settled_ms.append((paints[-1][0] - started) * 1000)
+            out.load_ms.append(sum(loads[n_loads:]))
+            out.refresh_ms.append(sum((end - begin) * 1000
+                                      for begin, end, _v in refreshes[n_refreshes:]))
+    return out
+
+
+async def _past_burst(db: Path, today: date, months: int, gap: float) -> list[float]:
+    """On the dashboard, `[` tapped ``months`` times ``gap`` seconds apart, then `]` as
+    many: the key events posted as the terminal driver posts them (the pilot's press
+    would wait for the app to go idle after each). Per direction: from the last tap to
+    the first frame after the screen redrew for the final date, and to the last frame
+    (ms)."""
+    from textual.events import Key
+
+    from tracker.app import add_months
+
+    app, _loads = _past_app(db, today)
+    out: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        paints = _time_frames(app)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        refreshes = _time_refreshes(app)
+        for key, character, step in (("left_square_bracket", "[", -1),
+                                     ("right_square_bracket", "]", 1)):
+            final: date | None = add_months(app.day(), step * months)
+            if final is not None and final >= today:
+                final = None
+            since = len(refreshes)
+            for _ in range(months):
+                last = time.perf_counter()
+                app.post_message(Key(key, character))
+                await asyncio.sleep(gap)
+            await _wait_for(lambda day=final, since=since: any(
+                v is app.view and v.as_of == day for _s, _e, v in refreshes[since:]),
+                f"the dashboard as of {final or 'today'} after {months} x {key}")
+            redrawn = refreshes[-1][1]
+            await _wait_for(lambda at=redrawn: bool(paints) and paints[-1][0] >= at,
+                            "a frame after the redraw")
+            first = next(p[0] for p in paints if p[0] >= redrawn)
+            await _settle(app, pilot)
+            out += [(first - last) * 1000, (paints[-1][0] - last) * 1000]
+    return out
+
+
+def past_burst(db: str, today: str, months: int, gap: float) -> list[float]:
+    return asyncio.run(_past_burst(Path(db), date.fromisoformat(today), months, gap))
+
+
+def past_keys(db: str, today: str, where: str, months: int, rounds: int) -> PastKeys:
+    return asyncio.run(_past_keys(Path(db), date.fromisoformat(today), where, months,
+                                  rounds))
+
+
+def the_past(settings: AppSettings, work: Path, add_target: AddTarget) -> list[PastKeys]:
+    events = settings.past_events
+    say(f"\n-- The past: `[` {settings.months} times, then `]` back to today "
+        f"({settings.rounds} round(s); in-process pilot, 80x24) --")
+    t0 = time.perf_counter()
+    db, today = build_past(work, events)
+    say(f"database: 700 tasks +{events:,} events to {today - timedelta(days=1)}, "
+        f"checkpoints built; the app's today {today}; built in "
+        f"{time.perf_counter() - t0:.1f} s")
+    results: list[PastKeys] = [
+        in_child(past_keys, str(db), today.isoformat(), where, settings.months,
+                 settings.rounds) for where in ("dashboard", "counties")]
+    rows = [[got.label, len(got.keys), ms(_median(got.shown_ms)), ms(max(got.shown_ms)),
+             ms(_median(got.settled_ms)), ms(max(got.settled_ms)),
+             ms(_median(got.load_ms)), ms(max(got.load_ms)),
+             ms(_median(got.refresh_ms)), ms(max(got.refresh_ms))] for got in results]
+    say(table(["screen", "keys", "shown", "max", "settled", "max", "view load", "max",
+               "refresh_data", "max"], rows, right=tuple(range(1, 10))))
+    say(f"  dates: {', '.join(results[0].days)}")
+    say("  shown: from the key event to the first frame after the screen redrew for the "
+        "new date (its title says it); settled: to the last frame the key caused (the "
+        "dashboard's trend columns, judged in a worker); view load: Store.view(as_of) "
+        "in the app's loader thread (the nearest checkpoint plus the events since); "
+        "refresh_data: the screen's own code. Medians unless marked max.")
+    gap = 0.1
+    burst = in_child(past_burst, str(db), today.isoformat(), settings.months, gap)
+    say(f"  quick taps (one run), dashboard: {settings.months} x `[` {gap * 1000:.0f} ms "
+        f"apart, from the last to the final date shown {ms(burst[0])} ms, settled "
+        f"{ms(burst[1])} ms; "
+        f"{settings.months} x `]` back: shown {ms(burst[2])} ms, settled {ms(burst[3])} ms")
+    add_target(f"`[` x {settings.months} quick taps, last tap to the date shown, "
+               f"+{events // 1000}k events", "reported", f"{ms(burst[0])} ms "
+               f"(`]` back: {ms(burst[2])})", None)
+    for got in results:
+        worst = max(got.shown_ms)
+        add_target(f"`[` / `]` per key, {got.label.split(' (')[0]}, 700 tasks "
+                   f"+{events // 1000}k events (max)", f"< {PAST_KEY_LIMIT_MS:.0f} ms",
+                   f"{ms(worst)} ms (median {ms(_median(got.shown_ms))})",
+                   worst < PAST_KEY_LIMIT_MS)
+    return results
+
+
 # -- the part --------------------------------------------------------------------------------------
 def part(settings: AppSettings, work: Path, add_target: AddTarget) -> dict[str, Any]:
-    say("\n== The app: start-up, filter per keystroke, idle CPU ==")
+    say("\n== The app: start-up, filter per keystroke, idle CPU, the past ==")
     env = child_env(work)
     t0 = time.perf_counter()
     dbs = build_databases(work, env)
@@ -637,6 +885,7 @@ def part(settings: AppSettings, work: Path, add_target: AddTarget) -> dict[str, 
     results["startup"] = startup(settings, dbs, env, add_target)
     results["filter"] = filtering(settings, dbs, add_target)
     results["idle"] = idle(settings, dbs, env, add_target)
+    results["past"] = the_past(settings, work, add_target)
     return results
 
 

@@ -13,7 +13,8 @@ same run, and what plain TinyDB loses under concurrent writers.
    in the same run, and the past on a long journal (report --as-of, history's first
    screen, verify of a day's events at 500,000 events).
 4. The app (bench/app.py): start-up to the first interactive frame beside a hello-world
-   Textual app, filtering per keystroke at 700 and 14,000 tasks, idle CPU; and
+   Textual app, filtering per keystroke at 700 and 14,000 tasks, idle CPU, and `[` / `]`
+   (the as-of date a month back / forward) at 700 tasks with 500,000 more events; and
    (bench/vit.py) its first screen and memory in a terminal beside vit, Taskwarrior's
    full-screen interface, at 700, 14,000 and 70,000 tasks.
 

@@ -85,8 +85,10 @@ class Grown:
     seconds: float
 
 
-def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
-    """Append ``count`` events to the database at ``db`` and write its state once.
+def grow_history(db: Path, count: int, mix: str, *, seed: int = 1,
+                 step: timedelta = timedelta(seconds=30)) -> Grown:
+    """Append ``count`` events, ``step`` apart, to the database at ``db`` and write its
+    state once.
 
     ``mix`` is ``"sets"`` (owner and priority changes: the journal grows, the state only
     by the ``changed`` stamp each task gets once) or ``"notes"`` (notes on tasks and
@@ -110,7 +112,6 @@ def grow_history(db: Path, count: int, mix: str, *, seed: int = 1) -> Grown:
     user_js = [_js(u) for u in USERS]
     prev, seq = head["hash"], head["seq"]
     start = max(HISTORY_START, datetime.fromisoformat(head["ts"]) + timedelta(minutes=1))
-    step = timedelta(seconds=30)
     lines: list[str] = []
     sha = hashlib.sha256
     owners = ['"G01"', '"G02"', '"G03"']

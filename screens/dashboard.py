@@ -107,20 +107,32 @@ class DashboardScreen(TrackerScreen):
     # the exports judge them): tens of milliseconds over the demo, so in a worker after the
     # first frame, kept per (view, day). Until then those columns read "…".
     _judged: tuple[Any, date, dict[str, Judgement]] | None = None
+    # One judge at a time. A thread cannot be stopped, and at a long journal a judge
+    # takes seconds (every county's series is read from it): each `[` of a quick run
+    # would add one, all of them competing with the screen for the interpreter. While
+    # one runs, the next waits; its result then starts the one for the date shown.
+    _judging: Any = None  # the Worker running, if any
 
     class Judged(Message):
         def __init__(self, view: Any, day: date, judged: dict[str, Judgement]) -> None:
             super().__init__()
             self.view, self.day, self.judged = view, day, judged
 
-    @work(thread=True, exclusive=True, group="dash-judge")
+    @work(thread=True, group="dash-judge")  # one at a time: _start_judging
     def _judge(self, view: Any, day: date) -> None:
         self.post_message(self.Judged(view, day, judge(view, day)))
 
     def on_dashboard_screen_judged(self, message: DashboardScreen.Judged) -> None:
+        self._judging = None
         self._judged = (message.view, message.day, message.judged)
         if message.view is self.tracker.view and message.day == self.tracker.day():
             self._show_targets()
+        else:  # the date moved on meanwhile: judge the one shown now
+            self._start_judging(self.tracker.view, self.tracker.day())
+
+    def _start_judging(self, view: Any, day: date) -> None:
+        if self._judging is None or self._judging.is_finished:
+            self._judging = self._judge(view, day)
 
     def _show_targets(self) -> None:
         view = self.tracker.view
@@ -128,7 +140,7 @@ class DashboardScreen(TrackerScreen):
         kept = self._judged
         judged = kept[2] if kept and kept[0] is view and kept[1] == day else None
         if judged is None:
-            self._judge(view, day)
+            self._start_judging(view, day)
         wide = self.has_class("wide")
         ascii_only = getattr(self.app, "ascii_mode", False) is True
         targets: list[tuple[str, list[Text | str]]] = []

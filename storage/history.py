@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tracker import runtime
 from tracker.domain.errors import StorageError
 from tracker.domain.events import canonical, event_hash
 from tracker.storage.files import describe_os_error, open_checked, shown_path
@@ -266,17 +267,20 @@ class History:
         raw = raw[:committed_end(raw, raw.rfind(b"\n") + 1)]
         events = []
         start = 0
-        while (found := raw.find(needle, start)) >= 0:
-            begin = raw.rfind(b"\n", 0, found) + 1
-            end = raw.find(b"\n", found)
-            if end < 0:  # a torn last line: not an event yet
-                break
-            try:
-                events.append(json.loads(raw[begin:end]))
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise StorageError("history.corrupt", path=str(self.path),
-                                   offset=begin) from None
-            start = end + 1
+        # Every county's measurements (a view's series, the dashboard's trends) are a
+        # large share of a long journal: the collector would scan them as they pile up.
+        with runtime.gc_paused():
+            while (found := raw.find(needle, start)) >= 0:
+                begin = raw.rfind(b"\n", 0, found) + 1
+                end = raw.find(b"\n", found)
+                if end < 0:  # a torn last line: not an event yet
+                    break
+                try:
+                    events.append(json.loads(raw[begin:end]))
+                except (json.JSONDecodeError, UnicodeDecodeError):
+                    raise StorageError("history.corrupt", path=str(self.path),
+                                       offset=begin) from None
+                start = end + 1
         return events
 
     def tail(self, max_bytes: int = 262_144, *, until: str | None = None,

@@ -138,3 +138,44 @@ async def test_at_80_columns_in_chinese_every_target_column_is_whole(demo_db: Pa
         rows = target_progress(app.view, app.day())
         assert days == [f"已截止 {r.deadline.year}" if r.days_left < 0
                         else f"还剩 {r.days_left} 天" for r in rows]
+
+
+async def test_quick_steps_into_the_past_judge_the_date_shown_one_at_a_time(
+        demo_db: Path, monkeypatch) -> None:
+    """`[` pressed again while the targets of the date before are still being judged (a
+    thread that cannot be stopped; seconds at a long journal): no second thread starts
+    meanwhile, and once the first is done the targets are judged for the date shown,
+    not left at one passed on the way."""
+    import threading
+
+    from tracker.screens import dashboard
+
+    release = threading.Event()
+    judged_days: list[date] = []
+    real_judge = dashboard.judge
+
+    def held_judge(view, day: date):  # the first one waits until the test lets it go
+        judged_days.append(day)
+        if len(judged_days) == 1:
+            release.wait(60)
+        return real_judge(view, day)
+
+    app = make_app(demo_db)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)  # today's targets judged
+        monkeypatch.setattr(dashboard, "judge", held_judge)
+        for _ in range(3):
+            await pilot.press("left_square_bracket")
+        for _ in range(200):  # the title says the date once its view is loaded
+            if "2019-03-26" in app.sub_title:
+                break
+            await pilot.pause(0.02)
+        await pilot.pause()
+        targets = app.screen.query_one("#targets", LineTable)
+        assert "2019-03-26" in app.sub_title
+        assert set(targets.column_text("status")) == {"…"}  # still being judged
+        assert judged_days == [date(2019, 5, 26)]  # the first step's, held: no other
+        release.set()
+        await settle(pilot)
+        assert judged_days == [date(2019, 5, 26), date(2019, 3, 26)]
+        assert targets.column_text("status") == expected_statuses(app.view, app.day())

@@ -145,14 +145,21 @@ class StateView:
             if len(self._series) < 2:
                 series = series_of(self.journal.county_events(code, self._end), self.as_of)
             else:
-                by_county = self.journal.all_county_events(self._end)
-                for other in self.index.counties:
-                    if other not in self._series:
-                        self._series[other] = series_of(by_county.get(other, []),
-                                                        self.as_of)
+                self.read_all_series()
                 series = self._series[code]
             self._series[code] = series
         return series.get(key, [])
+
+    def read_all_series(self) -> None:
+        """Every county's measurement series, in one pass over the journal: for a caller
+        about to ask for most counties' (the trends), which would otherwise search the
+        whole journal for the first two counties' first."""
+        from tracker.domain.timeline import series_of
+
+        by_county = self.journal.all_county_events(self._end)
+        for other in self.index.counties:
+            if other not in self._series:
+                self._series[other] = series_of(by_county.get(other, []), self.as_of)
 
     def kept(self, code: str, key: str) -> tuple[list[list[Any]], bool] | None:
         """The end of the series of ``key`` for county ``code`` as the state keeps it

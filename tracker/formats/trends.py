@@ -108,6 +108,7 @@ def build_trends(view: StateView, indicators: Sequence[Indicator],
     # From the first measurement in the whole database (not only the selection's), so
     # that snapshots of parts of it share their dates and merge.
     every = [c.code for c in view.plan.counties]
+    view.read_all_series()  # first_measured reads every county's
     start = first_measured(view, every, sorted({k for i in view.plan.indicators
                                                 for k in _keys(i)}))
     if start is None or start > as_of:
