@@ -5,7 +5,8 @@ One table: each row is a command of ours, its Taskwarrior equivalent on a Taskwa
 database of as many tasks, the medians of interleaved runs, the ratio, and a target where
 the issue states one. Then the reads that only we have, on 700 tasks with 500,000 more
 journal events: the past (`report --as-of`) beside the present (`report`), the first
-screen of `history`, a verify of a day's events.
+screen of `history`, a verify of a day's events, a full verify beside a lean hash-chain
+check of the same journal (``bench/chain.py``).
 
 Runs from ``bench/run.py --only reads`` (``--quick``: 700 tasks only, fewer runs)."""
 
@@ -186,7 +187,12 @@ def _past(work: Path, env: dict[str, str], tracker: list[str], add_target: Calla
              # One note of the journal's middle, and a phrase in a dozen (issue 15).
              (f"search 'call {events // 2}'", [*ours, "search", f"call {events // 2}"]),
              (f"search 'BUREAU, CALL {events // 40}'",
-              [*ours, "search", f"BUREAU, CALL {events // 40}"])]
+              [*ours, "search", f"BUREAU, CALL {events // 40}"]),
+             ("verify --full", [*ours, "verify", "--full"]),
+             # The floor of a full verify (issue 17): the chain and each line's hash only.
+             ("floor: lean chain check", [str(Path(tracker[0]).parent / "python"),
+                                          str(Path(__file__).with_name("chain.py")),
+                                          str(grown) + ".history"])]
     timings: dict[str, float] = {}
     for _what, cmd in cases:
         _run(cmd, env, work)
@@ -212,6 +218,9 @@ def _past(work: Path, env: dict[str, str], tracker: list[str], add_target: Calla
         if what.startswith("search"):
             add_target(f"`{what}`, +{events // 1000}k events", "< 200 ms", f"{ms(value)} ms",
                        value < 200)
+    full, lean = timings["verify --full"], timings["floor: lean chain check"]
+    add_target(f"`verify --full` vs a lean chain check, +{events // 1000}k events", "<= 2.0x",
+               f"{ratio(full / lean)} ({ms(full)} ms)", full / lean <= 2.0)
     del data
 
 

@@ -347,18 +347,21 @@ class History:
         handle.readline()
         return handle.tell()
 
-    def iter_lines(self, start: int = 0) -> Iterator[tuple[int, bytes]]:
+    def iter_lines(self, start: int = 0, *, chunk: int = 1 << 20,
+                   ) -> Iterator[tuple[int, bytes]]:
         """Every complete line from byte ``start`` (a line's start) with its byte offset
-        (for verify, which checks each)."""
+        (for verify, which checks each), read ``chunk`` bytes at a time (a file's own
+        line iteration costs verify ~0.3 s at 500,000 events)."""
         try:
             with self._reader() as handle:
                 handle.seek(start)
-                offset = start
-                for line in handle:
-                    if not line.endswith(b"\n"):
-                        return
-                    yield offset, line[:-1]
-                    offset += len(line)
+                offset, rest = start, b""
+                while data := handle.read(chunk):
+                    lines = (rest + data).split(b"\n")
+                    rest = lines.pop()  # no newline yet: the next chunk ends it
+                    for line in lines:
+                        yield offset, line
+                        offset += len(line) + 1
         except FileNotFoundError:
             raise StorageError("history.missing", path=shown_path(self.path)) from None
         except OSError as error:

@@ -18,13 +18,14 @@ memory. A reader is refused only when unknown users are (``unknown_users = deny`
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -66,7 +67,14 @@ from tracker.storage.files import (
     stale_temp_files,
     write_in,
 )
-from tracker.storage.history import GENESIS, History, committed_end, group_part, mark_group
+from tracker.storage.history import (
+    GENESIS,
+    GROUP,
+    History,
+    committed_end,
+    group_part,
+    mark_group,
+)
 from tracker.storage.identity import account_exists, current_user
 from tracker.storage.lock import DEFAULT_TIMEOUT, locked
 
@@ -114,6 +122,9 @@ class Checked(NamedTuple):
     last: int
     since: str | None
     offset: int
+    # What ``Store.warnings(offset)`` says, found on the way; None: ask it (the verify
+    # stopped early, or the journal ends inside a command, or it grew meanwhile).
+    warnings: list[Finding] | None = None
 
 
 class Finding(NamedTuple):
@@ -1043,6 +1054,9 @@ class Store:
         boundaries = {c.size for c in checkpoints.each(self.path)} | set(texts_at)
         text_lines: list[tuple[int, bytes]] = []
         self.checked = Checked(first, first - 1, start.name if start else None, begin)
+        # The clock checks of `warnings`, on the events parsed here (not a second read).
+        times = _TimeChecks(self.clock())
+        stop, ends_commit = begin, True
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
                 event = _parse_line(line)
@@ -1050,10 +1064,11 @@ class Store:
                 findings.append(Finding("verify.event_unreadable", {"seq": seq,
                                                                     "offset": offset}))
                 return findings
+            stop = offset + len(line) + 1
+            times.see(event)
             text = checkpoints.text_line(offset, event)
             if text is not None:
                 text_lines.append((offset, text))
-            stop = offset + len(line) + 1
             if stop in boundaries:
                 texts = texts_at.pop(stop, None)
                 if texts is not None:
@@ -1069,7 +1084,8 @@ class Store:
                                                               "user": event.get("user"),
                                                               "ts": event.get("ts")}))
             previous = event.get("hash")
-            part = group_part(event)
+            part = group_part(event) if GROUP in event else None
+            ends_commit = part is None or part[0] == part[1]
             if pending and (part is None or part[0] != len(pending) + 1):
                 findings.append(Finding("verify.group_broken", {
                     "seq": pending[0]["seq"], "found": len(pending),
@@ -1096,6 +1112,10 @@ class Store:
                 findings.extend(wrong)
                 if not wrong:
                     sound.append(mark)
+        if ends_commit and self.history.size() == stop:
+            # Read to the journal's end, which ends a commit: the warnings of the range
+            # are the clock checks made on the way (what Store.warnings would say).
+            self.checked = self.checked._replace(warnings=times.found)
         findings.extend(Finding("verify.checkpoint_stale", {"name": c.name})
                         for c in marks.values())
         findings.extend(Finding("verify.texts_stale", {"name": t.name})
@@ -1189,29 +1209,16 @@ class Store:
         that follows them (a writer's clock was ahead): each of those events, by seq."""
         if raw is None:
             raw = self.history._read(0)
-        moment = now or self.clock()
-        found: list[Finding] = []
-        previous: tuple[int, datetime] | None = None
+        times = _TimeChecks(now or self.clock())
         for line in raw.split(b"\n"):
             if not line:
                 continue
             try:
                 event = _parse_line(line)
-                when = datetime.fromisoformat(event["ts"])
-                seq = int(event["seq"])
-                if when.tzinfo is None:
-                    when = when.astimezone()
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError):
                 continue
-            if previous is not None and previous[1] - when > FUTURE_SLACK_ORDER:
-                found.append(Finding("verify.time_order", {
-                    "seq": previous[0], "ts": previous[1].isoformat(),
-                    "next": when.isoformat()}))
-            if when - moment > FUTURE_SLACK:
-                found.append(Finding("verify.time_future", {"seq": seq,
-                                                            "ts": when.isoformat()}))
-            previous = (seq, when)
-        return found
+            times.see(event)
+        return times.found
 
     def _replay_to_seq(self, seq: int) -> tuple[Any, Any]:
         tables = empty_tables()
@@ -1221,6 +1228,41 @@ class Store:
                 break
             apply_event(tables, index, event)
         return (tables, index) if seq else (None, None)
+
+
+class _TimeChecks:
+    """The clock checks of ``Store.time_findings``, one event at a time, in the journal's
+    order: events dated after ``now`` (by more than FUTURE_SLACK) and events dated more
+    than FUTURE_SLACK_ORDER after the event that follows them. An event without a
+    readable time or seq is passed over."""
+
+    def __init__(self, now: datetime) -> None:
+        self.future = (now + FUTURE_SLACK).astimezone(UTC)  # later: in the future
+        self.found: list[Finding] = []
+        self.seq = 0  # the event before, its time, and that time in UTC (None: none yet)
+        self.when: datetime | None = None
+        self.utc: datetime | None = None
+
+    def see(self, event: Any) -> None:
+        try:
+            when = datetime.fromisoformat(event["ts"])
+            seq = int(event["seq"])
+            if when.tzinfo is None:
+                when = when.astimezone()
+        except (ValueError, KeyError, TypeError):
+            return
+        try:  # compared in UTC: times of one tzinfo compare without asking each its offset
+            utc = when.astimezone(UTC)
+        except OverflowError:  # at datetime's limits: as it is (slower, the same answer)
+            utc = when
+        if self.utc is not None and self.utc - utc > FUTURE_SLACK_ORDER:
+            self.found.append(Finding("verify.time_order", {
+                "seq": self.seq, "ts": self.when.isoformat(),  # type: ignore[union-attr]
+                "next": when.isoformat()}))
+        if utc > self.future:
+            self.found.append(Finding("verify.time_future", {"seq": seq,
+                                                             "ts": when.isoformat()}))
+        self.seq, self.when, self.utc = seq, when, utc
 
 
 def _parse_line(line: bytes) -> Any:
@@ -1236,14 +1278,15 @@ def _line_hashes_to(line: bytes, event: dict[str, Any]) -> bool:
     """Whether the journal line, without its hash field, hashes to its hash: the line is
     its event's canonical JSON (invariant 3), so this is event_hash without encoding the
     event again (verify at 500,000 events). False: the caller computes event_hash."""
-    import hashlib
-
     digest = event.get("hash")
     if not isinstance(digest, str):
         return False
-    field = b'"hash":"' + digest.encode() + b'"'
-    body = line.replace(b"," + field, b"", 1) if b"," + field in line \
-        else line.replace(field + b",", b"", 1)
+    field = b',"hash":"' + digest.encode() + b'"'  # the field and the comma before it,
+    at = line.find(field)
+    if at < 0:  # ... or, the field first, the comma after it
+        field = field[1:] + b","
+        at = line.find(field)
+    body = line[:at] + line[at + len(field):] if at >= 0 else line
     return hashlib.sha256(body).hexdigest() == digest
 
 

@@ -57,7 +57,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     findings = store.verify(full=args.full)
     checked = store.checked
     # Reported, not failed: a cut-short last command, clocks (since where verify began).
-    notes = store.warnings(checked.offset)
+    notes = checked.warnings if checked.warnings is not None else store.warnings(checked.offset)
     if args.json:
         print_json({"ok": not findings,
                      "checked": {"first": checked.first, "last": checked.last,
