@@ -2,12 +2,13 @@
 the nearest earlier checkpoint plus the events since, not a replay of the whole journal
 (`--as-of`, `[` `]` in the app).
 
-A checkpoint is the state file as the writer wrote it at the end of a commit (so it sits
-on a commit boundary: never inside a ``"txn"`` group), gzipped, in the folder
-``DB.checkpoints/`` beside the database. The writer whose commit carries the journal past
-a multiple of ``EVERY`` events writes one, if the journal grew by at least the state's
-size since the last (so that checkpoints, compressed, take a fraction of the journal's
-room). Its name says where it sits and what it covers:
+A checkpoint is the state as the writer wrote it at the end of a commit (so it sits on a
+commit boundary: never inside a ``"txn"`` group), without ``meta.head``, as orjson writes
+it with sorted keys (``state_bytes``: what verify writes its replay as, to compare the
+two as bytes), gzipped, in the folder ``DB.checkpoints/`` beside the database. The
+writer whose commit carries the journal past a multiple of ``EVERY`` events writes one,
+if the journal grew by at least the state's size since the last (so that checkpoints,
+compressed, take a fraction of the journal's room). Its name says where it sits and what it covers:
 
     SEQ-SIZE-MINDAY.json.gz     e.g. 000000012040-3512311-2018-04-02.json.gz
 
@@ -220,7 +221,7 @@ def write(db: Path, history: History, head: dict[str, Any], schema: int) -> str 
                 lines.append(text)
         min_day = min(days) if days else None
         _write_texts(folder, since, head, lines)
-    return _write(folder, head, schema, min_day, state)
+    return _write(folder, head, schema, min_day, _kept(state))
 
 
 def _write(folder: Path, head: dict[str, Any], schema: int, min_day: str | None,
@@ -242,8 +243,6 @@ def build(db: Path, history: History, schema: int) -> int:
     """Checkpoints over a journal that has none (one grown before them, or by the
     benchmark's generator): the replay from the start, a checkpoint at each commit end
     where a writer would have written one. Returns how many were written."""
-    import orjson
-
     from tracker.domain.events import empty_tables
     from tracker.storage.history import group_part
 
@@ -269,18 +268,47 @@ def build(db: Path, history: History, schema: int) -> int:
                     and size - last_size >= room:
                 head = {"seq": event["seq"], "hash": event["hash"], "size": size}
                 _write_texts(folder, last_size, head, lines)
-                _write(folder, head, schema, min_day, orjson.dumps(tables))
+                _write(folder, head, schema, min_day, state_bytes(tables))
                 last_seq, last_size, min_day, written = event["seq"], size, "9999-99-99", \
                     written + 1
                 lines = []
     return written
 
 
+def state_bytes(tables: Tables) -> bytes:
+    """A state as a checkpoint holds it: orjson, sorted keys (so that the order in which
+    a writer and a replay built a document's keys does not count). TypeError if orjson
+    cannot write it (an integer past 64 bits)."""
+    import orjson
+
+    return orjson.dumps(tables, option=orjson.OPT_SORT_KEYS)
+
+
+def _kept(state: bytes) -> bytes:
+    """The state file just written, as a checkpoint keeps it (``state_bytes``, without
+    ``meta.head``); as it is if orjson cannot read it (NaN, integers past 64 bits:
+    verify then parses it to compare)."""
+    import orjson
+
+    try:
+        tables = orjson.loads(state)
+        tables["meta"][META_ID].pop("head", None)
+        return state_bytes(tables)
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return state
+
+
 def read(folder: Path, checkpoint: Checkpoint) -> tuple[dict[str, Any], Tables]:
     """A checkpoint's header and its state as a replay has it (no ``meta.head``).
     StorageError ``checkpoint.unreadable`` if it cannot be read."""
-    from tracker.storage.atomic import parse_json
+    header, state = read_bytes(folder, checkpoint)
+    return header, parse_state(folder, checkpoint, state)
 
+
+def read_bytes(folder: Path, checkpoint: Checkpoint) -> tuple[dict[str, Any], bytes]:
+    """A checkpoint's header and its state's bytes, not parsed (verify compares them
+    with its replay's ``state_bytes``). StorageError ``checkpoint.unreadable`` if it
+    cannot be read."""
     path = folder / checkpoint.name
     try:
         fd = os.open(path, os.O_RDONLY | NOFOLLOW)
@@ -288,15 +316,26 @@ def read(folder: Path, checkpoint: Checkpoint) -> tuple[dict[str, Any], Tables]:
             raw = gzip.decompress(handle.read())
         first, state = raw.split(b"\n", 1)
         header = json.loads(first)
-        tables = parse_json(state, path)
-        tables["meta"][META_ID].pop("head", None)
-    except (OSError, ValueError, EOFError, KeyError, TypeError, StorageError,
-            gzip.BadGzipFile):
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile):
         raise StorageError("checkpoint.unreadable", path=str(path)) from None
     if not isinstance(header, dict) or header.get("seq") != checkpoint.seq \
             or header.get("size") != checkpoint.size:
         raise StorageError("checkpoint.unreadable", path=str(path))
-    return header, tables
+    return header, state
+
+
+def parse_state(folder: Path, checkpoint: Checkpoint, state: bytes) -> Tables:
+    """A checkpoint's state (``read_bytes``) parsed, as a replay has it (no
+    ``meta.head``). StorageError ``checkpoint.unreadable`` if it is not a state."""
+    from tracker.storage.atomic import parse_json
+
+    try:
+        tables = parse_json(state, folder / checkpoint.name)
+        tables["meta"][META_ID].pop("head", None)
+    except (KeyError, TypeError, AttributeError, StorageError):
+        raise StorageError("checkpoint.unreadable", path=str(folder / checkpoint.name)) \
+            from None
+    return tables
 
 
 def _hash_at(history: History, size: int) -> str | None:

@@ -135,6 +135,28 @@ def test_verify_names_a_tampered_or_damaged_checkpoint(tmp_path: Path, small_che
     assert f"checkpoint {found[2].name}: cannot be read" in result.stdout
 
 
+def test_a_checkpoint_holds_the_replay_at_its_seq_byte_for_byte(
+        tmp_path: Path, small_checkpoints: None, tracker: RunTracker) -> None:
+    """What lets verify compare a checkpoint without parsing it: a writer's checkpoint
+    is the replay's own bytes (checkpoints.state_bytes). A change written in that same
+    form is still named, and so is one in another layout (the test above)."""
+    store = _random_history(tmp_path / "tracker.json", 7, commits=60)
+    folder = checkpoints.folder_of(store.path)
+    found = checkpoints.listed(folder)
+    for checkpoint in found:
+        _header, state = checkpoints.read_bytes(folder, checkpoint)
+        replayed = store._replay_to_seq(checkpoint.seq)[0]
+        assert state == checkpoints.state_bytes(replayed), checkpoint.name
+    path = folder / found[2].name
+    header, state = gzip.decompress(path.read_bytes()).split(b"\n", 1)
+    tables = json.loads(state)
+    next(iter(tables["tasks"].values()))["owner"] = "G99"
+    path.write_bytes(gzip.compress(header + b"\n" + checkpoints.state_bytes(tables)))
+    result = tracker(store.path, "verify", "--full")
+    assert result.returncode == 1
+    assert f"checkpoint {found[2].name}: differs from the history" in result.stdout
+
+
 def test_checkpoints_built_over_an_old_journal_serve_the_same_past(
         tmp_path: Path, small_checkpoints: None) -> None:
     store = _random_history(tmp_path / "tracker.json", 5, commits=100)
@@ -142,6 +164,9 @@ def test_checkpoints_built_over_an_old_journal_serve_the_same_past(
     for checkpoint in checkpoints.listed(folder):  # a journal from before checkpoints
         (folder / checkpoint.name).unlink()
     assert store.build_checkpoints() >= 3
+    for checkpoint in checkpoints.listed(folder):  # as a writer would have written them
+        assert checkpoints.read_bytes(folder, checkpoint)[1] == checkpoints.state_bytes(
+            store._replay_to_seq(checkpoint.seq)[0])
     assert store.build_checkpoints() == 0  # only over a journal that has none
     first = date.fromisoformat(next(iter(store.events()))["ts"][:10])
     for offset in range(0, 200, 4):
