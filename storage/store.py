@@ -1058,6 +1058,7 @@ class Store:
         times = _TimeChecks(self.clock())
         stop, ends_commit = begin, True
         as_bytes = True  # every event read by orjson (Store._check_checkpoint)
+        attached: list[Event] = []
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
                 event = orjson.loads(line)
@@ -1071,6 +1072,8 @@ class Store:
                 as_bytes = False
             stop = offset + len(line) + 1
             times.see(event)
+            if event.get("type") == "attach":
+                attached.append(event)
             text = checkpoints.text_line(offset, event)
             if text is not None:
                 text_lines.append((offset, text))
@@ -1117,7 +1120,8 @@ class Store:
                 findings.extend(wrong)
                 if not wrong:
                     sound.append(mark)
-        if ends_commit and self.history.size() == stop:
+        whole = ends_commit and self.history.size() == stop
+        if whole:
             # Read to the journal's end, which ends a commit: the warnings of the range
             # are the clock checks made on the way (what Store.warnings would say).
             self.checked = self.checked._replace(warnings=times.found)
@@ -1151,8 +1155,11 @@ class Store:
         findings.extend(Finding(key, params) for key, params in compare_tables(state, tables))
         from tracker.storage import attachments
 
+        # The attach events: those seen on the way if that was the whole journal (not
+        # a second read of it, which held it all in memory), else the journal's.
+        records = attached if whole and start is None else self.attachment_records()
         findings.extend(Finding(key, params) for key, params in
-                        attachments.check(self.path, self.attachment_records()))
+                        attachments.check(self.path, records))
         if not findings and sound:
             checkpoints.mark_verified(self.path, sound, known)
         return findings
