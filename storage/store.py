@@ -1070,6 +1070,9 @@ class Store:
                                                                         "offset": offset}))
                     return findings
                 as_bytes = False
+            if not isinstance(event, dict):  # JSON, but not an event (a line "[1]")
+                findings.append(Finding("verify.event_invalid", {"seq": seq}))
+                return findings
             stop = offset + len(line) + 1
             times.see(event)
             if event.get("type") == "attach":

@@ -1,6 +1,7 @@
 """`tracker verify` reads the journal once: the warnings it prints (clocks ahead, a
 command cut short at the end) are the ones ``Store.warnings`` finds reading the journal
-on its own, full or since the last checkpoint found sound (issue 17)."""
+on its own, full or since the last checkpoint found sound (issue 17); and a line that is
+JSON but not an event is named, not a traceback."""
 
 from __future__ import annotations
 
@@ -70,3 +71,13 @@ def test_a_command_cut_short_at_the_end_is_still_reported(db: Path,
     result = json.loads(tracker(db, "verify", "--json").stdout)
     assert result["ok"]
     assert [w["key"] for w in result["warnings"]] == ["verify.group_incomplete"]
+
+
+def test_a_line_that_is_json_but_not_an_event_is_named(db: Path, tracker: RunTracker) -> None:
+    """A journal line ``[1]`` (JSON, not an event) made verify die with a traceback."""
+    journal = db.with_name(db.name + ".history")
+    journal.write_bytes(journal.read_bytes() + b"[1]\n")
+    result = tracker(db, "verify")
+    assert result.returncode == 1, result.stderr
+    assert "event 2: cannot be applied" in result.stdout
+    assert "Traceback" not in result.stderr
