@@ -1051,7 +1051,10 @@ class Store:
         # lines as each range ends (every texts file starts where a checkpoint ends).
         folder = checkpoints.folder_of(self.path)
         texts_at = {t.size: t for t in checkpoints.texts_listed(folder) if t.start >= begin}
-        boundaries = {c.size for c in checkpoints.each(self.path)} | set(texts_at)
+        # Lines are kept since the last checkpoint (where every texts file starts): a texts
+        # file whose checkpoint was never written (a writer that failed in between) ends
+        # inside the range of the next one, which starts at the same checkpoint.
+        boundaries = {c.size for c in checkpoints.each(self.path)}
         text_lines: list[tuple[int, bytes]] = []
         self.checked = Checked(first, first - 1, start.name if start else None, begin)
         # The clock checks of `warnings`, on the events parsed here (not a second read).
@@ -1080,10 +1083,10 @@ class Store:
             text = checkpoints.text_line(offset, event)
             if text is not None:
                 text_lines.append((offset, text))
+            texts = texts_at.pop(stop, None)
+            if texts is not None:
+                findings.extend(self._check_texts(folder, texts, event, text_lines))
             if stop in boundaries:
-                texts = texts_at.pop(stop, None)
-                if texts is not None:
-                    findings.extend(self._check_texts(folder, texts, event, text_lines))
                 text_lines = []
             if event.get("seq") != seq:
                 findings.append(Finding("verify.event_seq", {"seq": seq,

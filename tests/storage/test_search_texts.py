@@ -154,3 +154,31 @@ def test_verify_names_a_changed_or_stale_texts_file(tmp_path: Path, small_checkp
     key = "verify.texts_stale" if change == "stale" else "verify.texts_differs"
     assert [(f.key, f.params["name"]) for f in findings] == [
         (key, f"{texts.start}-{texts.size + 7}.texts" if change == "stale" else texts.name)]
+
+
+def test_a_texts_file_whose_checkpoint_was_never_written(
+        tmp_path: Path, small_checkpoints: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A writer that wrote the texts of its range and then failed to write the checkpoint
+    (a full disk): the next writer's texts cover the same start again. Search still
+    finds what parsing every event finds, and verify finds both files sound."""
+    store = _history(tmp_path / "t.json", commits=40)
+    folder = checkpoints.folder_of(store.path)
+    real = checkpoints._write
+
+    def fail_once(*args: object, **kwargs: object) -> str:
+        monkeypatch.setattr(checkpoints, "_write", real)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoints, "_write", fail_once)
+    clock = Clock()
+    more = Store(store.path, clock=clock, known_account=lambda name: True)
+    before = {t.name for t in checkpoints.texts_listed(folder)}
+    for n in range(60):
+        clock.now = clock.now.replace(year=2019) + timedelta(hours=n)
+        more.apply(AddNote(TASKS[n % len(TASKS)], f"outsourcing contract, call {n}"))
+    texts = checkpoints.texts_listed(folder)
+    starts = [t.start for t in texts]
+    assert len(starts) > len(set(starts)), (before, texts)  # two files from one start
+    for query in QUERIES:
+        assert _found(more, query) == _every_event(more, query), query
+    assert more.verify(full=True) == []
