@@ -1295,7 +1295,10 @@ class _TimeChecks:
 
 def _parse_line(line: bytes) -> Any:
     """A journal line parsed: orjson (twice the standard parser, verify at 500,000
-    events), the standard parser for what orjson refuses (integers past 64 bits)."""
+    events), the standard parser for what orjson refuses (NaN, Infinity, 1e999). orjson reads an
+    integer past 64 bits as a float; the tracker never writes one (figures are below
+    2^53, docs/storage.md), and the chain hashes each line as written, so a line changed
+    to carry one is still found."""
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
