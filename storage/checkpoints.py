@@ -146,9 +146,13 @@ def texts_listed(folder: Path) -> list[Texts]:
 
 
 def texts_bytes(folder: Path, texts: Texts) -> bytes:
-    """A texts file as it is (never through a symlink); OSError if it cannot be read."""
+    """A texts file as it is (never through a symlink); OSError if it cannot be read, or
+    if it is larger than its range's texts can be (each a piece of its event's line,
+    folded): a file planted to make every search read gigabytes is not read."""
     fd = os.open(folder / texts.name, os.O_RDONLY | NOFOLLOW)
     with os.fdopen(fd, "rb") as handle:
+        if os.fstat(handle.fileno()).st_size > 3 * (texts.size - texts.start) + 4096:
+            raise OSError(f"{texts.name}: larger than the journal range it covers")
         return handle.read()
 
 

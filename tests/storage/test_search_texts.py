@@ -182,3 +182,21 @@ def test_a_texts_file_whose_checkpoint_was_never_written(
     for query in QUERIES:
         assert _found(more, query) == _every_event(more, query), query
     assert more.verify(full=True) == []
+
+
+def test_a_planted_huge_or_symlinked_texts_file_is_not_read(
+        tmp_path: Path, small_checkpoints: None) -> None:
+    """A colleague's file in place of a texts file: one larger than its range's texts can
+    be, or a symlink, is not read; search reads the journal there, and finds the same."""
+    store = _history(tmp_path / "t.json")
+    folder = checkpoints.folder_of(store.path)
+    first, second = checkpoints.texts_listed(folder)[:2]
+    header = (folder / first.name).read_bytes().split(b"\n", 1)[0]
+    # Its own texts gone, and padding that would make every search read it all.
+    (folder / first.name).write_bytes(header + b"\n0\x1f" + b"x" * (4 * first.size) + b"\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"not a texts file\n")
+    (folder / second.name).unlink()
+    (folder / second.name).symlink_to(secret)
+    for query in QUERIES:
+        assert _found(store, query) == _every_event(store, query), query
