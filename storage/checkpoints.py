@@ -43,7 +43,6 @@ the journal's range (tests/storage/test_checkpoints.py, tests/storage/test_searc
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import re
@@ -232,6 +231,8 @@ def _write(folder: Path, head: dict[str, Any], schema: int, min_day: str | None,
            state: bytes) -> str:
     header = {"format": FORMAT, "seq": head["seq"], "hash": head["hash"],
               "size": head["size"], "schema": schema}
+    import gzip  # (only where a checkpoint is written or read: not every command's)
+
     blob = gzip.compress(json.dumps(header).encode() + b"\n" + state, compresslevel=1,
                          mtime=0)
     name = f"{head['seq']:012d}-{head['size']}-{min_day or UNKNOWN}.json.gz"
@@ -314,6 +315,8 @@ def read_bytes(folder: Path, checkpoint: Checkpoint) -> tuple[dict[str, Any], by
     """A checkpoint's header and its state's bytes, not parsed (verify compares them
     with its replay's ``state_bytes``). StorageError ``checkpoint.unreadable`` if it
     cannot be read."""
+    import gzip
+
     path = folder / checkpoint.name
     try:
         fd = os.open(path, os.O_RDONLY | NOFOLLOW)
@@ -321,7 +324,7 @@ def read_bytes(folder: Path, checkpoint: Checkpoint) -> tuple[dict[str, Any], by
             raw = gzip.decompress(handle.read())
         first, state = raw.split(b"\n", 1)
         header = json.loads(first)
-    except (OSError, ValueError, EOFError, gzip.BadGzipFile):
+    except (OSError, ValueError, EOFError):  # (gzip.BadGzipFile is an OSError)
         raise StorageError("checkpoint.unreadable", path=str(path)) from None
     if not isinstance(header, dict) or header.get("seq") != checkpoint.seq \
             or header.get("size") != checkpoint.size:

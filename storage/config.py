@@ -136,8 +136,6 @@ def service_config(home: Path) -> Config:
 
 def read_into(config: Config, path: Path) -> None:
     """Read one file into ``config`` (a missing file is no error; a bad one is)."""
-    import tomllib
-
     try:
         with open(path, "rb") as stream:
             raw = stream.read(MAX_FILE + 1)
@@ -155,6 +153,8 @@ def read_into(config: Config, path: Path) -> None:
                           reason=error.strerror or str(error)) from None
     if len(raw) > MAX_FILE:
         raise ConfigError("config.too_large", file=str(path), limit=MAX_FILE)
+    import tomllib  # (a command without config files does without it)
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
@@ -31,6 +30,8 @@ def _time_up(signum: int, frame: FrameType | None) -> None:
 
 def cmd_notice_main(argv: Sequence[str]) -> int:
     """Run `tracker notice ...` silently on any error, within its time limit."""
+    import signal
+
     line = ""
     previous = None
     try:
