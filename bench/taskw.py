@@ -15,24 +15,30 @@ RC_OVERRIDES = ("rc.confirmation=off", "rc.verbose=nothing", "rc.hooks=off")
 
 def ensure_taskwarrior() -> tuple[str | None, str]:
     """The path of ``task`` (installing it with apt-get if missing) and what happened."""
-    found = shutil.which("task")
+    return ensure_program("task", "taskwarrior")
+
+
+def ensure_program(command: str, package: str) -> tuple[str | None, str]:
+    """The path of ``command``, installing Debian's ``package`` with apt-get if it is
+    missing (an `apt-get update` first on a second try), and what happened."""
+    found = shutil.which(command)
     if found:
         return found, "found"
     if shutil.which("apt-get") is None:
         return None, "not installed, and no apt-get to install it"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "-q", "taskwarrior"]
+    install = ["apt-get", "install", "-y", "-q", package]
     for attempt in range(2):
         if attempt:
             subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True,
                            check=False, timeout=300)
         done = subprocess.run(install, env=env, capture_output=True, text=True, check=False,
                               timeout=300)
-        found = shutil.which("task")
+        found = shutil.which(command)
         if done.returncode == 0 and found:
             return found, "installed with apt-get"
     tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
-    return None, f"apt-get install taskwarrior failed: {tail[0]}"
+    return None, f"apt-get install {package} failed: {tail[0]}"
 
 
 def version(task: str) -> str:

@@ -18,12 +18,10 @@ installed by the bench if missing.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import app as app_bench
@@ -31,20 +29,7 @@ import reads
 import taskw
 from timing import ms, ratio, table
 
-
-def ensure_vit() -> tuple[str | None, str]:
-    found = shutil.which("vit")
-    if found:
-        return found, "found"
-    if shutil.which("apt-get") is None:
-        return None, "not installed, and no apt-get to install it"
-    done = subprocess.run(["apt-get", "install", "-y", "-q", "vit"], capture_output=True,
-                          text=True, check=False, timeout=300,
-                          env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    found = shutil.which("vit")
-    if done.returncode == 0 and found:
-        return found, "installed with apt-get"
-    return None, f"apt-get install vit failed: {(done.stderr or done.stdout).strip()[-200:]}"
+say = app_bench.say
 
 
 def peak_mib(pid: int) -> float | None:
@@ -70,9 +55,10 @@ def first_screen(cmd: list[str], env: dict[str, str], marker: bytes) -> tuple[fl
 
 def part(work: Path, add_target: Callable[..., None], *, quick: bool = False) -> None:
     sizes = [700] if quick else [700, 14_000, 70_000]
-    say(f"\n== The app beside vit and a Textual hello-world, {', '.join(f'{s:,}' for s in sizes)}"
-        " tasks, in a pseudo-terminal of 80x24 ==")
-    vit, how = ensure_vit()
+    counts = ", ".join(f"{s:,}" for s in sizes)
+    say(f"\n== The app beside vit and a Textual hello-world, {counts} tasks, in a "
+        "pseudo-terminal of 80x24 ==")
+    vit, how = taskw.ensure_program("vit", "vit")
     task_path, task_how = taskw.ensure_taskwarrior()
     say(f"vit: {vit or '-'} ({how}); Taskwarrior: {task_path or '-'} ({task_how}); "
         f"tracker: {' '.join(app_bench.tracker_script())}")
@@ -99,7 +85,7 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool = False) ->
         for _ in range(runs):
             for name, cmd, program_env, marker in programs:
                 samples[name].append(first_screen(cmd, program_env, marker))
-        med = {name: (_median([t for t, _m in values]), _median([m for _t, m in values]))
+        med = {name: (median(t for t, _m in values), median(m for _t, m in values))
                for name, values in samples.items()}
         for name in med:
             rows.append([f"{size:,}", name, ms(med[name][0]), f"{med[name][1]:.0f}",
@@ -109,18 +95,8 @@ def part(work: Path, add_target: Callable[..., None], *, quick: bool = False) ->
             add_target(f"app first screen vs vit, {size:,} tasks (terminal)", "reported",
                        f"{ratio(med['tracker'][0] / med['vit'][0])} "
                        f"({ms(med['tracker'][0])} vs {ms(med['vit'][0])} ms)", None)
-    say(table(["tasks", "program", "first screen ms", "peak MiB", "/ hello", "/ vit"], rows,
-              right=(2, 3, 4, 5)))
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def say(text: str = "") -> None:
-    print(text, flush=True)
+    say(table(["tasks", "program", "first screen ms", "peak MiB", "/ hello", "/ vit"],
+              rows, right=(2, 3, 4, 5)))
 
 
 if __name__ == "__main__":  # a standalone run: python bench/vit.py [--quick]
