@@ -1064,15 +1064,12 @@ class Store:
         attached: list[Event] = []
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
-                event = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                try:  # what orjson refuses (integers past 64 bits, NaN): see _parse_line
-                    event = json.loads(line)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    findings.append(Finding("verify.event_unreadable", {"seq": seq,
-                                                                        "offset": offset}))
-                    return findings
-                as_bytes = False
+                event, by_orjson = _parse_line_by(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                findings.append(Finding("verify.event_unreadable", {"seq": seq,
+                                                                    "offset": offset}))
+                return findings
+            as_bytes = as_bytes and by_orjson
             if not isinstance(event, dict):  # JSON, but not an event (a line "[1]")
                 findings.append(Finding("verify.event_invalid", {"seq": seq}))
                 return findings
@@ -1295,14 +1292,20 @@ class _TimeChecks:
 
 def _parse_line(line: bytes) -> Any:
     """A journal line parsed: orjson (twice the standard parser, verify at 500,000
-    events), the standard parser for what orjson refuses (NaN, Infinity, 1e999). orjson reads an
-    integer past 64 bits as a float; the tracker never writes one (figures are below
-    2^53, docs/storage.md), and the chain hashes each line as written, so a line changed
-    to carry one is still found."""
+    events), the standard parser for what orjson refuses (NaN, Infinity, 1e999). orjson
+    reads an integer past 64 bits as a float; the tracker never writes one (figures are
+    below 2^53, docs/storage.md), and the chain hashes each line as written, so a line
+    changed to carry one is still found."""
+    return _parse_line_by(line)[0]
+
+
+def _parse_line_by(line: bytes) -> tuple[Any, bool]:
+    """``_parse_line``, and whether orjson read it (verify compares checkpoints as
+    orjson's bytes only then)."""
     try:
-        return orjson.loads(line)
+        return orjson.loads(line), True
     except orjson.JSONDecodeError:
-        return json.loads(line)
+        return json.loads(line), False
 
 
 def _line_hashes_to(line: bytes, event: dict[str, Any]) -> bool:
