@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import pytest
 
 from tests.e2e.test_cli import run
 from tests.e2e.tmux import TMUX, Tmux
+from tests.screens.factory import copy_db
 
 
 @pytest.fixture
@@ -30,11 +30,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path) -> Path:
     """The shared demo, copied for a test that writes."""
-    target = tmp_path / "demo.json"
-    shutil.copy(demo_db, target)
-    shutil.copy(demo_db.with_name(demo_db.name + ".history"),
-                target.with_name(target.name + ".history"))
-    return target
+    return copy_db(demo_db, tmp_path)
 
 
 @pytest.fixture
