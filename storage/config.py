@@ -26,9 +26,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.domain.errors import UsageError
 
@@ -40,8 +39,7 @@ class ConfigError(UsageError):
     """A config file that cannot be taken: names the file, the key, what is allowed."""
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """What a key takes: its type's name (as the error says it), and a check."""
 
     kind: str  # "path", "word", "bool", "int", "text"
@@ -73,14 +71,17 @@ SECTIONS: dict[str, dict[str, Rule]] = {"": TOP, "mail": MAIL}
 FLAGS = {"database": "--db", "language": "--lang", "ascii": "--ascii"}
 
 
-@dataclass
 class Config:
     """The effective settings: ``values[key]`` and ``sources[key]`` ("default", a file's
-    path, "env NAME", "flag --x"); mail keys as ``mail.host``."""
+    path, "env NAME", "flag --x"); mail keys as ``mail.host``. (A plain class, as are the
+    other values every command builds: ``dataclasses`` imports ``inspect`` and costs a
+    one-shot command ~8 ms.)"""
 
-    values: dict[str, Any] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    user_file: Path | None = None
+    def __init__(self, values: dict[str, Any] | None = None,
+                 sources: dict[str, str] | None = None, user_file: Path | None = None) -> None:
+        self.values: dict[str, Any] = {} if values is None else values
+        self.sources: dict[str, str] = {} if sources is None else sources
+        self.user_file = user_file
 
     def get(self, key: str) -> Any:
         return self.values.get(key)

@@ -8,10 +8,9 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tracker.domain.errors import UsageError
 from tracker.domain.text import clean_text
@@ -78,8 +77,7 @@ def date_arg(option: str) -> Callable[[str], date]:
     return parse
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(NamedTuple):
     """Service mode (``tracker shell NAME``, run by sshd): who acts, on which database.
     Both come from the service account's side (the forced command in its
     authorized_keys, its own default path), never from the user's command line or
