@@ -29,7 +29,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
 from tinydb import TinyDB
 
 from tracker.domain.errors import InvalidEdit, NotFoundError, StorageError, UsageError
@@ -1030,6 +1029,7 @@ class Store:
         verify found sound (``checkpoints.verified``), the events since; what was
         checked is left in ``self.checked``."""
         from tracker.domain.verify import compare_tables
+        from tracker.storage.journal_lines import parse_line_by
 
         self.check_reader()
         findings: list[Finding] = []
@@ -1064,7 +1064,7 @@ class Store:
         attached: list[Event] = []
         for seq, (offset, line) in enumerate(self.history.iter_lines(begin), start=first):
             try:
-                event, by_orjson = _parse_line_by(line)
+                event, by_orjson = parse_line_by(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
                 findings.append(Finding("verify.event_unreadable", {"seq": seq,
                                                                     "offset": offset}))
@@ -1232,6 +1232,8 @@ class Store:
                       ) -> list[Finding]:
         """Events dated in the future, and events dated more than a day after the event
         that follows them (a writer's clock was ahead): each of those events, by seq."""
+        from tracker.storage.journal_lines import parse_line
+
         if raw is None:
             raw = self.history._read(0)
         times = _TimeChecks(now or self.clock())
@@ -1239,7 +1241,7 @@ class Store:
             if not line:
                 continue
             try:
-                event = _parse_line(line)
+                event = parse_line(line)
             except (ValueError, UnicodeDecodeError):
                 continue
             times.see(event)
@@ -1288,24 +1290,6 @@ class _TimeChecks:
             self.found.append(Finding("verify.time_future", {"seq": seq,
                                                              "ts": when.isoformat()}))
         self.seq, self.when, self.utc = seq, when, utc
-
-
-def _parse_line(line: bytes) -> Any:
-    """A journal line parsed: orjson (twice the standard parser, verify at 500,000
-    events), the standard parser for what orjson refuses (NaN, Infinity, 1e999). orjson
-    reads an integer past 64 bits as a float; the tracker never writes one (figures are
-    below 2^53, docs/storage.md), and the chain hashes each line as written, so a line
-    changed to carry one is still found."""
-    return _parse_line_by(line)[0]
-
-
-def _parse_line_by(line: bytes) -> tuple[Any, bool]:
-    """``_parse_line``, and whether orjson read it (verify compares checkpoints as
-    orjson's bytes only then)."""
-    try:
-        return orjson.loads(line), True
-    except orjson.JSONDecodeError:
-        return json.loads(line), False
 
 
 def _line_hashes_to(line: bytes, event: dict[str, Any]) -> bool:

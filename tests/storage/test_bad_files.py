@@ -372,3 +372,30 @@ def test_a_backup_of_another_database_is_refused(db: Path, tmp_path: Path) -> No
         Store(db).restore(backup)
 
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize("parser", ["standard", "orjson"])
+@pytest.mark.parametrize(("raw", "key", "fields"), [
+    (b"this is not JSON", "db.corrupt", {"line": 1, "column": 1}),
+    (b'{"meta": {}\n, }', "db.corrupt", {"line": 2, "column": 3}),
+    (b'{"a": "\xff"}', "db.not_utf8", {"offset": 7}),
+    (b"", "db.empty", {}),
+    (b" \n ", "db.empty", {}),
+])
+def test_a_state_is_read_alike_whichever_parser_its_size_picks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parser: str, raw: bytes, key: str,
+        fields: dict[str, int]) -> None:
+    """Small states are parsed by the standard parser, those from ORJSON_FROM bytes by
+    orjson: the same files are taken, and a damaged one gets the same message."""
+    from tracker.storage import atomic
+
+    if parser == "orjson":
+        monkeypatch.setattr(atomic, "ORJSON_FROM", 0)
+    path = tmp_path / "t.json"
+    with pytest.raises(StorageError) as caught:
+        atomic.parse_json(raw, path)
+    assert caught.value.key == key
+    assert {name: caught.value.params[name] for name in fields} == fields
+    state = atomic.parse_json('{"x": NaN, "y": [1, 2.5, "绥中"]}'.encode(), path)
+    assert state["y"] == [1, 2.5, "绥中"]
+    assert state["x"] != state["x"]  # NaN: orjson refuses it, the standard parser takes it
