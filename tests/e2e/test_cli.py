@@ -245,6 +245,32 @@ def test_cli_does_not_import_textual(db: Path) -> None:
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
+def test_every_subcommand_runs_its_own_module() -> None:
+    from tracker.cli.parser import SUBCOMMANDS, handler
+
+    for name, sub in SUBCOMMANDS.items():
+        function = handler(name)
+        assert function.__name__ == f"cmd_{name}"
+        assert function.__module__ == f"tracker.cli.{sub.module}"
+
+
+def test_a_read_at_700_tasks_imports_only_what_it_uses(db: Path) -> None:
+    """A login script's `tracker agenda` (a 100 ms budget, docs/performance.md) loads its
+    own command module (and notice's small entry check, which runs first), not the other
+    seven, nor orjson (for states from 2 MiB) nor
+    dataclasses (and with it inspect), each of which costs a one-shot command 8-15 ms."""
+    code = ("import sys, runpy; sys.argv=['tracker','--db',sys.argv[1],'agenda','--json'];"
+            "from tracker.cli import main; import io, contextlib;"
+            "buf=io.StringIO();\nwith contextlib.redirect_stdout(buf): main()\n"
+            "print(sorted(m for m in sys.modules if m.startswith('tracker.cli.')"
+            " or m in ('orjson', 'dataclasses', 'inspect')))")
+    result = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
+                            text=True, timeout=60)
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert loaded == str(["tracker.cli.common", "tracker.cli.notice", "tracker.cli.parser",
+                          "tracker.cli.tasks"])
+
+
 def test_config_stale_days(db: Path) -> None:
     assert "stale_days = 90" in run(db, "config").stdout
     run(db, "config", "stale_days", "30")

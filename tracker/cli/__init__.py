@@ -34,8 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _pre_language,
         build_parser,
         command_name,
+        handler,
     )
-    from tracker.cli.tasks import cmd_open
 
     args_list = _join_negative_offsets(raw)
     name = command_name(args_list)
@@ -53,9 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     common.take_flags(args)
     if not getattr(args, "handler", None):
-        args.handler = cmd_open
+        args.handler = handler("open")
         args.target = None
-    if args.handler is cmd_open:
+    if args.command in (None, "open"):
         with runtime.app_start():  # the collector pauses until the app's first frame
             return _handle(args)
     return _handle(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import re
 import sys
@@ -11,36 +12,6 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, NamedTuple, NoReturn
 
-from tracker.cli.admin import (
-    cmd_backup,
-    cmd_config,
-    cmd_demo,
-    cmd_doctor,
-    cmd_init,
-    cmd_repair,
-    cmd_restore,
-    cmd_users,
-    cmd_verify,
-)
-from tracker.cli.evidence import cmd_attach, cmd_attachment
-from tracker.cli.find import cmd_search, cmd_undo
-from tracker.cli.manual import cmd_completion, cmd_man
-from tracker.cli.notice import cmd_notice
-from tracker.cli.remind import cmd_remind
-from tracker.cli.reports import cmd_diff, cmd_export, cmd_import, cmd_merge, cmd_report
-from tracker.cli.shell import cmd_shell
-from tracker.cli.tasks import (
-    cmd_agenda,
-    cmd_county,
-    cmd_followup,
-    cmd_history,
-    cmd_list,
-    cmd_measure,
-    cmd_note,
-    cmd_open,
-    cmd_set,
-    cmd_show,
-)
 from tracker.domain.text import clean_text
 from tracker.i18n import _, language_from_env
 
@@ -176,10 +147,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 class Subcommand(NamedTuple):
-    """A subcommand: what runs it, and what adds its own arguments (besides the global
-    options, and ``--json`` where ``data``)."""
+    """A subcommand: the module of what runs it (``cmd_<name>`` in tracker.cli.<module>),
+    and what adds its own arguments (besides the global options, and ``--json`` where
+    ``data``)."""
 
-    handler: Handler
+    module: str
     arguments: Callable[[argparse.ArgumentParser], None] | None
     data: bool = False
     write: bool = False  # --json prints what changed (tracker.cli.common.written_json)
@@ -240,10 +212,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     else:
         names = list(SUBCOMMANDS)
     for name in names:
-        handler, arguments, data, write = SUBCOMMANDS[name]
+        _module, arguments, data, write = SUBCOMMANDS[name]
         p = sub.add_parser(name, parents=[common], help=_(f"cli.cmd.{name}"),
                            description=_(f"cli.cmd.{name}"))
-        p.set_defaults(handler=handler)
+        p.set_defaults(handler=handler(name))
         if write:
             p.set_defaults(write=True)
         if data or write:
@@ -253,6 +225,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         if arguments is not None:
             arguments(p)
     return parser
+
+
+def handler(name: str) -> Handler:
+    """What runs subcommand ``name``: ``cmd_<name>`` of its module, imported here, so that
+    a one-shot command imports its own module and not the other eight."""
+    module = importlib.import_module(f"tracker.cli.{SUBCOMMANDS[name].module}")
+    function: Handler = getattr(module, f"cmd_{name}")
+    return function
 
 
 GLOBAL_VALUE_OPTIONS = ("--db", "--lang", "--as-of")
@@ -501,39 +481,39 @@ def _man_arguments(p: argparse.ArgumentParser) -> None:
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {
-    "init": Subcommand(cmd_init, _init_arguments),
-    "demo": Subcommand(cmd_demo, _demo_arguments),
-    "list": Subcommand(cmd_list, _filter_arguments, data=True),
-    "agenda": Subcommand(cmd_agenda, _agenda_arguments, data=True),
-    "show": Subcommand(cmd_show, _show_arguments, data=True),
-    "county": Subcommand(cmd_county, _county_arguments, data=True),
-    "set": Subcommand(cmd_set, _set_arguments, write=True),
-    "note": Subcommand(cmd_note, _note_arguments, write=True),
-    "followup": Subcommand(cmd_followup, _followup_arguments, write=True),
-    "measure": Subcommand(cmd_measure, _measure_arguments, write=True),
-    "attach": Subcommand(cmd_attach, _attach_arguments),
-    "attachment": Subcommand(cmd_attachment, _attachment_arguments),
-    "import": Subcommand(cmd_import, _import_arguments, write=True),
-    "report": Subcommand(cmd_report, None, data=True),
-    "history": Subcommand(cmd_history, _history_arguments, data=True),
-    "verify": Subcommand(cmd_verify, _verify_arguments, data=True),
-    "search": Subcommand(cmd_search, _search_arguments, data=True),
-    "undo": Subcommand(cmd_undo, _undo_arguments),
-    "repair": Subcommand(cmd_repair, None),
-    "doctor": Subcommand(cmd_doctor, None, data=True),
-    "backup": Subcommand(cmd_backup, _backup_arguments),
-    "restore": Subcommand(cmd_restore, _restore_arguments, write=True),
-    "export": Subcommand(cmd_export, _export_arguments),
-    "diff": Subcommand(cmd_diff, _diff_arguments, data=True),
-    "merge": Subcommand(cmd_merge, _merge_arguments),
-    "shell": Subcommand(cmd_shell, _shell_arguments),
-    "open": Subcommand(cmd_open, _open_arguments),
-    "config": Subcommand(cmd_config, _config_arguments, data=True, write=True),
-    "users": Subcommand(cmd_users, _users_arguments),
-    "notice": Subcommand(cmd_notice, None),
-    "remind": Subcommand(cmd_remind, _remind_arguments, data=True),
-    "completion": Subcommand(cmd_completion, _completion_arguments),
-    "man": Subcommand(cmd_man, _man_arguments),
+    "init": Subcommand("admin", _init_arguments),
+    "demo": Subcommand("admin", _demo_arguments),
+    "list": Subcommand("tasks", _filter_arguments, data=True),
+    "agenda": Subcommand("tasks", _agenda_arguments, data=True),
+    "show": Subcommand("tasks", _show_arguments, data=True),
+    "county": Subcommand("tasks", _county_arguments, data=True),
+    "set": Subcommand("tasks", _set_arguments, write=True),
+    "note": Subcommand("tasks", _note_arguments, write=True),
+    "followup": Subcommand("tasks", _followup_arguments, write=True),
+    "measure": Subcommand("tasks", _measure_arguments, write=True),
+    "attach": Subcommand("evidence", _attach_arguments),
+    "attachment": Subcommand("evidence", _attachment_arguments),
+    "import": Subcommand("reports", _import_arguments, write=True),
+    "report": Subcommand("reports", None, data=True),
+    "history": Subcommand("tasks", _history_arguments, data=True),
+    "verify": Subcommand("admin", _verify_arguments, data=True),
+    "search": Subcommand("find", _search_arguments, data=True),
+    "undo": Subcommand("find", _undo_arguments),
+    "repair": Subcommand("admin", None),
+    "doctor": Subcommand("admin", None, data=True),
+    "backup": Subcommand("admin", _backup_arguments),
+    "restore": Subcommand("admin", _restore_arguments, write=True),
+    "export": Subcommand("reports", _export_arguments),
+    "diff": Subcommand("reports", _diff_arguments, data=True),
+    "merge": Subcommand("reports", _merge_arguments),
+    "shell": Subcommand("shell", _shell_arguments),
+    "open": Subcommand("tasks", _open_arguments),
+    "config": Subcommand("admin", _config_arguments, data=True, write=True),
+    "users": Subcommand("admin", _users_arguments),
+    "notice": Subcommand("notice", None),
+    "remind": Subcommand("remind", _remind_arguments, data=True),
+    "completion": Subcommand("manual", _completion_arguments),
+    "man": Subcommand("manual", _man_arguments),
 }
 
 

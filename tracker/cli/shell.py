@@ -182,8 +182,8 @@ def parse_request(argv: list[str]) -> argparse.Namespace | int:
         _pre_language,
         build_parser,
         command_name,
+        handler,
     )
-    from tracker.cli.tasks import cmd_open
     from tracker.i18n import set_language
 
     argv = _join_negative_offsets(argv)
@@ -197,7 +197,7 @@ def parse_request(argv: list[str]) -> argparse.Namespace | int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if not getattr(inner, "handler", None):
-        inner.handler = cmd_open
+        inner.handler = handler("open")
         inner.target = None
         inner.command = "open"
     return inner
