@@ -109,6 +109,61 @@ def test_freeze_and_thaw() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def test_a_one_shot_command_freezes_what_its_pauses_built_and_gives_it_back() -> None:
+    """Inside one_shot the end of the outermost pause freezes (nested pauses: only the
+    outer one's end); outside it a pause freezes nothing; the block's end unfreezes."""
+    assert gc.get_freeze_count() == 0
+    with runtime.gc_paused():
+        built = [{"n": n} for n in range(1000)]
+    assert gc.get_freeze_count() == 0  # not a one-shot command: nothing frozen
+    with runtime.one_shot():
+        with runtime.gc_paused():
+            with runtime.gc_paused():
+                built = [{"n": n} for n in range(1000)]
+            assert gc.get_freeze_count() == 0  # the outer pause is still open
+        frozen = gc.get_freeze_count()
+        assert frozen >= len(built) and gc.isenabled()
+        with runtime.one_shot():  # nested (tracker shell inside a test's main)
+            pass
+        assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
+def test_the_cli_reads_in_a_one_shot_scope_and_opens_the_app_in_its_start_pause(
+        db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read's state is out of the collector's scans while the command works and given
+    back after it; the app (its start pause, ended at its first frame) is not frozen by
+    its reads until it freezes them itself."""
+    from tracker.cli import main
+    from tracker.cli import tasks as cli_tasks
+
+    seen: list[tuple[str, int, bool]] = []
+    listing = cli_tasks.cmd_list
+
+    def spy_list(args: object) -> int:
+        code = listing(args)
+        seen.append(("list", gc.get_freeze_count(), gc.isenabled()))
+        return code
+
+    def spy_open(args: object) -> int:
+        from tracker.storage.store import Store
+
+        Store(db).view()
+        seen.append(("open", gc.get_freeze_count(), gc.isenabled()))
+        return 0
+
+    monkeypatch.setattr(cli_tasks, "cmd_list", spy_list)
+    monkeypatch.setattr(cli_tasks, "cmd_open", spy_open)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert main(["--db", str(db), "list", "--json"]) == 0
+    assert gc.get_freeze_count() == 0
+    assert main(["--db", str(db)]) == 0
+    (_l, frozen, collecting), (_o, app_frozen, app_collecting) = seen
+    assert frozen > 1000 and collecting  # the state, and the collector on for the rest
+    assert app_frozen == 0 and not app_collecting  # the start pause, nothing frozen
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+
+
 def _switch_calls(path: Path) -> list[tuple[int, str]]:
     """(line, "module.function") of each call or reference to a switch in ``path``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))

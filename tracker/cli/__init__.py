@@ -55,10 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         args.handler = handler("open")
         args.target = None
-    if args.command in (None, "open"):
-        with runtime.app_start():  # the collector pauses until the app's first frame
-            return _handle(args)
-    return _handle(args)
+    if args.command == "shell":  # the request it serves picks (tracker.cli.shell)
+        return _handle(args)
+    with runtime.command_scope(opens_app=args.command in (None, "open")):
+        return _handle(args)
 
 
 def _handle(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from tracker import runtime
 from tracker.cli import common
 from tracker.domain.errors import TrackerError, UsageError
 from tracker.domain.text import clean_text
@@ -123,7 +124,7 @@ def cmd_shell(args: argparse.Namespace) -> int:
         settings.values["ascii"], settings.sources["ascii"] = True, "flag --ascii"
     common.set_config(settings)
     common.take_flags(inner)
-    with common.serving(name, db):
+    with common.serving(name, db), runtime.command_scope(opens_app=inner.command == "open"):
         return int(inner.handler(inner))
 
 
