@@ -376,7 +376,8 @@ def state_as_of(db: Path, history: History, until: date,
         return None
     day = until.isoformat()
     # The events after the last checkpoint, then each interval back from the end.
-    tail = list(history.stream(found[-1].size))
+    with runtime.gc_paused():  # (thousands of small dicts, none of them garbage)
+        tail = list(history.stream(found[-1].size))
     start: Checkpoint | None
     if any(str(e.get("ts", ""))[:10] <= day for e in tail):
         start, events = found[-1], tail
@@ -387,7 +388,9 @@ def state_as_of(db: Path, history: History, until: date,
                 return None
             if checkpoint.min_day <= day:
                 start = found[number - 1] if number else None
-                events = list(history.stream(start.size if start else 0, checkpoint.size))
+                with runtime.gc_paused():
+                    events = list(history.stream(start.size if start else 0,
+                                                 checkpoint.size))
                 break
         else:
             tables = empty_tables()

@@ -82,3 +82,26 @@ def test_history_text_and_json_stream_the_same_events(db: Path, tracker: RunTrac
     assert text[-1] == f"Changes: {len(whole)}"
     one = tracker(db, "history", "--user", "nobody", "--json")
     assert one.stdout == "[]\n"
+
+
+@pytest.mark.parametrize("damage", [b'{"seq": 1},{"seq": 2}', b"", b"   ", b"not json",
+                                    b'{"note": "\xff"}', b'{"open": [1'])
+def test_a_damaged_line_is_named_by_its_offset_whichever_read(db: Path, damage: bytes
+                                                               ) -> None:
+    """Lines are parsed a chunk at a time as one array: a line holding two values or
+    none, or a broken one, is still refused as the line it is, at its byte offset."""
+    from tracker.domain.errors import StorageError
+
+    _grow(db, 4)
+    lines = _journal(db).read_bytes().split(b"\n")[:-1]
+    at = len(lines) // 2
+    offset = sum(len(line) + 1 for line in lines[:at])
+    _journal(db).write_bytes(b"\n".join([*lines[:at], damage, *lines[at:]]) + b"\n")
+    history = History(_journal(db))
+    reads = [lambda: history.read_from(0)] + [
+        lambda chunk=chunk: list(history.stream(0, chunk=chunk)) for chunk in (64, 1 << 20)]
+    for read in reads:
+        with pytest.raises(StorageError) as caught:
+            read()
+        assert caught.value.key == "history.corrupt"
+        assert caught.value.params["offset"] == offset
