@@ -203,6 +203,10 @@ class LazyTable(MutableMapping[str, dict[str, Any]]):
         self._docs[key] = doc
         self._loaded.pop(key, None)  # replaced wholesale: encode it afresh
 
+    def __contains__(self, key: object) -> bool:
+        """Whether the table has a document ``key``: its line found, not parsed."""
+        return isinstance(key, str) and (key in self._docs or self._find(key) is not None)
+
     def __delitem__(self, key: str) -> None:
         del self._split()[key]
         self._docs.pop(key, None)

@@ -248,7 +248,8 @@ class Store:
         try:
             meta = tables["meta"][META_ID]
             schema = meta["schema"]
-            tables["plan"][PLAN_ID]["plan"]
+            if PLAN_ID not in tables["plan"]:  # (a lazy table: its line found, not parsed:
+                raise KeyError(PLAN_ID)  # the plan's document is read where it is used)
             tables["tasks"]
             tables["counties"]
         except (KeyError, TypeError):

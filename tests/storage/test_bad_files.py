@@ -399,3 +399,15 @@ def test_a_state_is_read_alike_whichever_parser_its_size_picks(
     state = atomic.parse_json('{"x": NaN, "y": [1, 2.5, "绥中"]}'.encode(), path)
     assert state["y"] == [1, 2.5, "绥中"]
     assert state["x"] != state["x"]  # NaN: orjson refuses it, the standard parser takes it
+
+
+def test_a_state_whose_plan_document_has_no_plan_is_refused_where_the_plan_is_read(
+        db: Path, tracker: RunTracker) -> None:
+    state = json.loads(db.read_text(encoding="utf-8"))
+    state["plan"]["1"] = {"version": 1}
+    db.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+    before = snapshot(db.parent)
+    for command in (("list",), ("report",)):
+        result = tracker(db, *command)
+        assert_refused(result, db, "db.not_tracker")
+    assert_unchanged(db.parent, before)

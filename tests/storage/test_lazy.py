@@ -160,3 +160,21 @@ def test_a_state_laid_out_otherwise_is_read_whole(pair: tuple[Path, Path]) -> No
     assert split_lines(lazy.read_bytes(), lazy) is None
     Store(lazy, lazy=True).apply(SetFields(doc["id"], {"owner": "G07"}))
     assert Store(lazy).view().task(doc["id"]).owner == "G07"
+
+
+def test_an_edit_by_id_leaves_the_plan_unread(pair: tuple[Path, Path]) -> None:
+    """The plan's document (a few MB at 10,000 counties) is found, not parsed, by an edit
+    that does not need it (a priority; an owner is checked against the plan's survey
+    groups): damaged, it is carried along as read, and a read that needs the plan then
+    says so."""
+    _eager, lazy = pair
+    raw = lazy.read_bytes()
+    damaged = raw.replace(b'"counties":[{', b'"counties":[,{', 1)
+    assert damaged != raw
+    lazy.write_bytes(damaged)
+    Store(lazy, lazy=True).apply(SetFields("211421-2.5", {"priority": "high"}))
+    after = lazy.read_bytes()
+    plan_line = next(line for line in damaged.split(b",\n") if b'"counties":[,{' in line)
+    assert plan_line in after and b'"priority":"high"' in after
+    with pytest.raises(StorageError, match=r"not valid JSON"):
+        Store(lazy, lazy=True).view().plan  # noqa: B018

@@ -26,10 +26,13 @@ def plan_for(tables: Tables, source: str) -> Plan:
     The plan document records its sha256 (databases made before that are hashed here).
     The stored copy is validated and used even when it is a built-in plan: reading the
     package's file again would cost the app's start-up more than it saves."""
+    from tracker.domain.errors import StorageError
     from tracker.domain.plan import plan_from_dict
 
     doc = tables["plan"][PLAN_ID]
-    raw = doc["plan"]
+    raw = doc.get("plan") if isinstance(doc, dict) else None
+    if not isinstance(raw, dict):
+        raise StorageError("db.not_tracker", path=source)
     sha = doc.get("sha256")
     if sha is None:
         from tracker.domain.commands import plan_sha256
