@@ -152,8 +152,7 @@ class _Stall(Command):
     """A command that stops inside the store's lock (in the middle of an edit), after
     saying so, until the process is killed (a Command: the store reads its role)."""
 
-    def __init__(self, task: str) -> None:
-        self.task = task
+    task: str
 
     def events(self, ctx: Context) -> list[dict[str, Any]]:
         report(inside_lock=True)

@@ -7,7 +7,6 @@ admin); the store's clock is 2018-03-01."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -183,9 +182,22 @@ def test_a_followup_whose_next_date_is_its_own_is_kept(store: Store) -> None:
 # -- the commands themselves --------------------------------------------------------------
 def test_commands_are_frozen_values_that_say_what_they_need() -> None:
     note = AddNote(TASK, "text")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         note.text = "other"  # type: ignore[misc]  # frozen on purpose
-    assert note == AddNote(TASK, "text")
+    with pytest.raises(AttributeError):
+        del note.text
+    assert note == AddNote(TASK, "text") == AddNote(task=TASK, text="text")
+    assert note != AddNote(TASK, "other") and note != (TASK, "text")
+    assert hash(note) == hash(AddNote(TASK, "text"))
+    assert repr(note) == f"AddNote(task={TASK!r}, text='text')"
+    assert SetFields(TASK, {}).seen_version is None  # a default
+    for wrong in ((TASK,), (TASK, "a", "b"), ()):
+        with pytest.raises(TypeError):
+            AddNote(*wrong)
+    with pytest.raises(TypeError):
+        AddNote(TASK, "text", colour="red")
+    with pytest.raises(TypeError):
+        AddNote(TASK, "text", task=TASK)
     assert (note.needs, note.action, note.subject_task, note.subject_county) == (
         "editor", "role.action.note", TASK, None)
     measure = Measure(SUIZHONG, "staff", 5, TODAY)

@@ -1,4 +1,4 @@
-"""Commands: what a user asks the store to do. Each is a frozen value (a dataclass) that
+"""Commands: what a user asks the store to do. Each is a frozen value (a ``Command``) that
 turns, against the current state, into a list of history events, or refuses with a
 TrackerError. The store stamps and chains the events and applies them with
 :func:`tracker.domain.events.apply_event`.
@@ -20,9 +20,8 @@ import math
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, dataclass_transform
 
 from tracker.domain.errors import ConflictError, InvalidEdit, NotFoundError, UsageError
 from tracker.domain.events import Index, Tables
@@ -97,18 +96,75 @@ class Context:
         return self.tables["counties"][key]
 
 
+@dataclass_transform(frozen_default=True)
 class Command(ABC):
     """What every command is: a frozen value that says which role it needs (``needs``:
     a tracker.domain.roles role, or None for the store's own work: create, migrate), what
     it does for a refusal (``action``, a catalog key), which task or county it touches
     (``subject_task``/``subject_county``, for an editor's limits), and its events. The
     store checks the role and the limits under the lock (tracker.storage.store), then
-    calls ``events``, which checks the command's own rules."""
+    calls ``events``, which checks the command's own rules.
+
+    A subclass declares its fields as a dataclass does (annotations, defaults after the
+    fields without), and type checkers read it as a frozen dataclass
+    (``dataclass_transform``); it is built, compared, hashed and shown by the fields,
+    and refuses to be changed. Not ``@dataclass`` itself: generating the methods of the
+    fifteen commands, and importing ``dataclasses`` for it, cost every one-shot edit
+    ~18 ms of its ~95 (docs/performance.md)."""
 
     __slots__ = ()
 
+    _fields: ClassVar[tuple[str, ...]] = ()  # in declaration order
+    _defaults: ClassVar[dict[str, Any]] = {}
     needs: ClassVar[str | None] = ADMIN
     action: ClassVar[str] = "role.action.other"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # This class's own annotations, as text (``from __future__ import annotations``);
+        # not inspect.get_annotations: importing inspect costs what this saves.
+        own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
+        cls._fields = tuple(name for name, kind in own.items()
+                            if not str(kind).startswith("ClassVar"))
+        cls._defaults = {name: cls.__dict__[name] for name in cls._fields
+                         if name in cls.__dict__}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = self._fields
+        if len(args) > len(fields):
+            raise TypeError(f"{type(self).__name__} takes {len(fields)} values")
+        values = dict(zip(fields, args, strict=False))
+        for name, value in kwargs.items():
+            if name not in fields or name in values:
+                raise TypeError(f"{type(self).__name__}: unexpected or repeated {name!r}")
+            values[name] = value
+        for name in fields:
+            if name not in values:
+                if name not in self._defaults:
+                    raise TypeError(f"{type(self).__name__}: {name!r} is required")
+                values[name] = self._defaults[name]
+            object.__setattr__(self, name, values[name])
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"a {type(self).__name__} is frozen: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a {type(self).__name__} is frozen: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({shown})"
 
     @property
     def subject_task(self) -> str | None:
@@ -184,7 +240,6 @@ def plan_sha256(raw: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(raw)).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
 class Init(Command):
     """Create the database from a plan (the first event of every history)."""
 
@@ -205,7 +260,6 @@ class Init(Command):
         return [event]
 
 
-@dataclass(frozen=True, slots=True)
 class SetFields(Command):
     """Change task fields. ``seen_version`` is the task version the user was looking at:
     a field changed by someone else since then is refused; other fields merge.
@@ -257,7 +311,6 @@ class SetFields(Command):
         return events
 
 
-@dataclass(frozen=True, slots=True)
 class Undo(Command):
     """Take back field changes of one's own (``tracker undo``, ``u`` in the app) as new
     ``set`` events that name what they undo (``"undoes": seq``). ``targets`` are the
@@ -390,7 +443,6 @@ def _check_conflicts(doc: dict[str, Any], fields: Any, seen: int | None) -> None
                                 current=field_value(name, doc[name]), seen=seen)
 
 
-@dataclass(frozen=True, slots=True)
 class AddNote(Command):
     task: str
     text: str
@@ -407,7 +459,6 @@ class AddNote(Command):
         return [{"type": "note", "task": self.task, "new": _text(self.text, "note")}]
 
 
-@dataclass(frozen=True, slots=True)
 class LogFollowup(Command):
     """A call, visit, document or meeting. Moves the next follow-up date: to ``next`` if
     given, else along the task's cadence from the follow-up's date. The follow-up's date
@@ -478,7 +529,6 @@ def attachment_name(name: str) -> str:
     return base[:MAX_NAME]
 
 
-@dataclass(frozen=True, slots=True)
 class Attach(Command):
     """Record that a file (stored content-addressed beside the database, by its SHA-256:
     tracker.storage.attachments) is evidence for a task. The file itself is never in the
@@ -647,7 +697,6 @@ def value_as_of(doc: dict[str, Any], key: str, day: str) -> Any:
     return None if len(rows) < EARLIER else latest["value"]
 
 
-@dataclass(frozen=True, slots=True)
 class Measure(Command):
     """A dated value of a county fact (holdings, staff...) or indicator: of the key's
     kind (:func:`check_value`), dated in the window and not after today, and no part
@@ -695,7 +744,6 @@ class Measure(Command):
                              whole=plan.fact(whole).title.get(), whole_value=values[whole])
 
 
-@dataclass(frozen=True, slots=True)
 class SetSetting(Command):
     key: str
     value: str
@@ -742,7 +790,6 @@ _BOOKKEEPING = ("version", "changed", "updated_at", "updated_by", "last_followup
                 "due_revisions")
 
 
-@dataclass(frozen=True, slots=True)
 class Restore(Command):
     """Bring tasks and county facts back to a backup's state, as new events. ``upto`` is
     the seq of the backup's last event: measurements recorded after it are taken back.
@@ -807,7 +854,6 @@ def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return all(a.get(k) == b.get(k) for k in a.keys() | b.keys() if k not in _BOOKKEEPING)
 
 
-@dataclass(frozen=True, slots=True)
 class Migrate(Command):
     """Bring the state from schema ``old`` to ``new`` (the store's own work, after its
     backup: tracker.storage.store.Store.migrate)."""
@@ -883,7 +929,6 @@ def _keep_an_admin(users: dict[str, dict[str, Any]], name: str,
         raise InvalidEdit("users.last_admin", name=name)
 
 
-@dataclass(frozen=True, slots=True)
 class AddUser(Command):
     """List an account with a role (and, for an editor, limits)."""
 
@@ -914,7 +959,6 @@ def _listed(ctx: Context, account: str) -> tuple[str, dict[str, Any], dict[str, 
     return name, users, entry
 
 
-@dataclass(frozen=True, slots=True)
 class SetUser(Command):
     """Change a listed account's role or limits. ``prefectures``/``groups`` None: kept
     (an editor's); an empty tuple clears them. A role other than editor has none."""
@@ -941,7 +985,6 @@ class SetUser(Command):
         return [{"type": "user", "account": name, "old": old, "new": new}]
 
 
-@dataclass(frozen=True, slots=True)
 class RemoveUser(Command):
     """Unlist an account: it is then an unknown user (a viewer, or refused)."""
 
@@ -975,7 +1018,6 @@ def contacts_of(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return contacts
 
 
-@dataclass(frozen=True, slots=True)
 class SetContact(Command):
     """A listed user's or a survey group's e-mail address for the digest (`tracker
     remind`), the language of its digest, and a group's leader (a listed user, to whom
@@ -1026,7 +1068,6 @@ class SetContact(Command):
         return [{"type": "contact", "name": name, "old": old, "new": new or None}]
 
 
-@dataclass(frozen=True, slots=True)
 class RecordDigests(Command):
     """What one `tracker remind` run did: per recipient, the day, the tasks listed (and
     escalated), whether the mail went, and why not. A digest recorded as sent for a
