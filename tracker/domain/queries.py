@@ -5,13 +5,15 @@ owners and the follow-up buckets."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tracker.domain.errors import NotFoundError, UsageError
-from tracker.domain.model import Status, Task
-from tracker.domain.plan import Plan
-from tracker.domain.state import StateView
 from tracker.domain.text import clean_text
+
+if TYPE_CHECKING:  # a one-shot edit resolves its task without the plan or the read model
+    from tracker.domain.model import Status, Task
+    from tracker.domain.plan import Plan
+    from tracker.domain.state import StateView
 
 
 class TaskFilter(NamedTuple):
@@ -88,6 +90,8 @@ def filter_tasks(view: StateView, task_filter: TaskFilter, today: date) -> list[
             and (recs is None or doc["rec"] in recs)
             and (statuses is None or doc["status"] in statuses)]
     stale_days = view.stale_days
+    from tracker.domain.model import Task
+
     return [t for t in map(Task.from_doc, docs) if task_filter.matches(t, today, stale_days)]
 
 
@@ -135,6 +139,8 @@ def parse_word(vocabulary: str, text: str, idents: tuple[str, ...]) -> str:
 
 
 def parse_status(text: str) -> Status:
+    from tracker.domain.model import Status
+
     return Status(parse_word("status", text, tuple(s.value for s in Status)))
 
 
