@@ -429,14 +429,16 @@ def report_rollups(view: StateView, as_of: date) -> Report:
     open_docs = [d for d in docs if d["status"] in open_codes]
     overdue.update(d["rec"] for d in open_docs if d["due"] and d["due"] < today)
     stale.update(d["rec"] for d in open_docs if d["updated_at"][:10] <= stale_on)
-    values: dict[str, dict[str, CountyValue]] = {i.id: {} for i in plan.indicators}
-    for county in plan.counties:
-        code = county.code
+    every = [c.code for c in plan.counties]
+    values: dict[str, dict[str, CountyValue]] = {i.id: dict.fromkeys(every, NO_DATA)
+                                                 for i in plan.indicators}
+    for code in every:
         measured = view.county_doc(code)["measurements"] if view.as_of is None else None
+        if measured is not None and not measured:
+            continue  # no figure at all (most counties): no data for every target
         for i in plan.indicators:  # as county_value, the county's keys looked up once
-            values[i.id][code] = (NO_DATA if measured is not None and (
-                not measured or not _measured(measured, i))  # most counties: none at all
-                else county_value(view, code, i, as_of))
+            if measured is None or _measured(measured, i):
+                values[i.id][code] = county_value(view, code, i, as_of)
     targets = [rollup(i, list(values[i.id].values()), as_of, count_statuses=False)
                for i in plan.indicators]
     prefectures = {}
