@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from tracker.domain.plan import Plan
     from tracker.domain.timeline import Timeline
 
-# The read model's values (tracker.domain.model: dataclasses) and the plan are imported when
+# The read model's values (tracker.domain.model: NamedTuples) and the plan are imported when
 # first used: a one-shot edit by task id needs neither.
 
 _plans: dict[str, Plan] = {}
