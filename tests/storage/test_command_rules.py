@@ -180,6 +180,16 @@ def test_a_followup_whose_next_date_is_its_own_is_kept(store: Store) -> None:
 
 
 # -- the commands themselves --------------------------------------------------------------
+def test_a_command_built_on_another_keeps_its_fields_first() -> None:
+    class Noted(AddNote):
+        pinned: bool = False
+
+    assert Noted._fields == ("task", "text", "pinned")
+    assert Noted(TASK, "text") == Noted(TASK, "text", False) != Noted(TASK, "text", True)
+    assert AddNote._fields == ("task", "text")  # the parent is unchanged
+    assert (Noted(TASK, "x").needs, Noted(TASK, "x").subject_task) == ("editor", TASK)
+
+
 def test_commands_are_frozen_values_that_say_what_they_need() -> None:
     note = AddNote(TASK, "text")
     with pytest.raises(AttributeError):

@@ -124,10 +124,11 @@ class Command(ABC):
         # This class's own annotations, as text (``from __future__ import annotations``);
         # not inspect.get_annotations: importing inspect costs what this saves.
         own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
-        cls._fields = tuple(name for name, kind in own.items()
-                            if not str(kind).startswith("ClassVar"))
-        cls._defaults = {name: cls.__dict__[name] for name in cls._fields
-                         if name in cls.__dict__}
+        added = [name for name, kind in own.items() if not str(kind).startswith("ClassVar")]
+        # A parent command's fields come first, as a dataclass's do.
+        cls._fields = (*(f for f in cls._fields if f not in added), *added)
+        cls._defaults = {**cls._defaults, **{name: cls.__dict__[name] for name in added
+                                             if name in cls.__dict__}}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
