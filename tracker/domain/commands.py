@@ -233,14 +233,6 @@ def check_owner(value: Any, groups: int, known_account: Callable[[str], bool]) -
     return value
 
 
-def plan_sha256(raw: dict[str, Any]) -> str:
-    import hashlib
-
-    from tracker.domain.plan import canonical_json
-
-    return hashlib.sha256(canonical_json(raw)).hexdigest()
-
-
 class Init(Command):
     """Create the database from a plan (the first event of every history)."""
 
@@ -253,9 +245,10 @@ class Init(Command):
 
     def events(self, ctx: Context) -> list[Event]:
         from tracker.domain.events import SCHEMA_VERSION
+        from tracker.domain.plan import plan_digest
 
         event: Event = {"type": "init", "new": self.plan, "demo": self.demo,
-                        "schema": SCHEMA_VERSION, "plan_sha256": plan_sha256(self.plan)}
+                        "schema": SCHEMA_VERSION, "plan_sha256": plan_digest(self.plan)}
         if self.demo and self.today is not None:
             event["today"] = self.today.isoformat()
         return [event]

@@ -27,7 +27,7 @@ def plan_for(tables: Tables, source: str) -> Plan:
     The stored copy is validated and used even when it is a built-in plan: reading the
     package's file again would cost the app's start-up more than it saves."""
     from tracker.domain.errors import StorageError
-    from tracker.domain.plan import plan_from_dict
+    from tracker.domain.plan import plan_digest, plan_from_dict
 
     doc = tables["plan"][PLAN_ID]
     raw = doc.get("plan") if isinstance(doc, dict) else None
@@ -35,9 +35,7 @@ def plan_for(tables: Tables, source: str) -> Plan:
         raise StorageError("db.not_tracker", path=source)
     sha = doc.get("sha256")
     if sha is None:
-        from tracker.domain.commands import plan_sha256
-
-        sha = plan_sha256(raw)
+        sha = plan_digest(raw)
     plan = _plans.get(sha)
     if plan is not None:
         return plan
